@@ -1,0 +1,88 @@
+"""``build()``: the one place where settings, database, clock, channels and outbox are wired."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.channels import Sender
+from bot.channels.simulator import SimulatorSender
+from bot.channels.sms import TwilioSms
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.outbox import Outbox
+from flows import engine
+from flows.messages import Channel, Inbound
+from storage.db import Database
+from storage.store import SqlStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    db: Database
+    senders: dict[Channel, Sender]
+    outbox: Outbox
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def receive(self, inbound: Inbound) -> engine.InboundResult:
+        """Run one inbound message through the engine in a transaction, then nudge the outbox.
+
+        Two first messages from one new number can race on PostgreSQL; the loser's transaction
+        fails on the unique address and is simply run again, finding the client made.
+        """
+        for attempt in range(3):
+            try:
+                async with self.db.write() as session:
+                    result = await engine.handle_inbound(
+                        SqlStore(session), inbound, self.settings.service, self.clock.now()
+                    )
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        self.outbox.wake()
+        return result
+
+    def start_background(self) -> None:
+        """Start sending; the scheduler's ticks join here as timers arrive."""
+        self._tasks.append(asyncio.create_task(self.outbox.run(self._stop), name="outbox"))
+
+    async def close(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for sender in self.senders.values():
+            await sender.close()
+        await self.db.dispose()
+
+
+def build(settings: Settings, *, clock: Clock | None = None) -> Services:
+    """Wire everything from settings. Call inside a running event loop (HTTP clients need one)."""
+    clock = clock or SystemClock()
+    db = Database(settings.database_url)
+    senders: dict[Channel, Sender] = {}
+    rates: dict[Channel, float] = {}
+    if settings.sms_enabled:
+        senders[Channel.SMS] = TwilioSms(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_from,
+            settings.twilio_api_base_url,
+            f"{settings.public_base_url}/sms/status",
+        )
+        rates[Channel.SMS] = settings.twilio_max_rate
+    if settings.simulator_enabled:
+        senders[Channel.SIMULATOR] = SimulatorSender()
+    outbox = Outbox(db, clock, senders, settings.window, rates)
+    return Services(settings, clock, db, senders, outbox)

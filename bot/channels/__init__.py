@@ -1,0 +1,32 @@
+"""Channel adapters: each turns its wire format into ``Inbound`` and sends ``text`` to an address."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from flows.messages import Address
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    provider_id: str | None
+    status: str  # the provider's first state, e.g. queued, accepted, sent, delivered
+
+
+class SendError(Exception):
+    """A send that failed. ``transient`` ones are retried with back-off; others never are."""
+
+    def __init__(
+        self, message: str, *, code: str | None = None, transient: bool, opted_out: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.transient = transient
+        self.opted_out = opted_out  # the provider says this person has unsubscribed
+
+
+class Sender(Protocol):
+    async def send(self, to: Address, text: str, *, validity_seconds: int | None) -> Sent: ...
+
+    async def close(self) -> None: ...

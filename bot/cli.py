@@ -1,0 +1,192 @@
+"""``linkbot``: the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot import logs
+from bot.config import ConfigError, Settings, load_settings
+from storage import staff
+from storage.db import Database, upgrade
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _serve(settings: Settings, demo: bool) -> None:
+    from aiohttp import web
+
+    from bot import demo as demo_data
+    from bot import scheduler
+    from bot.bootstrap import build
+    from bot.web.app import AccessLogger, create_app
+
+    db = Database(settings.database_url)
+    await upgrade(db)
+    if demo:
+        login = await demo_data.seed(db, _now())
+    await db.dispose()
+
+    services = build(settings)
+    app = create_app(services)
+    runner = web.AppRunner(app, access_log_class=AccessLogger)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.linkbot_host, settings.linkbot_port)
+    await site.start()
+    services.start_background()
+    ticks = scheduler.start(services)
+    base = f"http://{settings.linkbot_host}:{settings.linkbot_port}"
+    print(f"linkbot is listening on {base}", flush=True)
+    if settings.simulator_enabled:
+        print(f"Try it as a client: {base}/simulator", flush=True)
+    if demo:
+        print(f"Demo admin login: {login.email}  password: {login.password}", flush=True)
+        print(f"Demo API token: {login.token}", flush=True)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        ticks.shutdown(wait=False)
+        await runner.cleanup()
+        await services.close()
+
+
+async def _db_upgrade(settings: Settings) -> None:
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()
+    print("The database is up to date.")
+
+
+async def _with_session(
+    settings: Settings, work: Callable[..., Awaitable[None]]
+) -> None:
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        async with db.write() as session:
+            await work(session)
+    finally:
+        await db.dispose()
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> None:
+    match args.command, getattr(args, "action", None):
+        case "serve", _:
+            if args.demo:
+                from bot.demo import DEMO_DATABASE_URL
+
+                settings = settings.model_copy(update={"database_url": DEMO_DATABASE_URL})
+            asyncio.run(_serve(settings, args.demo))
+        case "db", "upgrade":
+            asyncio.run(_db_upgrade(settings))
+        case "practice", "add":
+            async def add(session: object) -> None:
+                practice, new = await staff.add_practice(session, args.code, args.name, args.area)  # type: ignore[arg-type]
+                print(f"{'Added' if new else 'Updated'} practice {practice.code}: {practice.name}")
+
+            asyncio.run(_with_session(settings, add))
+        case "practice", "import":
+            text = Path(args.csv).read_text(encoding="utf-8-sig")
+
+            async def import_(session: object) -> None:
+                result = await staff.import_practices(session, text)  # type: ignore[arg-type]
+                print(f"Practices added: {result.added}, updated: {result.updated}, "
+                      f"rows with problems: {len(result.problems)}")
+                for problem in result.problems:
+                    print(f"  {problem}")
+
+            asyncio.run(_with_session(settings, import_))
+        case "user", "add":
+            async def add_user(session: object) -> None:
+                user, password = await staff.add_user(
+                    session, args.email, args.name, args.role, args.practice or [], _now()  # type: ignore[arg-type]
+                )
+                print(f"Created {user.role} {user.email}. One-time password: {password}")
+                print("They will be asked to choose a new password when they first log in.")
+
+            asyncio.run(_with_session(settings, add_user))
+        case "token", "create":
+            async def token(session: object) -> None:
+                print(await staff.create_token(session, args.email, _now()))  # type: ignore[arg-type]
+
+            asyncio.run(_with_session(settings, token))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="linkbot",
+        description="Chat and SMS bot for Community Link Worker (social prescribing) services.",
+        epilog="Settings come from the environment and a .env file: see .env.example.",
+    )
+    commands = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the web server, channels and scheduler",
+                                description="Upgrade the database, then run the web server, "
+                                "channels and scheduler in one process.")
+    serve.add_argument("--demo", action="store_true",
+                       help="use a separate demo database with fictional practices and an "
+                       "admin login, which is printed")
+
+    db = commands.add_parser("db", help="database commands")
+    db_actions = db.add_subparsers(dest="action", required=True, metavar="ACTION")
+    db_actions.add_parser("upgrade", help="apply migrations")
+
+    practice = commands.add_parser("practice", help="the GP practices the service covers")
+    practice_actions = practice.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = practice_actions.add_parser("add", help="add or update a practice")
+    add.add_argument("--code", required=True, help="the practice code, e.g. P81001")
+    add.add_argument("--name", required=True)
+    add.add_argument("--area")
+    imp = practice_actions.add_parser("import", help="add or update practices from a CSV file "
+                                      "with the columns code, name, area")
+    imp.add_argument("csv", help="path of the CSV file")
+
+    user = commands.add_parser("user", help="staff logins")
+    user_actions = user.add_subparsers(dest="action", required=True, metavar="ACTION")
+    uadd = user_actions.add_parser("add", help="create a staff login; prints a one-time password")
+    uadd.add_argument("--email", required=True)
+    uadd.add_argument("--name", required=True)
+    uadd.add_argument("--role", required=True, choices=["link_worker", "admin"])
+    uadd.add_argument("--practice", action="append", metavar="CODE",
+                      help="a practice the user works for (repeat for several)")
+
+    token = commands.add_parser("token", help="API tokens")
+    token_actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+    tcreate = token_actions.add_parser("create", help="print a new API token for a user")
+    tcreate.add_argument("--email", required=True)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"linkbot: {exc}", file=sys.stderr)
+        sys.exit(2)
+    logs.setup(settings.log_level)
+    try:
+        _run(args, settings)
+    except (staff.StaffError, OSError) as exc:
+        print(f"linkbot: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

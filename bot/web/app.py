@@ -1,0 +1,83 @@
+"""Builds the aiohttp application around a ``Services``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from bot.bootstrap import Services
+from bot.web import api, simulator, sms
+from bot.web.keys import SERVICES
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def never_echo_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Unexpected errors become a plain 500 that says nothing of the request or its state."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("error handling %s %s", request.method, request.path)
+        if request.path.startswith("/api/"):
+            return api.error(500, "internal", "Something went wrong on our side.")
+        return web.Response(status=500, text="Something went wrong on our side.")
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+class AccessLogger(AbstractAccessLogger):
+    """Method, path and status only: query strings can hold phone numbers."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, elapsed: float) -> None:
+        self.logger.info(
+            "%s %s %s %.1fms", request.method, request.path, response.status, elapsed * 1000
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    try:
+        await services.db.ping()
+    except Exception:
+        log.warning("health check: database unreachable")
+        return web.json_response({"status": "error", "database": "unreachable"}, status=503)
+    return web.json_response({"status": "ok", "database": "ok"})
+
+
+async def index(request: web.Request) -> web.Response:
+    if request.app[SERVICES].settings.simulator_enabled:
+        raise web.HTTPFound("/simulator")
+    raise web.HTTPNotFound()
+
+
+def create_app(services: Services) -> web.Application:
+    app = web.Application(middlewares=[security_headers, never_echo_errors, api.authenticate])
+    app[SERVICES] = services
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/", index)
+    sms.add_routes(app)
+    api.add_routes(app)
+    if services.settings.simulator_enabled:
+        simulator.add_routes(app)
+    return app
+
+

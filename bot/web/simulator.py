@@ -1,0 +1,100 @@
+"""The phone simulator: try the bot in a browser through the same engine, storage and outbox."""
+
+from __future__ import annotations
+
+import ipaddress
+from html import escape
+import json
+from importlib import resources
+
+from aiohttp import web
+from sqlmodel import col, select
+
+from bot.channels.sms import normalise_phone
+from bot.web.keys import SERVICES
+from flows.messages import Address, Channel, Inbound
+from storage.tables import MessageRow
+
+MAX_TEXT = 1600
+
+
+def _allowed(request: web.Request) -> bool:
+    """Loopback only, unless LINKBOT_SIMULATOR=on was set explicitly."""
+    if request.app[SERVICES].settings.simulator_open_to_all:
+        return True
+    try:
+        return ipaddress.ip_address(request.remote or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _address(raw: str) -> Address | None:
+    handle = normalise_phone(raw)
+    if not handle or len(handle) > 40 or any(ch.isspace() for ch in handle):
+        return None
+    return Address.of(Channel.SIMULATOR, handle)
+
+
+async def page(request: web.Request) -> web.Response:
+    if not _allowed(request):
+        raise web.HTTPForbidden(text="The simulator only answers on this computer.")
+    html = resources.files("bot.web").joinpath("static/simulator.html").read_text("utf-8")
+    html = html.replace("{{service}}", escape(request.app[SERVICES].settings.service_name))
+    return web.Response(text=html, content_type="text/html")
+
+
+async def send(request: web.Request) -> web.Response:
+    if not _allowed(request):
+        raise web.HTTPForbidden(text="The simulator only answers on this computer.")
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return web.json_response({"error": "The body is not valid JSON."}, status=400)
+    if not isinstance(body, dict):
+        return web.json_response({"error": "Send a JSON object."}, status=422)
+    address = _address(str(body.get("from", "")))
+    text = body.get("text")
+    if address is None:
+        return web.json_response({"error": "from: give a phone number."}, status=422)
+    if not isinstance(text, str) or len(text) > MAX_TEXT:
+        return web.json_response({"error": f"text: up to {MAX_TEXT} characters."}, status=422)
+    services = request.app[SERVICES]
+    handle = address.handle
+    await services.receive(
+        Inbound(address, text, None, services.clock.now(),
+                phone=handle if handle.startswith("+") else None)
+    )
+    return web.json_response({"ok": True})
+
+
+async def messages(request: web.Request) -> web.Response:
+    if not _allowed(request):
+        raise web.HTTPForbidden(text="The simulator only answers on this computer.")
+    address = _address(request.query.get("from", ""))
+    after = request.query.get("after", "0")
+    if address is None or not after.isdigit():
+        return web.json_response({"error": "from: give a phone number."}, status=422)
+    services = request.app[SERVICES]
+    async with services.db.read() as session:
+        rows = (
+            await session.execute(
+                select(MessageRow)
+                .where(MessageRow.address == address.value, col(MessageRow.id) > int(after))
+                .order_by(col(MessageRow.id))
+                .limit(200)
+            )
+        ).scalars()
+        items = [
+            {"id": row.id, "direction": row.direction, "text": row.text, "status": row.status,
+             "at": row.created_at.astimezone(services.settings.zone).strftime("%H:%M")}
+            for row in rows
+            # An outgoing message shows once "delivered": the outbox has sent it.
+            if row.direction == "in" or row.status == "delivered"
+        ]
+    return web.json_response({"items": items})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/simulator", page)
+    app.router.add_post("/simulator/send", send)
+    app.router.add_get("/simulator/messages", messages)

@@ -1,0 +1,1 @@
+"""The functional core: conversation logic with no channel, database or clock of its own."""

@@ -1,0 +1,82 @@
+"""Channel-neutral message types: addresses, inbound messages and outgoing drafts."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class Channel(enum.StrEnum):
+    SMS = "sms"
+    TELEGRAM = "telegram"
+    SIMULATOR = "simulator"
+
+
+_SCHEMES = {"tel": Channel.SMS, "telegram": Channel.TELEGRAM, "sim": Channel.SIMULATOR}
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where a person can be reached: ``tel:+447700900123``, ``telegram:123``, ``sim:+447...``."""
+
+    value: str
+
+    def __post_init__(self) -> None:
+        scheme, sep, rest = self.value.partition(":")
+        if not sep or scheme not in _SCHEMES:
+            raise ValueError("an address starts with tel:, telegram: or sim:")
+        if not rest:
+            raise ValueError("an address needs something after its scheme")
+
+    @classmethod
+    def of(cls, channel: Channel, handle: str) -> Address:
+        scheme = next(s for s, c in _SCHEMES.items() if c is channel)
+        return cls(f"{scheme}:{handle}")
+
+    @property
+    def channel(self) -> Channel:
+        return _SCHEMES[self.value.partition(":")[0]]
+
+    @property
+    def handle(self) -> str:
+        """The part after the scheme: a phone number, a chat id."""
+        return self.value.partition(":")[2]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message a person sent, as a channel adapter hands it to the engine."""
+
+    address: Address
+    text: str
+    provider_id: str | None
+    received_at: datetime
+    phone: str | None = None  # the sender's phone number, when the channel knows it
+
+
+class Priority(enum.IntEnum):
+    """Outgoing message priority: lower goes first. Only SCHEDULED and BULK wait for the window."""
+
+    CRISIS = 0
+    REPLY = 1
+    SCHEDULED = 2
+    BULK = 3
+
+    @property
+    def waits_for_send_window(self) -> bool:
+        return self >= Priority.SCHEDULED
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message the engine wants sent to a client."""
+
+    text: str
+    kind: str
+    priority: Priority = Priority.REPLY
+    # A reply allowed to a person who has opted out: only the opt-out confirmation itself.
+    allowed_when_opted_out: bool = False

@@ -1,0 +1,86 @@
+"""Plain dataclasses for the things flows reason about; storage maps rows to and from them."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flows.messages import Address
+
+
+class CasePriority(enum.StrEnum):
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """Sort key: urgent first."""
+        return list(CasePriority).index(self)
+
+
+class CaseStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Role(enum.StrEnum):
+    LINK_WORKER = "link_worker"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    id: int
+    address: Address  # where replies go: the channel the client uses now
+    phone: str | None
+    telegram_chat_id: str | None
+    name: str | None
+    practice_id: int | None
+    opted_out: bool
+    flow: str | None
+    flow_state: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: int
+    client_id: int
+    reason: str
+    priority: CasePriority
+    status: CaseStatus
+    assigned_to: int | None
+    created_at: datetime
+    due_by: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StaffUser:
+    id: int
+    email: str
+    name: str
+    role: Role
+    practice_ids: frozenset[int]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+def due_by(priority: CasePriority, opened_at: datetime) -> datetime:
+    """When a case should be answered: urgent within the hour, others in working days.
+
+    Working days skip Saturdays and Sundays; bank holidays are not known here.
+    """
+    if priority is CasePriority.URGENT:
+        return opened_at + timedelta(hours=1)
+    days = {CasePriority.HIGH: 1, CasePriority.NORMAL: 2, CasePriority.LOW: 5}[priority]
+    at = opened_at
+    while days:
+        at += timedelta(days=1)
+        if at.weekday() < 5:
+            days -= 1
+    return at

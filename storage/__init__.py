@@ -1,0 +1,1 @@
+"""SQLModel tables, the async database, the unit of work and read-side queries."""

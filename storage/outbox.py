@@ -1,0 +1,214 @@
+"""SQL side of the outbox: claim due rows, record results and delivery states, share rate slots.
+
+Claims use ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so several instances never take the same
+row; on SQLite the write transaction itself serialises them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from flows.messages import Address, Priority
+from storage.store import insert_ignoring_duplicates
+from storage.tables import ClientRow, DeliveryEvent, MessageRow, RateSlot
+
+# Delivery states in the order they can follow one another; a late callback never moves back.
+_STATE_ORDER = {
+    "pending": 0, "sending": 1, "accepted": 2, "scheduled": 2, "queued": 2, "sending_provider": 3,
+    "sent": 4, "delivered": 5, "read": 6, "undelivered": 6, "failed": 6,
+}
+FINAL_STATES = frozenset({"delivered", "read", "undelivered", "failed", "suppressed", "expired"})
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    client_id: int
+    address: Address
+    text: str
+    priority: Priority
+    attempts: int
+    expires_at: datetime | None
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, *, window_open: bool, limit: int, lease: timedelta
+) -> tuple[list[Claimed], int]:
+    """Take up to ``limit`` due messages, most urgent first, and lease them for sending.
+
+    Rows for opted-out clients are marked ``suppressed`` and rows past their expiry ``expired``
+    instead of being handed out. Returns the claimed messages and how many rows were settled
+    in all (claimed, suppressed or expired): zero means nothing is due.
+    """
+    due = sa.or_(
+        sa.and_(col(MessageRow.status) == "pending", col(MessageRow.not_before) <= now),
+        sa.and_(col(MessageRow.status) == "sending", col(MessageRow.claimed_until) < now),
+    )
+    stmt = select(MessageRow).where(col(MessageRow.direction) == "out", due)
+    if not window_open:
+        stmt = stmt.where(col(MessageRow.priority) < int(Priority.SCHEDULED))
+    stmt = (
+        stmt.order_by(col(MessageRow.priority), col(MessageRow.not_before), col(MessageRow.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=MessageRow)
+    )
+    rows = list((await session.execute(stmt)).scalars())
+    if not rows:
+        return [], 0
+    client_ids = {row.client_id for row in rows}
+    opted = set(
+        (
+            await session.execute(
+                select(ClientRow.id).where(
+                    col(ClientRow.id).in_(client_ids), col(ClientRow.opted_out).is_(True)
+                )
+            )
+        ).scalars()
+    )
+    claimed: list[Claimed] = []
+    for row in rows:
+        assert row.id is not None
+        if row.client_id in opted and not row.allowed_when_opted_out:
+            row.status, row.claimed_until = "suppressed", None
+            session.add(DeliveryEvent(message_id=row.id, status="suppressed", at=now))
+            continue
+        if row.expires_at is not None and row.expires_at <= now:
+            row.status, row.claimed_until = "expired", None
+            session.add(DeliveryEvent(message_id=row.id, status="expired", at=now))
+            continue
+        row.status, row.claimed_until = "sending", now + lease
+        row.attempts += 1
+        claimed.append(
+            Claimed(row.id, row.client_id, Address(row.address), row.text,
+                    Priority(row.priority), row.attempts, row.expires_at)
+        )
+    await session.flush()
+    return claimed, len(rows)
+
+
+async def record_sent(
+    session: AsyncSession, message_id: int, provider_id: str | None, status: str, at: datetime
+) -> None:
+    row = await session.get(MessageRow, message_id)
+    if row is None:
+        return
+    row.provider_id, row.sent_at, row.claimed_until = provider_id, at, None
+    _advance(row, status, None, at)
+    session.add(DeliveryEvent(message_id=message_id, provider_id=provider_id, status=status, at=at))
+    if provider_id is not None:
+        # Status callbacks that overtook the API's answer.
+        early = (
+            await session.execute(
+                select(DeliveryEvent).where(
+                    col(DeliveryEvent.provider_id) == provider_id,
+                    col(DeliveryEvent.message_id).is_(None),
+                )
+            )
+        ).scalars()
+        for event in early:
+            event.message_id = message_id
+            _advance(row, event.status, event.error_code, event.at)
+            if event.error_code == "21610":
+                await mark_opted_out(session, row.client_id, at)
+    await session.flush()
+
+
+def _advance(row: MessageRow, status: str, error_code: str | None, at: datetime) -> None:
+    """Move a message to ``status`` unless it is already further on."""
+    if row.status in ("sending", "pending") or _STATE_ORDER.get(status, 0) >= _STATE_ORDER.get(
+        row.status, 0
+    ):
+        row.status = status
+        if status == "delivered":
+            row.delivered_at = at
+        if error_code:
+            row.error_code = error_code
+
+
+async def record_retry(
+    session: AsyncSession, message_id: int, code: str | None, error: str, retry_at: datetime
+) -> None:
+    row = await session.get(MessageRow, message_id)
+    if row is None:
+        return
+    row.status, row.not_before, row.claimed_until = "pending", retry_at, None
+    row.error_code, row.error_message = code, error[:500]
+    await session.flush()
+
+
+async def record_failed(
+    session: AsyncSession,
+    message_id: int,
+    code: str | None,
+    error: str,
+    at: datetime,
+    *,
+    opt_out_client: bool,
+) -> None:
+    row = await session.get(MessageRow, message_id)
+    if row is None:
+        return
+    row.status, row.claimed_until = "failed", None
+    row.error_code, row.error_message = code, error[:500]
+    session.add(DeliveryEvent(message_id=message_id, status="failed", error_code=code, at=at))
+    if opt_out_client:
+        await mark_opted_out(session, row.client_id, at)
+    await session.flush()
+
+
+async def mark_opted_out(session: AsyncSession, client_id: int, at: datetime) -> None:
+    await session.execute(
+        sa.update(ClientRow)
+        .where(col(ClientRow.id) == client_id, col(ClientRow.opted_out).is_(False))
+        .values(opted_out=True, opted_out_at=at)
+    )
+
+
+async def record_status(
+    session: AsyncSession, provider_id: str, status: str, error_code: str | None, at: datetime
+) -> None:
+    """Record a status callback on the outgoing message with that provider id."""
+    row = (
+        await session.execute(
+            select(MessageRow).where(
+                col(MessageRow.provider_id) == provider_id, col(MessageRow.direction) == "out"
+            )
+        )
+    ).scalars().first()
+    session.add(
+        DeliveryEvent(
+            message_id=row.id if row else None, provider_id=provider_id, status=status,
+            error_code=error_code, at=at,
+        )
+    )
+    if row is not None:
+        _advance(row, status, error_code, at)
+        if error_code == "21610":
+            await mark_opted_out(session, row.client_id, at)
+    await session.flush()
+
+
+async def take_rate_slot(
+    session: AsyncSession, name: str, now: datetime, interval: timedelta
+) -> datetime:
+    """Reserve the next sending slot of a rate-limited channel, shared across instances.
+
+    Returns when this send may go: now, or later if others have taken the slots before it.
+    """
+    await session.execute(
+        insert_ignoring_duplicates(session, RateSlot).values(name=name, next_at=now)
+    )
+    slot = (
+        await session.execute(
+            select(RateSlot).where(RateSlot.name == name).with_for_update()
+        )
+    ).scalars().one()
+    start = max(slot.next_at, now)
+    slot.next_at = start + interval
+    await session.flush()
+    return start

@@ -1,0 +1,140 @@
+"""Read-side queries for the API and, later, the staff web app: lists, details, transcripts."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from flows.model import StaffUser
+from storage.tables import CaseRow, ClientRow, MessageRow, Practice, StaffUserRow
+
+TRANSCRIPT_LIMIT = 500
+
+
+def visible_practice(user: StaffUser, practice_column: Any) -> Any:
+    """SQL condition: the user may see rows of this practice.
+
+    Admins see everything. A link worker sees their practices and the shared pool of people
+    not yet matched to any practice (first messages from unknown numbers land there)."""
+    if user.is_admin:
+        return sa.true()
+    return sa.or_(practice_column.is_(None), practice_column.in_(user.practice_ids or {-1}))
+
+
+def can_see(user: StaffUser, practice_id: int | None) -> bool:
+    return user.is_admin or practice_id is None or practice_id in user.practice_ids
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError):
+        raise BadCursor(cursor) from None
+    if not isinstance(values, list):
+        raise BadCursor(cursor)
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[Any]
+    next: str | None
+
+
+async def list_cases(
+    session: AsyncSession, user: StaffUser, status: str, limit: int, cursor: str | None
+) -> Page:
+    """Cases by priority, then oldest first, a page at a time (keyset pagination)."""
+    stmt = select(CaseRow).where(
+        CaseRow.status == status, visible_practice(user, col(CaseRow.practice_id))
+    )
+    if cursor:
+        values = decode_cursor(cursor)
+        try:
+            rank, created, last_id = int(values[0]), datetime.fromisoformat(values[1]), int(values[2])
+        except (IndexError, TypeError, ValueError):
+            raise BadCursor(cursor) from None
+        key = sa.tuple_(col(CaseRow.priority_rank), col(CaseRow.created_at), col(CaseRow.id))
+        stmt = stmt.where(key > sa.tuple_(sa.literal(rank), sa.literal(created, CaseRow.__table__.c.created_at.type), sa.literal(last_id)))
+    stmt = stmt.order_by(
+        col(CaseRow.priority_rank), col(CaseRow.created_at), col(CaseRow.id)
+    ).limit(limit + 1)
+    rows = list((await session.execute(stmt)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more:
+        last = rows[-1]
+        next_cursor = encode_cursor([last.priority_rank, last.created_at.isoformat(), last.id])
+    return Page(rows, next_cursor)
+
+
+async def case_with_client(
+    session: AsyncSession, case_id: int
+) -> tuple[CaseRow, ClientRow] | None:
+    row = (
+        await session.execute(
+            select(CaseRow, ClientRow)
+            .join(ClientRow, col(ClientRow.id) == col(CaseRow.client_id))
+            .where(CaseRow.id == case_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def transcript(session: AsyncSession, client_id: int) -> list[MessageRow]:
+    """The client's whole conversation across channels, oldest first (the newest 500)."""
+    stmt = (
+        select(MessageRow)
+        .where(MessageRow.client_id == client_id)
+        .order_by(col(MessageRow.created_at).desc(), col(MessageRow.id).desc())
+        .limit(TRANSCRIPT_LIMIT)
+    )
+    rows = list((await session.execute(stmt)).scalars())
+    rows.reverse()
+    return rows
+
+
+async def find_clients(
+    session: AsyncSession, user: StaffUser, *, phone: str | None, telegram_chat_id: str | None
+) -> list[ClientRow]:
+    stmt = select(ClientRow).where(visible_practice(user, col(ClientRow.practice_id)))
+    if phone is not None:
+        stmt = stmt.where(ClientRow.phone == phone)
+    if telegram_chat_id is not None:
+        stmt = stmt.where(ClientRow.telegram_chat_id == telegram_chat_id)
+    return list((await session.execute(stmt.order_by(col(ClientRow.id)).limit(1))).scalars())
+
+
+async def practice_codes(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Practice.id, Practice.code).where(col(Practice.id).in_(ids))
+    )
+    return {pid: code for pid, code in rows.all() if pid is not None}
+
+
+async def user_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(StaffUserRow.id, StaffUserRow.name).where(col(StaffUserRow.id).in_(ids))
+    )
+    return {uid: name for uid, name in rows.all() if uid is not None}

@@ -1,0 +1,210 @@
+"""``SqlStore``: the engine's unit of work on a SQLModel session."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from flows.messages import Address, Inbound
+from flows.model import Case, CasePriority, CaseStatus, Client
+from flows.ports import NewCase, OutgoingDraft
+from storage.tables import CaseRow, ClientAddress, ClientRow, MessageRow, ProcessedUpdate
+
+
+def to_client(row: ClientRow) -> Client:
+    assert row.id is not None
+    return Client(
+        id=row.id,
+        address=Address(row.address),
+        phone=row.phone,
+        telegram_chat_id=row.telegram_chat_id,
+        name=row.name,
+        practice_id=row.practice_id,
+        opted_out=row.opted_out,
+        flow=row.flow,
+        flow_state=json.loads(row.flow_state or "{}"),
+    )
+
+
+def to_case(row: CaseRow) -> Case:
+    assert row.id is not None
+    return Case(
+        id=row.id,
+        client_id=row.client_id,
+        reason=row.reason,
+        priority=CasePriority(row.priority),
+        status=CaseStatus(row.status),
+        assigned_to=row.assigned_to,
+        created_at=row.created_at,
+        due_by=row.due_by,
+    )
+
+
+def storable(text: str) -> str:
+    """Text as sent, except NUL, which PostgreSQL cannot hold in text: it becomes U+FFFD."""
+    return text.replace("\x00", "\ufffd")
+
+
+def insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the session's dialect."""
+    dialect = session.bind.dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing()
+
+
+class SqlStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim_provider_id(self, key: str, at: datetime) -> bool:
+        stmt = insert_ignoring_duplicates(self.session, ProcessedUpdate).values(key=key, at=at)
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult has rowcount
+
+    async def client_by_address(self, address: Address) -> Client | None:
+        stmt = (
+            select(ClientRow)
+            .join(ClientAddress, col(ClientAddress.client_id) == col(ClientRow.id))
+            .where(ClientAddress.address == address.value)
+        )
+        row = (await self.session.execute(stmt)).scalars().first()
+        return to_client(row) if row else None
+
+    async def add_client(self, address: Address, phone: str | None, at: datetime) -> Client:
+        chat = address.handle if address.channel == "telegram" else None
+        row = ClientRow(
+            address=address.value, phone=phone, telegram_chat_id=chat,
+            created_at=at, last_seen_at=at,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        assert row.id is not None
+        self.session.add(ClientAddress(address=address.value, client_id=row.id))
+        await self.session.flush()
+        return to_client(row)
+
+    async def client(self, client_id: int) -> Client | None:
+        row = await self.session.get(ClientRow, client_id, populate_existing=True)
+        return to_client(row) if row else None
+
+    async def _client_row(self, client_id: int) -> ClientRow:
+        row = await self.session.get(ClientRow, client_id)
+        if row is None:
+            raise LookupError(client_id)
+        return row
+
+    async def set_opted_out(self, client_id: int, opted_out: bool, at: datetime) -> None:
+        row = await self._client_row(client_id)
+        row.opted_out = opted_out
+        row.opted_out_at = at if opted_out else None
+        await self.session.flush()
+
+    async def set_flow(
+        self, client_id: int, flow: str | None, state: dict[str, Any], at: datetime
+    ) -> None:
+        row = await self._client_row(client_id)
+        row.flow = flow
+        row.flow_state = json.dumps(state)
+        await self.session.flush()
+
+    async def open_case_for(self, client_id: int) -> Case | None:
+        stmt = (
+            select(CaseRow)
+            .where(CaseRow.client_id == client_id, CaseRow.status == CaseStatus.OPEN.value)
+            .order_by(col(CaseRow.id).desc())
+        )
+        row = (await self.session.execute(stmt)).scalars().first()
+        return to_case(row) if row else None
+
+    async def add_case(self, case: NewCase) -> Case:
+        row = CaseRow(
+            client_id=case.client_id,
+            practice_id=case.practice_id,
+            reason=case.reason,
+            priority=case.priority.value,
+            priority_rank=case.priority.rank,
+            status=CaseStatus.OPEN.value,
+            created_at=case.created_at,
+            due_by=case.due_by,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return to_case(row)
+
+    async def _case_row(self, case_id: int) -> CaseRow:
+        row = await self.session.get(CaseRow, case_id)
+        if row is None:
+            raise LookupError(case_id)
+        return row
+
+    async def escalate_case(
+        self, case_id: int, priority: CasePriority, reason: str, due_by: datetime
+    ) -> None:
+        row = await self._case_row(case_id)
+        row.priority, row.priority_rank = priority.value, priority.rank
+        row.reason, row.due_by = reason, due_by
+        await self.session.flush()
+
+    async def assign_case(self, case_id: int, user_id: int) -> None:
+        row = await self._case_row(case_id)
+        row.assigned_to = user_id
+        await self.session.flush()
+
+    async def close_case(
+        self, case_id: int, outcome: str, onward: list[str], by: int, at: datetime
+    ) -> None:
+        row = await self._case_row(case_id)
+        row.status = CaseStatus.CLOSED.value
+        row.outcome, row.onward_referrals = outcome, json.dumps(onward)
+        row.closed_at, row.closed_by = at, by
+        await self.session.flush()
+
+    async def add_inbound(self, client_id: int, inbound: Inbound, case_id: int | None) -> int:
+        row = MessageRow(
+            client_id=client_id,
+            case_id=case_id,
+            direction="in",
+            channel=inbound.address.channel.value,
+            address=inbound.address.value,
+            text=storable(inbound.text),
+            status="received",
+            provider_id=inbound.provider_id,
+            created_at=inbound.received_at,
+        )
+        self.session.add(row)
+        await self.session.execute(
+            sa.update(ClientRow)
+            .where(col(ClientRow.id) == client_id)
+            .values(last_seen_at=inbound.received_at)
+        )
+        await self.session.flush()
+        assert row.id is not None
+        return row.id
+
+    async def add_outgoing(self, draft: OutgoingDraft) -> int:
+        row = MessageRow(
+            client_id=draft.client_id,
+            case_id=draft.case_id,
+            direction="out",
+            channel=draft.address.channel.value,
+            address=draft.address.value,
+            text=storable(draft.text),
+            kind=draft.kind,
+            priority=int(draft.priority),
+            status="pending",
+            allowed_when_opted_out=draft.allowed_when_opted_out,
+            sent_by=draft.sent_by,
+            not_before=draft.not_before,
+            expires_at=draft.expires_at,
+            created_at=draft.written_at or draft.not_before,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        assert row.id is not None
+        return row.id

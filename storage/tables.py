@@ -1,0 +1,179 @@
+"""The database tables. Every time is stored in UTC; ``UTCDateTime`` hands back aware datetimes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and read back timezone-aware, on SQLite and PostgreSQL alike."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: datetime | None, dialect: sa.Dialect
+    ) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _time(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class Practice(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=20)
+    name: str = Field(max_length=200)
+    area: str | None = Field(default=None, max_length=200)
+
+
+class StaffUserRow(SQLModel, table=True):
+    __tablename__ = "staff_user"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=320)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    password_hash: str
+    must_change_password: bool = True
+    created_at: datetime = _time()
+
+
+class UserPractice(SQLModel, table=True):
+    __tablename__ = "user_practice"
+    user_id: int = Field(foreign_key="staff_user.id", primary_key=True)
+    practice_id: int = Field(foreign_key="practice.id", primary_key=True)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True)
+    token_hash: str = Field(unique=True, max_length=64)  # SHA-256 hex; the token is never stored
+    created_at: datetime = _time()
+    revoked: bool = False
+
+
+class ClientRow(SQLModel, table=True):
+    __tablename__ = "client"
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(max_length=100)  # where replies go now
+    phone: str | None = Field(default=None, max_length=40, index=True)
+    telegram_chat_id: str | None = Field(default=None, max_length=40, index=True)
+    name: str | None = Field(default=None, max_length=200)
+    date_of_birth: str | None = Field(default=None, max_length=10)
+    practice_id: int | None = Field(default=None, foreign_key="practice.id", index=True)
+    opted_out: bool = False
+    opted_out_at: datetime | None = _time(nullable=True)
+    flow: str | None = Field(default=None, max_length=40)
+    flow_state: str = "{}"  # JSON
+    created_at: datetime = _time()
+    last_seen_at: datetime = _time()
+
+
+class ClientAddress(SQLModel, table=True):
+    """Every address a client has written from; the key for finding them again."""
+
+    __tablename__ = "client_address"
+    address: str = Field(primary_key=True, max_length=100)
+    client_id: int = Field(foreign_key="client.id", index=True)
+
+
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "cases"
+    __table_args__ = (sa.Index("ix_case_queue", "status", "priority_rank", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    practice_id: int | None = Field(default=None, foreign_key="practice.id", index=True)
+    reason: str = Field(max_length=40)
+    priority: str = Field(max_length=10)
+    priority_rank: int
+    status: str = Field(max_length=10)
+    assigned_to: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = _time()
+    due_by: datetime = _time()
+    closed_at: datetime | None = _time(nullable=True)
+    closed_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    outcome: str | None = None
+    onward_referrals: str = "[]"  # JSON list of service ids
+
+
+class MessageRow(SQLModel, table=True):
+    """Every message in and out. Outgoing rows are the outbox: written first, sent later."""
+
+    __tablename__ = "message"
+    __table_args__ = (
+        sa.Index("ix_message_outbox", "status", "not_before"),
+        sa.Index("ix_message_client_time", "client_id", "created_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id")
+    case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+    direction: str = Field(max_length=3)  # in / out
+    channel: str = Field(max_length=10)
+    address: str = Field(max_length=100)
+    text: str
+    kind: str = Field(default="message", max_length=30)
+    priority: int = 1
+    # in: received. out: pending, sending, queued, sent, delivered, undelivered, failed,
+    # suppressed (not sent: the client opted out) or expired.
+    status: str = Field(max_length=12)
+    provider_id: str | None = Field(default=None, max_length=64, index=True)
+    allowed_when_opted_out: bool = False
+    sent_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    not_before: datetime | None = _time(nullable=True)
+    expires_at: datetime | None = _time(nullable=True)
+    claimed_until: datetime | None = _time(nullable=True)
+    attempts: int = 0
+    error_code: str | None = Field(default=None, max_length=20)
+    error_message: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _time()
+    sent_at: datetime | None = _time(nullable=True)
+    delivered_at: datetime | None = _time(nullable=True)
+
+
+class DeliveryEvent(SQLModel, table=True):
+    """Each delivery state a provider reported, in the order they arrived.
+
+    A callback that arrives before the send was recorded waits here with no ``message_id``
+    and is applied when the send is recorded.
+    """
+
+    __tablename__ = "delivery_event"
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int | None = Field(default=None, foreign_key="message.id", index=True)
+    provider_id: str | None = Field(default=None, max_length=64, index=True)
+    status: str = Field(max_length=12)
+    error_code: str | None = Field(default=None, max_length=20)
+    at: datetime = _time()
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Provider ids already handled (Twilio MessageSid, Telegram update_id)."""
+
+    __tablename__ = "processed_update"
+    key: str = Field(primary_key=True, max_length=100)
+    at: datetime = _time()
+
+
+class RateSlot(SQLModel, table=True):
+    """The next free sending slot of a rate-limited channel, shared by all instances."""
+
+    __tablename__ = "rate_slot"
+    name: str = Field(primary_key=True, max_length=40)
+    next_at: datetime = _time()

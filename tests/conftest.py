@@ -1,0 +1,162 @@
+"""Shared fixtures: a real database of each kind, the fake Twilio server, the app under test."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.bootstrap import Services, build
+from bot.config import Settings, load_settings
+from bot.web.app import create_app
+from flows.model import Role
+from storage import staff
+from storage.db import Database, upgrade
+from tests.support import postgres
+from tests.support.clock import FakeClock
+from tests.support.fake_twilio import (
+    ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio, TwilioWebhooks,
+)
+
+PUBLIC_BASE_URL = "https://linkbot.example.org"
+TEMPLATE = "linkbot_template"
+_numbers = itertools.count(1)
+_template_ready = False
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[postgres.PostgresServer]:
+    server = postgres.start()  # raises, failing the tests, when PostgreSQL cannot start
+    yield server
+    server.stop()
+
+
+async def _fresh_postgres(server: postgres.PostgresServer) -> str:
+    global _template_ready
+    admin = await asyncpg.connect(server.url("postgres"))
+    try:
+        if not _template_ready:
+            await admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
+            await admin.execute(f"CREATE DATABASE {TEMPLATE}")
+            db = Database(server.url(TEMPLATE))
+            await upgrade(db)
+            await db.dispose()
+            _template_ready = True
+        name = f"linkbot_test_{next(_numbers)}"
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    finally:
+        await admin.close()
+    return server.url(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """A migrated, empty database: each test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/linkbot.db"
+        db = Database(url)
+        await upgrade(db)
+        await db.dispose()
+        return url
+    return await _fresh_postgres(request.getfixturevalue("pg_server"))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def fake_twilio() -> AsyncIterator[FakeTwilio]:
+    fake = FakeTwilio()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def settings_for(database_url: str, twilio: FakeTwilio | None, **overrides: str) -> Settings:
+    env = {
+        "DATABASE_URL": database_url,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "SERVICE_NAME": "Community Link Worker service",
+        "SERVICE_PHONE": "01942 000000",
+    }
+    if twilio is not None:
+        env |= {
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_FROM": FROM_NUMBER,
+            "TWILIO_API_BASE_URL": twilio.base_url,
+        }
+    env |= overrides
+    return load_settings(env)
+
+
+@dataclass
+class Bot:
+    """The whole app in-process, with a phone's-eye view of it."""
+
+    services: Services
+    client: TestClient
+    twilio: FakeTwilio
+    webhooks: TwilioWebhooks
+    clock: FakeClock
+
+    async def text(self, sender: str, body: str, **extra: str) -> int:
+        """A person texts the service; the outbox then sends whatever is due."""
+        response = await self.webhooks.sms(sender, body, **extra)
+        assert response.status == 200, await response.text()
+        await self.services.outbox.send_due()
+        return response.status
+
+    async def staff_token(
+        self, role: Role = Role.ADMIN, practices: list[str] | None = None, email: str = ""
+    ) -> str:
+        email = email or f"worker{next(_numbers)}@practice.nhs.uk"
+        async with self.services.db.write() as session:
+            await staff.add_user(session, email, "Sam Worker", role.value, practices or [],
+                                 self.clock.now())
+            return await staff.create_token(session, email, self.clock.now())
+
+    async def add_practice(self, code: str, name: str) -> None:
+        async with self.services.db.write() as session:
+            await staff.add_practice(session, code, name, None)
+
+    async def api(
+        self, method: str, path: str, token: str, body: Any = None
+    ) -> tuple[int, Any]:
+        response = await self.client.request(
+            method, path, json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        return response.status, await response.json()
+
+
+@pytest.fixture
+async def make_bot(
+    database_url: str, fake_twilio: FakeTwilio, clock: FakeClock
+) -> AsyncIterator[Any]:
+    made: list[Bot] = []
+
+    async def make(**overrides: str) -> Bot:
+        services = build(settings_for(database_url, fake_twilio, **overrides), clock=clock)
+        client = TestClient(TestServer(create_app(services)))
+        await client.start_server()
+        bot = Bot(services, client, fake_twilio, TwilioWebhooks(client, PUBLIC_BASE_URL), clock)
+        made.append(bot)
+        return bot
+
+    yield make
+    for bot in made:
+        await bot.client.close()
+        await bot.services.close()
+
+
+@pytest.fixture
+async def bot(make_bot: Any) -> Bot:
+    made: Bot = await make_bot()
+    return made
