@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -285,13 +286,17 @@ def _named(variable: str, problem: str) -> _NamedError:
     return _NamedError(variable, problem)
 
 
-def load_settings(env: Mapping[str, str] | None = None, *, env_file: str | None = ".env") -> Settings:
-    """Read and check the settings. ``env`` replaces the process environment (for tests)."""
+def load_settings(
+    env: Mapping[str, str] | None = None, *, env_file: str | None = ".env"
+) -> Settings:
+    """Read and check the settings. ``env`` adds to the process environment (for tests)."""
     try:
         if env is None:
-            return Settings(_env_file=env_file)  # type: ignore[call-arg]  # pydantic-settings' own keyword
-        values = {k.lower(): v for k, v in env.items() if k.lower() in Settings.model_fields}
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]  # as above
+            return Settings(_env_file=env_file)
+        values: dict[str, Any] = {
+            k.lower(): v for k, v in env.items() if k.lower() in Settings.model_fields
+        }
+        return Settings(_env_file=None, **values)
     except ValidationError as exc:
         raise ConfigError(_one_line(exc)) from None
 

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from datetime import timedelta
 
-from bot.channels import SendError, Sender
+from bot.channels import Sender, SendError
 from bot.channels.sms import SEND_TIMEOUT_SECONDS
 from bot.clock import Clock
 from flows.messages import Channel
@@ -29,7 +29,8 @@ IDLE_POLL_SECONDS = 1.0
 
 def backoff(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s ... at most 15 minutes."""
-    return min(FIRST_RETRY * 2 ** max(0, attempts - 1), LONGEST_RETRY)
+    delay: timedelta = FIRST_RETRY * (2 ** max(0, attempts - 1))
+    return min(delay, LONGEST_RETRY)
 
 
 class Outbox:

@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.model import StaffUser
-from storage.tables import CaseRow, ClientRow, MessageRow, Practice, StaffUserRow
+from storage.tables import (
+    CaseRow,
+    ClientRow,
+    MessageRow,
+    Practice,
+    StaffUserRow,
+    UTCDateTime,
+)
 
 TRANSCRIPT_LIMIT = 500
 
@@ -67,11 +74,15 @@ async def list_cases(
     if cursor:
         values = decode_cursor(cursor)
         try:
-            rank, created, last_id = int(values[0]), datetime.fromisoformat(values[1]), int(values[2])
+            rank, last_id = int(values[0]), int(values[2])
+            created = datetime.fromisoformat(values[1])
         except (IndexError, TypeError, ValueError):
             raise BadCursor(cursor) from None
         key = sa.tuple_(col(CaseRow.priority_rank), col(CaseRow.created_at), col(CaseRow.id))
-        stmt = stmt.where(key > sa.tuple_(sa.literal(rank), sa.literal(created, CaseRow.__table__.c.created_at.type), sa.literal(last_id)))
+        after = sa.tuple_(
+            sa.literal(rank), sa.literal(created, UTCDateTime()), sa.literal(last_id)
+        )
+        stmt = stmt.where(key > after)
     stmt = stmt.order_by(
         col(CaseRow.priority_rank), col(CaseRow.created_at), col(CaseRow.id)
     ).limit(limit + 1)

@@ -53,7 +53,7 @@ def storable(text: str) -> str:
 
 def insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
     """``INSERT ... ON CONFLICT DO NOTHING`` in the session's dialect."""
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(table).on_conflict_do_nothing()
 

@@ -20,7 +20,11 @@ from storage.db import Database, upgrade
 from tests.support import postgres
 from tests.support.clock import FakeClock
 from tests.support.fake_twilio import (
-    ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio, TwilioWebhooks,
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FROM_NUMBER,
+    FakeTwilio,
+    TwilioWebhooks,
 )
 
 PUBLIC_BASE_URL = "https://linkbot.example.org"

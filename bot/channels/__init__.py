@@ -1,4 +1,4 @@
-"""Channel adapters: each turns its wire format into ``Inbound`` and sends ``text`` to an address."""
+"""Channel adapters: each turns its wire format into ``Inbound`` and sends text to an address."""
 
 from __future__ import annotations
 

@@ -154,8 +154,11 @@ async def list_cases(request: web.Request) -> web.Response:
             )
         except queries.BadCursor:
             raise ApiError(422, "invalid", "cursor: not a cursor this API gave.") from None
-        names = await queries.user_names(session, {r.assigned_to for r in page.rows if r.assigned_to})
-    return web.json_response({"items": [case_json(r, names) for r in page.rows], "next": page.next})
+        names = await queries.user_names(
+            session, {r.assigned_to for r in page.rows if r.assigned_to}
+        )
+    items = [case_json(row, names) for row in page.rows]
+    return web.json_response({"items": items, "next": page.next})
 
 
 async def _visible_case(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from html import escape
 import json
+from html import escape
 from importlib import resources
 
 from aiohttp import web

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flows import texts
 from flows.model import Role
-from tests.conftest import Bot, PUBLIC_BASE_URL
+from tests.conftest import PUBLIC_BASE_URL, Bot
 
 PHONE = "+447700900123"
 
