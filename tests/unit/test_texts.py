@@ -1,0 +1,87 @@
+"""Client-facing SMS templates (flows/texts.py): GSM-7, one segment, crisis contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from flows import texts
+from flows.gsm import is_gsm7, segments
+from flows.texts import Nation, ServiceInfo
+
+LONGEST_NAME = "Wigan and Leigh Community Link Service X"
+assert len(LONGEST_NAME) == 40
+PHONE = "01942 000000"
+
+FILLERS: dict[str, Callable[[ServiceInfo], str]] = {
+    "WELCOME": texts.welcome,
+    "ACKNOWLEDGE": texts.acknowledge,
+    "TALK": texts.talk,
+    "HELP": texts.help_text,
+    "OPTED_OUT": texts.opted_out,
+    "OPTED_IN": texts.opted_in,
+}
+
+
+@pytest.mark.parametrize("name", sorted(texts.ALL_TEMPLATES))
+def test_every_template_is_gsm7(name: str) -> None:
+    """One non-GSM character would double the cost of every message sent from the template."""
+    template = texts.ALL_TEMPLATES[name]
+    assert is_gsm7(template), [ch for ch in template if not is_gsm7(ch)]
+
+
+def test_every_one_segment_template_has_a_filler() -> None:
+    """The one-segment check below must cover every template that promises one segment."""
+    assert set(FILLERS) == set(texts.ONE_SEGMENT_TEMPLATES)
+
+
+@pytest.mark.parametrize("name", sorted(texts.ONE_SEGMENT_TEMPLATES))
+def test_one_segment_templates_fit_160_characters_with_a_40_character_name(name: str) -> None:
+    """With the longest expected service name and a phone line, each reply still costs one SMS."""
+    service = ServiceInfo(LONGEST_NAME, PHONE, Nation.ENGLAND)
+    text = FILLERS[name](service)
+    assert "{" not in text and "}" not in text
+    assert is_gsm7(text)
+    assert segments(text) == 1, f"{name} is {len(text)} characters: {text!r}"
+
+
+def test_help_text_mentions_the_phone_only_when_there_is_one() -> None:
+    """A service without a phone must not be told to advertise 'call None'."""
+    with_phone = texts.help_text(ServiceInfo("Linkers", PHONE, Nation.ENGLAND))
+    without = texts.help_text(ServiceInfo("Linkers", None, Nation.ENGLAND))
+    assert "or call 01942 000000" in with_phone
+    assert "call" not in without and "None" not in without
+
+
+@pytest.mark.parametrize("nation", list(Nation))
+def test_crisis_text_for_every_nation_has_999_samaritans_and_shout(nation: Nation) -> None:
+    """Emergency, Samaritans and SHOUT work across the UK, so every crisis text gives them."""
+    text = texts.crisis(ServiceInfo(LONGEST_NAME, PHONE, nation))
+    assert "999" in text
+    assert "Samaritans: 116 123" in text
+    assert "SHOUT to 85258" in text
+    assert is_gsm7(text)
+
+
+def test_crisis_text_for_scotland_has_breathing_space_and_nhs_24() -> None:
+    """In Scotland urgent help is NHS 24 on 111 and Breathing Space, not NHS 111 option 2."""
+    text = texts.crisis(ServiceInfo(LONGEST_NAME, PHONE, Nation.SCOTLAND))
+    assert "Breathing Space: 0800 83 85 87" in text
+    assert "NHS 24: call 111" in text
+    assert "option 2" not in text
+
+
+@pytest.mark.parametrize("nation", [Nation.ENGLAND, Nation.WALES])
+def test_crisis_text_for_england_and_wales_has_nhs_111_option_2(nation: Nation) -> None:
+    """NHS 111 option 2 is the urgent mental health line in England and Wales."""
+    text = texts.crisis(ServiceInfo(LONGEST_NAME, PHONE, nation))
+    assert "NHS 111" in text and "option 2" in text
+
+
+def test_crisis_text_ends_with_the_service_phone_when_there_is_one() -> None:
+    """The person is told a link worker will call and, if possible, how to call back."""
+    with_phone = texts.crisis(ServiceInfo(LONGEST_NAME, PHONE, Nation.ENGLAND))
+    without = texts.crisis(ServiceInfo(LONGEST_NAME, None, Nation.ENGLAND))
+    assert with_phone.endswith("You can also call us on 01942 000000.")
+    assert without.endswith("contact you as soon as they can.")
