@@ -356,7 +356,7 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
               f"{args.warmup} warm-up requests per server that are not counted")
         print(f"  database: {describe_database(database_url)}")
         if existing:
-            print(f"  warning: the database already held {existing} clients")
+            print(f"  warning: the database already held {existing} clients (not empty)")
         print(f"  cores: {describe_cores()}; Python {platform.python_version()}; "
               f"aiohttp {aiohttp.__version__}; {platform.system()} {platform.machine()}")
         print("  the outbox task is NOT running: this measures the webhook path alone")

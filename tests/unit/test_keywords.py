@@ -22,9 +22,7 @@ def _spellings(word: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize(
-    "text", [s for word in OPT_OUT_WORDS for s in _spellings(word)]
-)
+@pytest.mark.parametrize("text", [s for word in OPT_OUT_WORDS for s in _spellings(word)])
 def test_every_opt_out_word_is_opt_out_in_any_case_and_with_trailing_punctuation(text: str) -> None:
     """Twilio honours these words however they are typed, so the bot must agree with it."""
     assert classify(text) is Keyword.OPT_OUT

@@ -14,8 +14,10 @@ DAY = SendWindow.parse("08:00-20:00", LONDON)
 NIGHT = SendWindow.parse("20:00-08:00", LONDON)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
