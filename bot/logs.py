@@ -12,7 +12,8 @@ _TOKEN = re.compile(r"(lb_[A-Za-z0-9_-]{8,}|bot\d+:[A-Za-z0-9_-]{20,}|Bearer\s+\
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = _TOKEN.sub("[token]", _PHONE.sub("[number]", message))
+        # Tokens first: a bot token starts with digits that would otherwise pass for a number.
+        redacted = _PHONE.sub("[number]", _TOKEN.sub("[token]", message))
         if redacted != message:
             record.msg, record.args = redacted, None
         return True

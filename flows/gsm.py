@@ -21,12 +21,20 @@ def septets(text: str) -> int:
 
 
 def segments(text: str) -> int:
-    """How many SMS segments the text costs (GSM-7 160/153, otherwise UCS-2 70/67)."""
+    """How many SMS segments the text costs (GSM-7 160/153, otherwise UCS-2 70/67).
+
+    A character is never split between segments: an escaped GSM-7 character (two septets) or
+    an emoji (two UTF-16 units) that would straddle a boundary starts the next segment."""
     if is_gsm7(text):
-        length, single, multi = septets(text), 160, 153
+        units, single, multi = [2 if ch in _EXTENDED_SET else 1 for ch in text], 160, 153
     else:
-        # UCS-2 counts UTF-16 code units: an emoji takes two.
-        length, single, multi = len(text.encode("utf-16-le")) // 2, 70, 67
-    if length <= single:
+        units = [len(ch.encode("utf-16-le")) // 2 for ch in text]
+        single, multi = 70, 67
+    if sum(units) <= single:
         return 1
-    return -(-length // multi)
+    count, used = 1, 0
+    for size in units:
+        if used + size > multi:
+            count, used = count + 1, 0
+        used += size
+    return count

@@ -11,34 +11,51 @@ import unicodedata
 
 # Each entry is a regular expression matched against normalised text (lower case, apostrophes
 # removed, runs of spaces folded). Word boundaries are deliberate: "skill" must not be "kill".
+_PEOPLE = (
+    r"(husband|wife|partner|ex|boyfriend|girlfriend|dad|father|mum|mother|son|daughter|kids?|"
+    r"children|baby|brother|sister|neighbour|boss|family|carer)"
+)
+_ABUSER = r"(he|she|they|" + _PEOPLE[1:-1] + r")"
+
 RISK_PATTERNS: tuple[str, ...] = (
     # Suicide, said directly and indirectly.
-    r"\b(kill|killing|hurt|hurting|harm|harming)\s+(my\s*self|myself|me)\b",
+    r"\b(kill|killing|hurt|hurting|harm|harming|top|topping)\s+(my\s*self|myself|me)\b",
     r"\bsuicid\w*",
-    r"\bsuicde|\bsucide|\bsuiside",
+    r"\bsuicde|\bsucide|\bsuiside|\bsuicidal",
     r"\b(end|ending|take|taking)\s+(my|me)\s+(own\s+)?life\b",
-    r"\bend\s+it\s+all\b|\bending\s+it\s+all\b|\bend\s+it\s+now\b",
-    r"\b(want|wanna|going|gonna|ready)\s+(to\s+)?die\b",
-    r"\b(wish|rather)\s+(i\s+)?(was|were)\s+dead\b",
-    r"\bbetter\s+off\s+(dead|without\s+me)\b",
-    r"\b(no|not\s+any)\s+(point|reason)\s+(in\s+)?(living|to\s+live|going\s+on|carrying\s+on)\b",
+    r"\b(end|ending)\s+it\s+all\b|\bend\s+it\s+now\b",
+    r"\b(thinking|thought|think)\s+(about|of)\s+ending\s+it\b",
+    r"\b(want|wanna|going|gonna|ready)\s+(to\s+|2\s+)?die\b",
+    r"\b(wish|rather)\s+(i\s+)?(was|were|be)\s+dead\b",
+    r"\bbetter\s+off\s+(dead|without\s+me|if\s+i\s+(was|were)\s+(gone|dead|not\s+here))\b",
+    r"\b(no|the|any)\s+(point|reason)\s+(in\s+|to\s+)?"
+    r"(living|life|live|going\s+on|go\s+on|carrying\s+on|carry\s+on)\b",
+    r"\b(isnt|is\s+not|not)\s+worth\s+(living|it\s+any\s*more)\b",
+    r"\bnothing\s+(left\s+)?to\s+live\s+for\b",
     r"\b(cant|cannot|can\s+not)\s+(go|carry)\s+on\b",
-    r"\bdont\s+want\s+to\s+(be\s+here|live|wake\s+up|exist)\b",
+    r"\bdont\s+want\s+to\s+(be\s+here|live|wake\s+up|exist|be\s+alive)\b",
     r"\bnot\s+want\s+to\s+(be\s+here|live|wake\s+up)\b",
-    r"\bnot\s+be\s+(here|around)\s+(much\s+longer|for\s+long|anymore|any\s+more)\b",
+    r"\bnever\s+wake\s+up\b",
+    r"\b(wont|will\s+not|not)\s+be\s+(here|around)\s+"
+    r"(much\s+longer|for\s+long|any\s*more|tomorrow)\b",
     r"\b(say|saying)\s+goodbye\s+to\s+every\w*",
     # Self-harm and overdose.
     r"\bself\s*-?\s*harm\w*",
     r"\b(cut|cutting|burn|burning)\s+(my\s*self|myself|my\s+arms?|my\s+wrists?|my\s+legs?)\b",
     r"\boverdos\w*|\bod\s+on\b",
-    r"\b(take|taking|took|swallow\w*)\s+(all\s+)?(my|the|all\s+my|a\s+load\s+of|loads\s+of)\s+"
-    r"(pills|tablets|meds|medication)\b",
+    r"\b(take|taking|took|taken|had|swallow\w*)\s+(too\s+many|loads\s+of|a\s+load\s+of|"
+    r"all\s+(of\s+)?(my|the)|a\s+(whole\s+)?(bottle|packet|box)\s+of|the\s+whole)\s+"
+    r"(\w+\s+)?(pills|tablets|meds|medication|paracetamol)\b",
     r"\bhang(ing)?\s+my\s*self\b|\bjump\s+(off|in\s+front\s+of)\b",
     # Harm to others, violence and abuse.
-    r"\b(kill|hurt|stab|strangle)\s+(him|her|them|someone|somebody|my\s+\w+)\b",
-    r"\b(hits?|hitting|beats?|beating|beat|chokes?|choked|strangled?)\s+(me|my\s+(kids?|children|son|daughter|mum|dad|wife|husband|partner))\b",
+    r"\b(kill|murder|hurt|stab|strangle)\s+(him|her|them|someone|somebody|my\s+" + _PEOPLE + r")\b",
+    r"\b" + _ABUSER + r"\s+(hurts|hurt|hits|hit|beats|beat|kicks|kicked|pushes|pushed|punches|"
+    r"punched|slaps|slapped|chokes|choked|strangles|strangled|threatens|threatened|rapes|raped)"
+    r"\s+(me|my|us)\b",
+    r"\b(hitting|beating|choking|strangling)\s+(me|my\s+" + _PEOPLE + r")\b",
     r"\b(abus\w+)\b",
-    r"\b(scared|frightened|afraid|terrified)\s+(of|to\s+go\s+home|for\s+my\s+life)\b",
+    r"\b(scared|frightened|afraid|terrified)\s+(of\s+(him|her|them|my\s+" + _PEOPLE + r")|"
+    r"to\s+go\s+home|for\s+my\s+life)\b",
     r"\b(threaten\w*)\s+to\s+(kill|hurt)\b",
     r"\bnot\s+safe\s+(at\s+home|here|with)\b|\bdont\s+feel\s+safe\b",
     r"\b(raped|rape|sexually\s+assaulted)\b",

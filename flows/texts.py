@@ -29,8 +29,8 @@ class ServiceInfo:
 
 # Templates are filled with str.format(service=..., phone_line=...).
 WELCOME = (
-    "Hello, this is the {service}. We help with things like loneliness, money, housing "
-    "and caring. Tell us what you would like help with. Text STOP to opt out."
+    "Hi, this is the {service}. We help with loneliness, money, housing and more. "
+    "What can we help you with? Text STOP to opt out."
 )
 ACKNOWLEDGE = (
     "Thank you. A link worker will read your message and reply, usually within 2 working "
@@ -41,8 +41,8 @@ TALK = (
     "If it is urgent, call NHS 111, or 999 in an emergency."
 )
 HELP = (
-    "{service}: link workers help with things that affect your wellbeing. "
-    "Text TALK to reach a link worker{phone_line}. Text STOP to stop messages."
+    "{service}: we help with what affects your wellbeing. "
+    "Text TALK for a link worker{phone_line}. Text STOP to opt out."
 )
 HELP_PHONE_LINE = " or call {phone}"
 OPTED_OUT = (

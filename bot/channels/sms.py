@@ -20,8 +20,12 @@ SEND_TIMEOUT_SECONDS = 15.0
 
 
 def normalise_phone(raw: str) -> str:
-    """E.164 when the number parses (UK numbers may be written nationally), else as sent."""
+    """E.164 for an international (+...) or UK national (0...) number, else as sent.
+
+    Short codes and alphanumeric senders ("VODAFONE", "12345") stay as they are."""
     text = raw.strip()
+    if not text.startswith(("+", "0")):
+        return text
     try:
         number = phonenumbers.parse(text, "GB")
     except phonenumbers.NumberParseException:

@@ -68,7 +68,8 @@ async def test_odd_from_numbers_are_recorded_and_answered_as_far_as_twilio_allow
     assert response.status == 200
     await bot.services.outbox.send_due()
     async with bot.services.db.read() as session:
-        rows = list((await session.execute(select(MessageRow).order_by(col(MessageRow.id)))).scalars())
+        result = await session.execute(select(MessageRow).order_by(col(MessageRow.id)))
+        rows = list(result.scalars())
     assert [r.direction for r in rows] == ["in", "out"]
     assert rows[1].status in ("queued", "failed")
     if rows[1].status == "failed":

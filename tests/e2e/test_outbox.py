@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
@@ -189,7 +190,7 @@ async def test_rate_limit_spaces_sends(make_bot) -> None:  # type: ignore[no-unt
     sent_at = sorted(row.sent_at for row in rows if row.sent_at)
     assert sent_at[0] == start
     assert sent_at[-1] - sent_at[0] == timedelta(seconds=2)  # five sends, half a second apart
-    gaps = [b - a for a, b in zip(sent_at, sent_at[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(sent_at)]
     assert all(gap == timedelta(seconds=0.5) for gap in gaps)
 
 

@@ -38,7 +38,8 @@ async def test_simulator_runs_the_same_engine_queue_and_outbox(
         ]
         await client.post("/simulator/send", json={"from": "+447700900123", "text": "TALK"})
         await services.outbox.send_due()
-        newer = await client.get(f"/simulator/messages?from=%2B447700900123&after={items[-1]['id']}")
+        after = items[-1]["id"]
+        newer = await client.get(f"/simulator/messages?from=%2B447700900123&after={after}")
         assert [i["text"] for i in (await newer.json())["items"]] == [
             "TALK", texts.talk(services.settings.service)
         ]

@@ -38,8 +38,8 @@ def test_is_gsm7_rejects_characters_outside_gsm(text: str) -> None:
         ("€" * 81, 2),  # 162 septets
         ("€" + "a" * 158, 1),  # 160 septets
         ("€" + "a" * 159, 2),  # 161 septets
-        ("[" * 153, 2),  # 306 septets
-        ("[" * 154, 3),  # 308 septets
+        ("[" * 152, 2),  # 304 septets: 76 escaped pairs in each segment
+        ("[" * 153, 3),  # 306 septets, but a pair is never split: 76 + 76 + 1
     ],
 )
 def test_segments_for_gsm7_are_160_then_153_with_extended_characters_double(
