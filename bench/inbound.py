@@ -60,6 +60,7 @@ import aiohttp
 import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project root
 
@@ -412,10 +413,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.requests + args.warmup > MAX_REQUESTS:
         parser.error(f"--requests plus --warmup may be at most {MAX_REQUESTS} "
                      "(one distinct sender each)")
-    if args.database_url and make_url(args.database_url).get_backend_name() not in (
-        "sqlite", "postgresql", "postgres"
-    ):
-        parser.error("--database-url must be a sqlite:/// or postgresql:// URL")
+    if args.database_url:
+        try:
+            backend = make_url(args.database_url).get_backend_name()
+        except ArgumentError:
+            backend = ""
+        if backend not in ("sqlite", "postgresql", "postgres"):
+            parser.error("--database-url must be a sqlite:/// or postgresql:// URL")
     return args
 
 

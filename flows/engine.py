@@ -56,10 +56,11 @@ async def handle_inbound(
     replies, case = await _decide(store, ctx, inbound, is_new)
 
     await store.add_inbound(client.id, inbound, case.id if case else None)
-    opted_out = await _opted_out_now(store, client)
+    # Only the opt-out and opt-in branches change the flag, and their replies are allowed
+    # either way; everywhere else the flag as loaded still holds.
     sent = 0
     for reply in replies:
-        if opted_out and not reply.allowed_when_opted_out:
+        if client.opted_out and not reply.allowed_when_opted_out:
             continue
         await store.add_outgoing(_draft(client, reply, now, case))
         sent += 1
@@ -130,11 +131,6 @@ async def _open_case(store: Store, client: Client, want: OpenCase, now: datetime
         await store.escalate_case(case.id, want.priority, want.reason, due_by(want.priority, now))
         return await store.open_case_for(client.id) or case
     return case
-
-
-async def _opted_out_now(store: Store, client: Client) -> bool:
-    fresh = await store.client(client.id)
-    return fresh.opted_out if fresh else client.opted_out
 
 
 def _draft(client: Client, reply: Reply, now: datetime, case: Case | None) -> OutgoingDraft:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,6 +29,10 @@ def async_url(url: str) -> URL:
     raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
 
 
+# Set while the current task holds a write transaction.
+_writing: contextvars.ContextVar[bool] = contextvars.ContextVar("linkbot_writing", default=False)
+
+
 class Database:
     """One engine per process. ``write()`` opens a transaction that holds the write lock at once
     on SQLite (BEGIN IMMEDIATE), so concurrent webhooks queue on the busy timeout instead of
@@ -44,14 +51,28 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._writer = self.engine.execution_options(linkbot_write=True)
+        # SQLite has one writer at a time, and its busy handler polls rather than queues, so
+        # under load late arrivals overtake early ones. Within a process, writers queue here
+        # first come, first served; the busy timeout still orders separate processes.
+        self._write_turn = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """A session in a write transaction, committed when the block ends without error."""
-        async with (
-            AsyncSession(self._writer, expire_on_commit=False) as session,
-            session.begin(),
-        ):
+        """A session in a write transaction, committed when the block ends without error.
+
+        A write may not be opened inside another in the same task: on SQLite it would wait for
+        itself, so it fails at once instead."""
+        if _writing.get():
+            raise RuntimeError("a database write was opened inside another one")
+        async with contextlib.AsyncExitStack() as stack:
+            token = _writing.set(True)
+            stack.callback(_writing.reset, token)
+            if self._write_turn is not None:
+                await stack.enter_async_context(self._write_turn)
+            session = await stack.enter_async_context(
+                AsyncSession(self._writer, expire_on_commit=False)
+            )
+            await stack.enter_async_context(session.begin())
             yield session
 
     @asynccontextmanager

@@ -90,7 +90,7 @@ class SqlStore:
         return to_client(row)
 
     async def client(self, client_id: int) -> Client | None:
-        row = await self.session.get(ClientRow, client_id, populate_existing=True)
+        row = await self.session.get(ClientRow, client_id)
         return to_client(row) if row else None
 
     async def _client_row(self, client_id: int) -> ClientRow:

@@ -74,10 +74,10 @@ async def test_callback_that_overtakes_the_api_answer_is_applied(bot: Bot) -> No
     """A status callback arriving before the send was recorded is kept and applied after."""
     response = await bot.webhooks.status("SM" + "f" * 32, "delivered")
     assert response.status == 200
-    async with bot.services.db.write() as session:
-        from storage import outbox as sql
+    from storage import outbox as sql
 
-        message_id = await _queue(bot, "Hi", Priority.REPLY)
+    message_id = await _queue(bot, "Hi", Priority.REPLY)
+    async with bot.services.db.write() as session:
         await sql.record_sent(session, message_id, "SM" + "f" * 32, "queued", bot.clock.now())
     [message] = await _messages(bot)
     assert message.status == "delivered"
