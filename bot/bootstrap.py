@@ -5,18 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.channels import Sender
+from bot.channels.email import SmtpEmail
 from bot.channels.simulator import SimulatorSender
 from bot.channels.sms import TwilioSms
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.outbox import Outbox
-from flows import engine
+from flows import engine, texts
 from flows.messages import Channel, Inbound
+from storage import timers
 from storage.db import Database
 from storage.store import SqlStore
 
@@ -52,6 +56,38 @@ class Services:
         self.outbox.wake()
         return result
 
+    async def fire_due(self) -> int:
+        """Fire every timer due now, each in its own transaction. Returns how many fired.
+
+        A timer whose handling fails is marked failed (and logged) rather than retried for
+        ever; the others still fire."""
+        fired = 0
+        while True:
+            now = self.clock.now()
+            try:
+                async with self.db.write() as session:
+                    timer = await timers.claim_next(session, now)
+                    if timer is None:
+                        break
+                    await engine.fire_timer(SqlStore(session), timer, self.settings.service, now)
+            except Exception:
+                log.exception("a timer failed; marking it failed")
+                failed = await self._fail_next_due(now)
+                if not failed:
+                    break
+                continue
+            fired += 1
+        if fired:
+            self.outbox.wake()
+        return fired
+
+    async def _fail_next_due(self, now: datetime) -> bool:
+        async with self.db.write() as session:
+            timer = await timers.claim_next(session, now)
+            if timer is not None:
+                await timers.mark_failed(session, timer.id)
+        return timer is not None
+
     def start_background(self) -> None:
         """Start sending; the scheduler's ticks join here as timers arrive."""
         self._tasks.append(asyncio.create_task(self.outbox.run(self._stop), name="outbox"))
@@ -67,8 +103,12 @@ class Services:
         await self.db.dispose()
 
 
-def build(settings: Settings, *, clock: Clock | None = None) -> Services:
-    """Wire everything from settings. Call inside a running event loop (HTTP clients need one)."""
+def build(
+    settings: Settings, *, clock: Clock | None = None, ssl_context: ssl.SSLContext | None = None
+) -> Services:
+    """Wire everything from settings. Call inside a running event loop (HTTP clients need one).
+
+    ``ssl_context`` is for e-mail: tests pass one that trusts their own SMTP server."""
     clock = clock or SystemClock()
     db = Database(settings.database_url)
     senders: dict[Channel, Sender] = {}
@@ -84,5 +124,11 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Services:
         rates[Channel.SMS] = settings.twilio_max_rate
     if settings.simulator_enabled:
         senders[Channel.SIMULATOR] = SimulatorSender()
+    if settings.email_enabled:
+        senders[Channel.EMAIL] = SmtpEmail(
+            settings.smtp_url, settings.email_from,
+            texts.EMAIL_SUBJECT.format(service=settings.service_name),
+            ssl_context=ssl_context,
+        )
     outbox = Outbox(db, clock, senders, settings.window, rates)
     return Services(settings, clock, db, senders, outbox)

@@ -256,6 +256,10 @@ class Settings(BaseSettings):
         return bool(self.twilio_account_sid and self.twilio_auth_token)
 
     @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_url and self.email_from)
+
+    @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_bot_token)
 
@@ -274,7 +278,8 @@ class Settings(BaseSettings):
 
     @property
     def service(self) -> ServiceInfo:
-        return ServiceInfo(self.service_name, self.service_phone or None, self.service_nation)
+        return ServiceInfo(self.service_name, self.service_phone or None, self.service_nation,
+                           self.service_timezone)  # fmt: skip
 
 
 class _NamedError(ValueError):

@@ -1,6 +1,7 @@
 """APScheduler drives the ticks; every schedule itself lives in the database.
 
-Ticks: nudge the outbox (a safety net beside its own wake-ups) and prune old housekeeping rows.
+Ticks: fire due timers (nudges now; reminders and check-ins later), nudge the outbox (a safety
+net beside its own wake-ups) and prune old housekeeping rows.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ async def prune_processed_ids(services: Services) -> int:
 def start(services: Services) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(services.outbox.wake, "interval", seconds=5, id="outbox-nudge")
+    scheduler.add_job(
+        services.fire_due, "interval", seconds=5, id="fire-due-timers", max_instances=1,
+        coalesce=True,
+    )
     scheduler.add_job(
         prune_processed_ids, "interval", hours=1, args=[services], id="prune-processed-ids",
         max_instances=1, coalesce=True,

@@ -1,26 +1,42 @@
-"""The engine: decides what to do with each inbound message and each staff action.
+"""The engine: decides what to do with each inbound message, timer and staff action.
 
 It runs inside one unit of work (a ``Store``) and returns once everything it decided has been
-written: client, conversation state, case, the inbound message and every reply as an outgoing
-row. Sending is the outbox's job.
+written: client, conversation state, case, referral, timers, the inbound message and every
+reply as an outgoing row. Sending is the outbox's job.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from flows import keywords, safety, texts
+from flows import keywords, referrer_updates, safety, texts, welcome
 from flows.keywords import Keyword
-from flows.messages import Inbound, Priority, Reply
+from flows.messages import Address, Channel, Inbound, Priority, Reply
 from flows.model import Case, CasePriority, CaseStatus, Client, StaffUser, due_by
-from flows.ports import NewCase, OutgoingDraft, Store
-from flows.steps import Context, Flow, OpenCase, Step
+from flows.ports import DueTimer, NewCase, NewReferral, OutgoingDraft, Store
+from flows.refer_a_friend import INVITE, FriendInvite, ReferAFriend, invitation
+from flows.referrals import ReferralSource, ReferralStatus, new_reference
+from flows.self_referral import INCOMPLETE, INCOMPLETE_AFTER_NUDGE, NUDGE, SelfReferral
+from flows.steps import (
+    CancelTimers,
+    CloseInvitation,
+    Context,
+    Flow,
+    InviteFriend,
+    OpenCase,
+    SaveReferral,
+    SetTimer,
+    StartReferral,
+    Step,
+)
 from flows.texts import ServiceInfo
-from flows.welcome import Welcome
 
-FLOWS: dict[str, Flow] = {flow.name: flow for flow in (Welcome(),)}
+FLOWS: dict[str, Flow] = {
+    flow.name: flow for flow in (welcome.Welcome(), SelfReferral(), ReferAFriend(), FriendInvite())
+}
+INVITE_WINDOW = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +58,7 @@ class CaseClosed(Exception):
 async def handle_inbound(
     store: Store, inbound: Inbound, service: ServiceInfo, now: datetime
 ) -> InboundResult:
-    """Handle one message from a person, in the order: keywords, crisis, help, talk, case, flow."""
+    """Handle one message from a person, in the order: keywords, crisis, help, talk, flow, case."""
     if inbound.provider_id is not None:
         key = f"{inbound.address.channel}:{inbound.provider_id}"
         if not await store.claim_provider_id(key, now):
@@ -83,6 +99,7 @@ async def _decide(
         return [Reply(texts.opted_in(service), "opted_in", allowed_when_opted_out=True)], None
 
     if safety.suggests_risk(inbound.text):
+        # The conversation they were in carries on afterwards: its state is left as it was.
         case = await _open_case(store, client, OpenCase("crisis", CasePriority.URGENT), now)
         return [Reply(texts.crisis(service), "crisis", Priority.CRISIS)], case
 
@@ -90,41 +107,123 @@ async def _decide(
         return [Reply(texts.help_text(service), "help")], None
 
     open_case = await store.open_case_for(client.id)
+    flow = FLOWS.get(client.flow or "")
     if keywords.asks_for_a_person(inbound.text):
         case = open_case or await _open_case(store, client, OpenCase("talk"), now)
+        if flow is not None:
+            # Keep what they told us so far with the case; the link worker takes it from here.
+            left = flow.interrupt(await _full(store, ctx), client.flow_state)
+            await _apply(store, ctx, left, case)
+            started = await store.referral_by_reference(client.flow_state.get("reference") or "")
+            if started is not None and started.case_id is None:
+                await store.link_referral_case(started.id, case.id)
         return [Reply(texts.talk(service), "talk")], case
+
+    if flow is not None:
+        full = await _full(store, ctx)
+        replies, made = await _apply(store, full, flow.step(full, client.flow_state, inbound))
+        return replies, made or open_case
     if open_case is not None:
         return [], open_case  # they are talking with a person: the message joins the case
-
-    if client.flow in FLOWS:
-        step = FLOWS[client.flow].step(ctx, client.flow_state, inbound)
-    elif is_new:
-        step = FLOWS["welcome"].start(ctx, inbound)
-    else:
-        step = Step(
-            replies=(Reply(texts.acknowledge(service), "acknowledge"),),
-            effects=(OpenCase("message"),),
-        )
-    return await _apply(store, ctx, step)
+    full = await _full(store, ctx)
+    step = welcome.start(full, inbound) if is_new else welcome.returning(full, inbound)
+    return await _apply(store, full, step)
 
 
-async def _apply(store: Store, ctx: Context, step: Step) -> tuple[list[Reply], Case | None]:
-    case = None
+async def _full(store: Store, ctx: Context) -> Context:
+    """The context a flow step may read: practices, a fresh reference, recent invitations."""
+    invites = await store.invites_since(ctx.client.id, ctx.now - INVITE_WINDOW)
+    return Context(ctx.service, ctx.client, ctx.now, await store.practices(), new_reference(),
+                   invites)  # fmt: skip
+
+
+async def _apply(
+    store: Store, ctx: Context, step: Step, case: Case | None = None
+) -> tuple[list[Reply], Case | None]:
+    client, now = ctx.client, ctx.now
     for effect in step.effects:
         match effect:
             case OpenCase():
-                case = await _open_case(store, ctx.client, effect, ctx.now)
-    if step.flow != ctx.client.flow or step.state != ctx.client.flow_state:
-        await store.set_flow(ctx.client.id, step.flow, dict(step.state), ctx.now)
+                case = await _open_case(store, client, effect, now)
+            case StartReferral(reference=reference, source=source):
+                found = await store.referral_by_reference(reference)
+                if found is not None and found.client_id == client.id:
+                    await store.set_referral_status(found.id, ReferralStatus.INCOMPLETE)
+                else:
+                    await store.add_referral(NewReferral(
+                        reference, client.id, source, ReferralStatus.INCOMPLETE, now))
+            case SaveReferral():
+                case = await _save_referral(store, client, effect, now) or case
+            case InviteFriend():
+                await _invite_friend(store, ctx, effect)
+            case CloseInvitation(reference=reference, lapsed=lapsed):
+                found = await store.referral_by_reference(reference)
+                if found is not None and found.status is ReferralStatus.INVITED:
+                    status = ReferralStatus.LAPSED if lapsed else ReferralStatus.DECLINED
+                    await store.set_referral_status(found.id, status)
+            case SetTimer(kind=kind, due_at=due_at):
+                await store.set_timer(client.id, kind, due_at, now)
+            case CancelTimers(kinds=kinds):
+                await store.cancel_timers(client.id, kinds)
+    if step.flow != client.flow or step.state != client.flow_state:
+        await store.set_flow(client.id, step.flow, dict(step.state), now)
     return list(step.replies), case
 
 
-async def _open_case(store: Store, client: Client, want: OpenCase, now: datetime) -> Case:
+async def _save_referral(
+    store: Store, client: Client, effect: SaveReferral, now: datetime
+) -> Case | None:
+    referral = await store.referral_by_reference(effect.reference)
+    if referral is None or referral.client_id != client.id:
+        return None
+    if not effect.submit:
+        await store.save_referral(referral.id, effect.details, referral.status, now)
+        return None
+    details = effect.details
+    await store.save_referral(referral.id, details, ReferralStatus.SUBMITTED, now)
+    dob = details.date_of_birth.isoformat() if details.date_of_birth else None
+    await store.set_client_details(client.id, details.name, dob, details.practice_id)
+    case = await _open_case(store, client, OpenCase("referral"), now, details.practice_id)
+    await store.route_case(
+        case.id, details.practice_id, "referral" if case.reason == "incomplete_referral" else None
+    )
+    await store.link_referral_case(referral.id, case.id)
+    return case
+
+
+async def _invite_friend(store: Store, ctx: Context, invite: InviteFriend) -> None:
+    """Text the friend, unless they are already talking to us or have opted out.
+
+    The referrer hears the same either way, so nothing about the friend leaks back."""
+    channel = Channel.SIMULATOR if ctx.client.address.channel is Channel.SIMULATOR else Channel.SMS
+    address = Address.of(channel, invite.phone)
+    friend = await store.client_by_address(address)
+    if friend is not None:
+        busy = friend.flow is not None or await store.open_case_for(friend.id) is not None
+        if friend.opted_out or busy:
+            return
+    else:
+        friend = await store.add_client(address, invite.phone, ctx.now)
+    await store.add_referral(NewReferral(
+        invite.reference, friend.id, ReferralSource.FRIEND, ReferralStatus.INVITED, ctx.now,
+        referred_by_client_id=ctx.client.id, relationship=invite.relationship,
+    ))  # fmt: skip
+    step = invitation(ctx.service, invite, ctx.now)
+    await store.set_flow(friend.id, INVITE, dict(step.state), ctx.now)
+    for reply in step.replies:
+        # A stranger's first text from us waits for the send window.
+        await store.add_outgoing(OutgoingDraft(friend.id, friend.address, reply.text, reply.kind,
+                                               Priority.SCHEDULED, ctx.now))  # fmt: skip
+
+
+async def _open_case(
+    store: Store, client: Client, want: OpenCase, now: datetime, practice_id: int | None = None
+) -> Case:
     """Open a case, or raise the priority of the one already open."""
     case = await store.open_case_for(client.id)
     if case is None:
         return await store.add_case(
-            NewCase(client.id, client.practice_id, want.reason, want.priority, now,
+            NewCase(client.id, practice_id or client.practice_id, want.reason, want.priority, now,
                     due_by(want.priority, now))
         )
     if want.priority.rank < case.priority.rank:
@@ -146,8 +245,43 @@ def _draft(client: Client, reply: Reply, now: datetime, case: Case | None) -> Ou
     )
 
 
+async def fire_timer(store: Store, timer: DueTimer, service: ServiceInfo, now: datetime) -> int:
+    """Do what a due timer is for. Returns how many messages it wrote."""
+    client = await store.client(timer.client_id)
+    if client is None or client.flow != "self_referral":
+        return 0  # the conversation ended since the timer was set
+    state = client.flow_state
+    referral = await store.referral_by_reference(state.get("reference") or "")
+    if referral is None or referral.status is not ReferralStatus.INCOMPLETE:
+        return 0
+    case = await store.open_case_for(client.id)
+    if timer.kind == NUDGE:
+        await store.set_timer(client.id, INCOMPLETE, now + INCOMPLETE_AFTER_NUDGE, now)
+        if client.opted_out or case is not None:
+            return 0
+        text = texts.SR_NUDGE.format(service=service.name)
+        await store.add_outgoing(OutgoingDraft(client.id, client.address, text, "sr_nudge",
+                                               Priority.SCHEDULED, now))  # fmt: skip
+        return 1
+    if timer.kind == INCOMPLETE and referral.case_id is None and not client.opted_out:
+        # Kept for staff: a link worker can pick it up; the person can still finish it.
+        practice = state.get("a", {}).get("practice_id")
+        kept = case or await _open_case(store, client, OpenCase("incomplete_referral"), now,
+                                        practice)  # fmt: skip
+        await store.link_referral_case(referral.id, kept.id)
+    return 0
+
+
+async def claim_case(
+    store: Store, case: Case, user: StaffUser, service: ServiceInfo, now: datetime
+) -> None:
+    """The link worker takes the case; a professional referrer hears who has it."""
+    await store.assign_case(case.id, user.id)
+    await referrer_updates.picked_up(store, case, user, service, now)
+
+
 async def reply_from_staff(
-    store: Store, case: Case, user: StaffUser, text: str, now: datetime
+    store: Store, case: Case, user: StaffUser, text: str, service: ServiceInfo, now: datetime
 ) -> int:
     """Queue a link worker's reply to the client on the client's own channel."""
     client = await store.client(case.client_id)
@@ -156,16 +290,20 @@ async def reply_from_staff(
     if client.opted_out:
         raise OptedOut(client.id)
     if case.assigned_to is None:
-        await store.assign_case(case.id, user.id)
-    return await store.add_outgoing(
+        await claim_case(store, case, user, service, now)
+    message_id = await store.add_outgoing(
         OutgoingDraft(client.id, client.address, text, "staff_reply", Priority.REPLY, now,
                       case.id, sent_by=user.id)
     )
+    await referrer_updates.first_contact(store, case, service, now)
+    return message_id
 
 
 async def close_case(
-    store: Store, case: Case, user: StaffUser, outcome: str, onward: Iterable[str], now: datetime
+    store: Store, case: Case, user: StaffUser, outcome: str, onward: Iterable[str],
+    service: ServiceInfo, now: datetime,
 ) -> None:
     if case.status is CaseStatus.CLOSED:
         raise CaseClosed(case.id)
     await store.close_case(case.id, outcome, list(onward), user.id, now)
+    await referrer_updates.closed(store, case, service, now)

@@ -11,21 +11,28 @@ class Channel(enum.StrEnum):
     SMS = "sms"
     TELEGRAM = "telegram"
     SIMULATOR = "simulator"
+    EMAIL = "email"  # only to professional referrers, never to clients
 
 
-_SCHEMES = {"tel": Channel.SMS, "telegram": Channel.TELEGRAM, "sim": Channel.SIMULATOR}
+_SCHEMES = {
+    "tel": Channel.SMS,
+    "telegram": Channel.TELEGRAM,
+    "sim": Channel.SIMULATOR,
+    "mailto": Channel.EMAIL,
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Address:
-    """Where a person can be reached: ``tel:+447700900123``, ``telegram:123``, ``sim:+447...``."""
+    """Where a person can be reached: ``tel:+447700900123``, ``telegram:123``, ``sim:+447...``,
+    ``mailto:gp@nhs.net``."""
 
     value: str
 
     def __post_init__(self) -> None:
         scheme, sep, rest = self.value.partition(":")
         if not sep or scheme not in _SCHEMES:
-            raise ValueError("an address starts with tel:, telegram: or sim:")
+            raise ValueError("an address starts with tel:, telegram:, sim: or mailto:")
         if not rest:
             raise ValueError("an address needs something after its scheme")
 

@@ -43,6 +43,7 @@ class Client:
     opted_out: bool
     flow: str | None
     flow_state: dict[str, Any] = field(default_factory=dict)
+    date_of_birth: str | None = None  # ISO date
 
 
 @dataclass(frozen=True, slots=True)

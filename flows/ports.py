@@ -8,11 +8,13 @@ from typing import Any, Protocol
 
 from flows.messages import Address, Inbound, Priority
 from flows.model import Case, CasePriority, Client
+from flows.practices import PracticeInfo
+from flows.referrals import Pathway, ReferralDetails, ReferralSource, ReferralStatus
 
 
 @dataclass(frozen=True, slots=True)
 class OutgoingDraft:
-    client_id: int
+    client_id: int | None  # None for an update to a professional referrer
     address: Address
     text: str
     kind: str
@@ -23,6 +25,50 @@ class OutgoingDraft:
     allowed_when_opted_out: bool = False
     written_at: datetime | None = None  # defaults to not_before
     expires_at: datetime | None = None  # past this it is no use: not sent
+    referral_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewReferral:
+    reference: str
+    client_id: int
+    source: ReferralSource
+    status: ReferralStatus
+    created_at: datetime
+    pathway: Pathway | None = None
+    referred_by_client_id: int | None = None
+    relationship: str | None = None
+    referrer_name: str | None = None
+    referrer_role: str | None = None
+    referrer_organisation: str | None = None
+    referrer_phone: str | None = None
+    referrer_email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """A referral as the engine needs it to keep a professional referrer informed."""
+
+    id: int
+    reference: str
+    client_id: int
+    source: ReferralSource
+    status: ReferralStatus
+    case_id: int | None
+    practice_id: int | None
+    referrer_phone: str | None
+    referrer_email: str | None
+    picked_up_at: datetime | None
+    first_contact_at: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DueTimer:
+    id: int
+    client_id: int
+    kind: str
+    due_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +116,42 @@ class Store(Protocol):
     async def add_inbound(self, client_id: int, inbound: Inbound, case_id: int | None) -> int: ...
 
     async def add_outgoing(self, draft: OutgoingDraft) -> int: ...
+
+    async def practices(self) -> tuple[PracticeInfo, ...]: ...
+
+    async def set_client_details(
+        self, client_id: int, name: str | None, date_of_birth: str | None,
+        practice_id: int | None,
+    ) -> None:
+        """Fill in what is given; None leaves a detail as it was."""
+
+    async def route_case(
+        self, case_id: int, practice_id: int | None, reason: str | None
+    ) -> None:
+        """Give a case its practice when it had none, and a new reason when one is given."""
+
+    async def add_referral(self, referral: NewReferral) -> Referral: ...
+
+    async def referral_by_reference(self, reference: str) -> Referral | None: ...
+
+    async def referral_for_case(self, case_id: int) -> Referral | None: ...
+
+    async def save_referral(
+        self, referral_id: int, details: ReferralDetails, status: ReferralStatus,
+        at: datetime,
+    ) -> None: ...
+
+    async def set_referral_status(self, referral_id: int, status: ReferralStatus) -> None: ...
+
+    async def link_referral_case(self, referral_id: int, case_id: int) -> None: ...
+
+    async def mark_referral(self, referral_id: int, event: str, at: datetime) -> None:
+        """Record when the referral was picked up, first contacted or closed."""
+
+    async def invites_since(self, client_id: int, since: datetime) -> int: ...
+
+    async def set_timer(
+        self, client_id: int, kind: str, due_at: datetime, at: datetime
+    ) -> None: ...
+
+    async def cancel_timers(self, client_id: int, kinds: tuple[str, ...]) -> None: ...

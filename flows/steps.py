@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from flows.messages import Inbound, Reply
 from flows.model import CasePriority, Client
+from flows.practices import PracticeInfo
+from flows.referrals import ReferralDetails, ReferralSource
 from flows.texts import ServiceInfo
 
 
@@ -20,7 +23,60 @@ class OpenCase:
     priority: CasePriority = CasePriority.NORMAL
 
 
-Effect = OpenCase
+@dataclass(frozen=True, slots=True)
+class StartReferral:
+    """The person agreed to a referral: record it (or take up the invitation with this
+    reference) as incomplete until they confirm it."""
+
+    reference: str
+    source: ReferralSource
+
+
+@dataclass(frozen=True, slots=True)
+class SaveReferral:
+    """Record what they have told us so far; ``submit`` sends it to the queue."""
+
+    reference: str
+    details: ReferralDetails
+    submit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class InviteFriend:
+    """Text a friend, on the referrer's word, asking whether they want to hear from us."""
+
+    reference: str
+    friend_name: str
+    phone: str  # E.164
+    relationship: str | None
+    referrer_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseInvitation:
+    """The friend said no, or never answered: nothing more is sent."""
+
+    reference: str
+    lapsed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SetTimer:
+    """Do ``kind`` for this client at ``due_at``, unless set again or cancelled first."""
+
+    kind: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTimers:
+    kinds: tuple[str, ...]
+
+
+Effect = (
+    OpenCase | StartReferral | SaveReferral | InviteFriend | CloseInvitation | SetTimer
+    | CancelTimers
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +89,25 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Context:
+    """What a step may know besides the message: all read before the step, no I/O in it."""
+
     service: ServiceInfo
     client: Client
     now: datetime
+    practices: tuple[PracticeInfo, ...] = ()
+    new_reference: str = ""  # a fresh, unused-looking reference, should the step need one
+    recent_invites: int = 0  # friends this client suggested in the last week
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(ZoneInfo(self.service.timezone)).date()
 
 
 class Flow(Protocol):
     name: str
 
-    def start(self, ctx: Context, inbound: Inbound) -> Step: ...
-
     def step(self, ctx: Context, state: Mapping[str, Any], inbound: Inbound) -> Step: ...
+
+    def interrupt(self, ctx: Context, state: Mapping[str, Any]) -> Step:
+        """The person asked for a person mid-way: keep what they said, leave the flow."""
+        ...

@@ -25,12 +25,17 @@ class ServiceInfo:
     name: str
     phone: str | None
     nation: Nation
+    timezone: str = "Europe/London"
 
 
 # Templates are filled with str.format(service=..., phone_line=...).
 WELCOME = (
-    "Hi, this is the {service}. We help with loneliness, money, housing and more. "
-    "What can we help you with? Text STOP to opt out."
+    "Hi from the {service}. We help with loneliness, money, housing and more. "
+    "Reply 1 to get help, 2 to help a friend, STOP to opt out"
+)
+WELCOME_AGAIN = (
+    "Sorry, I didn't follow. Reply 1 if you would like help for yourself, or 2 to tell us "
+    "about a friend. Or text TALK to reach a link worker."
 )
 ACKNOWLEDGE = (
     "Thank you. A link worker will read your message and reply, usually within 2 working "
@@ -76,6 +81,133 @@ CRISIS_FOLLOW_UP = "We have asked a link worker to contact you as soon as they c
 CRISIS_PHONE_LINE = ". You can also call us on {phone}"
 
 
+# Self-referral. {name} is the first name they gave; {reference} the referral's reference.
+SR_CONSENT = (
+    "Thank you. We will ask a few short questions, about 5 minutes. Only our link workers see "
+    "your answers, and only to help you. Is that OK? Reply YES or NO"
+)
+SR_CONSENT_AGAIN = (
+    "Please reply YES to start, or NO if you would rather not. Your answers only go to our "
+    "link workers."
+)
+SR_DECLINED = (
+    "That's fine, we won't ask for any details. If you change your mind, text 1. "
+    "To reach a link worker, text TALK."
+)
+SR_NAME = "Thank you. What is your name?"
+SR_NAME_AGAIN = "Sorry, I didn't catch that. What name would you like us to use?"
+SR_DOB = "Thanks, {name}. What is your date of birth? For example 14/3/1952"
+SR_DOB_UNREADABLE = "Sorry, I couldn't read that date. Please send it like this: 14/3/1952"
+SR_DOB_IMPOSSIBLE = "That date doesn't exist. Please check it and send it like this: 14/3/1952"
+SR_DOB_FUTURE = "That date is in the future. Please send your date of birth like this: 14/3/1952"
+SR_DOB_TOO_OLD = "Please check the year of that date and send it like this: 14/3/1952"
+SR_PRACTICE = "Which GP practice are you with? Send its name, or NOT SURE if you don't know."
+SR_PRACTICE_CHOICES = "Which one do you mean? {choices}. Reply with the number, or NOT SURE."
+SR_PRACTICE_UNKNOWN = (
+    "Sorry, I couldn't find that practice. Please try its name again, or reply NOT SURE and "
+    "the link worker will check."
+)
+SR_NEEDS = (
+    "What would you like help with? Reply with the numbers that fit, for example 1 3, "
+    "or tell us in your own words."
+)
+SR_NEEDS_RETURNING = (
+    "Welcome back, {name}. We still have your details. What would you like help with this "
+    "time? Reply with numbers, for example 1 3, or in your own words."
+)
+SR_NEEDS_AGAIN = (
+    "Sorry, I didn't follow. Reply with one or more numbers from the list, for example 1 3, "
+    "or say in a few words what you would like help with."
+)
+SR_NOTES = (
+    "Thank you. Is there anything else you would like the link worker to know? "
+    "If not, reply NO."
+)
+SR_CONTACT = (
+    "How should the link worker contact you? Reply 1 for a message, 2 for a phone call or "
+    "3 for either, and a good time, for example: 2 mornings"
+)
+SR_CONTACT_AGAIN = (
+    "Sorry, I didn't follow. Reply 1 for a message, 2 for a phone call or 3 for either. "
+    "You can add a good time, for example: 2 mornings"
+)
+SR_CALL_NUMBER = "What number should the link worker call you on?"
+SR_CALL_NUMBER_AGAIN = (
+    "Sorry, that doesn't look like a UK phone number. Please send it like this: 07700 900123"
+)
+SR_SUMMARY = (
+    "Please check: {summary}. Reply YES to send it, or a number to change: 1 name, "
+    "2 birth date, 3 GP, 4 help, 5 notes, 6 contact"
+)
+SR_SUMMARY_AGAIN = (
+    "Reply YES to send your referral, or a number to change something: 1 name, 2 birth date, "
+    "3 GP, 4 help, 5 notes, 6 contact"
+)
+SR_DONE = (
+    "Thank you, {name}. Your referral is sent, reference {reference}. A link worker will "
+    "contact you within 2 working days. If things get worse, call NHS 111 or 999."
+)
+SR_RESTART = "No problem, let's start again."
+SR_RESUME = "Welcome back. Let's carry on where we left off."
+SR_NUDGE = (
+    "Hi from the {service}. You started asking us for help but didn't finish. Reply to "
+    "carry on, or text TALK to reach a link worker."
+)
+# Refer a friend. {friend} is the friend's first name, {referrer} the referrer's.
+RF_START = (
+    "That's kind of you. Please only do this if your friend is happy for us to text them. "
+    "What is their first name?"
+)
+RF_NAME_AGAIN = "Sorry, I didn't catch that. What is your friend's first name?"
+RF_PHONE = "What is {friend}'s mobile number?"
+RF_PHONE_AGAIN = (
+    "Sorry, that doesn't look like a UK mobile number. Please send it like this: 07700 900123"
+)
+RF_PHONE_OWN = "That is your own number. Please send your friend's mobile number."
+RF_RELATIONSHIP = "How do you know {friend}? For example: friend, neighbour or family."
+RF_YOUR_NAME = "And what is your first name, so {friend} knows who suggested us?"
+RF_CONFIRM = (
+    "We will text {friend} on {phone} to say {referrer} suggested us. Is that OK? "
+    "Reply YES or NO"
+)
+RF_CANCELLED = (
+    "OK, we won't text them. Text 1 if you would like help for yourself, or TALK to reach "
+    "a link worker."
+)
+RF_DONE = (
+    "Thank you, {referrer}. We are texting {friend} now. It is up to them whether to reply, "
+    "and anything they tell us stays private."
+)
+RF_TOO_MANY = (
+    "Thank you. You have suggested us to several people this week, so we can't text anyone "
+    "else just now. Text TALK to reach a link worker."
+)
+# The friend's side.
+FRIEND_INVITE = (
+    "Hi {friend}, {referrer} thought you might like to hear from the {service}, a free local "
+    "support service. Can we get in touch? Reply YES or NO"
+)
+FRIEND_INVITE_AGAIN = (
+    "Sorry, I didn't follow. Would you like to hear from the {service}? Reply YES or NO"
+)
+FRIEND_DECLINED = "No problem, we won't contact you again. Take care."
+# Professional referrals: to the client, and updates to the referrer. No clinical detail.
+PRO_CLIENT_NOTICE = (
+    "Hi {name}, {organisation} has asked the {service} to help you. A link worker will "
+    "contact you soon. Text STOP if you don't want messages from us."
+)
+REFERRER_RECEIVED = (
+    "{service}: we have your referral, reference {reference}. We will text you when a link "
+    "worker picks it up."
+)
+REFERRER_PICKED_UP = "{service}: referral {reference} has been picked up by {worker}, link worker."
+REFERRER_FIRST_CONTACT = (
+    "{service}: the link worker has made first contact for referral {reference}."
+)
+REFERRER_CLOSED = "{service}: referral {reference} is now closed. Thank you for referring."
+EMAIL_SUBJECT = "{service}: referral update"
+
+
 def _fill(template: str, service: ServiceInfo, phone_template: str = "") -> str:
     phone_line = phone_template.format(phone=service.phone) if service.phone else ""
     return template.format(service=service.name, phone_line=phone_line)
@@ -109,17 +241,20 @@ def crisis(service: ServiceInfo) -> str:
     return CRISIS[service.nation] + " " + _fill(CRISIS_FOLLOW_UP, service, CRISIS_PHONE_LINE)
 
 
-# Templates that must stay within one segment (crisis contacts are allowed more).
+# Templates that must fit one segment with the longest service name and every personal detail
+# left empty (crisis contacts are allowed more: they go whole, whatever they cost).
 ONE_SEGMENT_TEMPLATES = {
-    "WELCOME": WELCOME,
-    "ACKNOWLEDGE": ACKNOWLEDGE,
-    "TALK": TALK,
-    "HELP": HELP,
-    "OPTED_OUT": OPTED_OUT,
-    "OPTED_IN": OPTED_IN,
+    name: value
+    for name, value in globals().items()
+    if name.isupper()
+    and isinstance(value, str)
+    and name.split("_")[0] in {"WELCOME", "ACKNOWLEDGE", "TALK", "HELP", "OPTED", "SR", "RF",
+                               "FRIEND", "PRO", "REFERRER"}
+    and not name.endswith("_LINE")
 }
 ALL_TEMPLATES = {
     **ONE_SEGMENT_TEMPLATES,
+    "EMAIL_SUBJECT": EMAIL_SUBJECT,
     "HELP_PHONE_LINE": HELP_PHONE_LINE,
     "CRISIS_FOLLOW_UP": CRISIS_FOLLOW_UP,
     "CRISIS_PHONE_LINE": CRISIS_PHONE_LINE,

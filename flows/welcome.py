@@ -1,25 +1,96 @@
-"""The first conversation with a new number: say who we are, then pass what they say on."""
+"""The first conversation with a new number: say who we are and offer the two referrals.
+
+Reply 1 (or "me", or words about what they need) starts a self-referral; 2 (or "a friend")
+starts refer-a-friend. Something else is asked about once, then passed to a link worker.
+Someone we already know who writes 1 or 2 outside any conversation starts the same way.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from flows import texts
+from flows import refer_a_friend, self_referral, texts
 from flows.messages import Inbound, Reply
+from flows.needs import NeedsAnswer, parse_needs
 from flows.steps import Context, OpenCase, Step
+
+NAME = "welcome"
+_SELF = re.compile(
+    r"^(1|one|me|myself|for me|me please|(for )?myself|yes|yes please|help( me)?|"
+    r"get help|i need help|(help )?for me|self|referral|refer me|new referral)$"
+)
+_FRIEND = re.compile(
+    r"^(2|two|(a |my )?friend|(for |help )?(a|my) friend|someone else|(for )?somebody else|"
+    r"(for )?(a|my) (neighbour|relative|family member|mum|dad|mother|father|son|daughter|"
+    r"husband|wife|partner)|refer a friend|help a friend)$"
+)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^a-z0-9 ]", "", text.lower().replace("'", "")).strip()
+
+
+def choice(text: str) -> str | None:
+    """'self', 'friend' or None, from a reply to the welcome."""
+    plain = " ".join(_plain(text).removesuffix(" please").removesuffix(" thanks").split())
+    if _SELF.match(plain):
+        return "self"
+    if _FRIEND.match(plain):
+        return "friend"
+    return None
+
+
+def _told_needs(text: str) -> NeedsAnswer | None:
+    """Needs named in words ('I'm lonely since my wife died'), not just numbers or chat."""
+    found = parse_needs(text)
+    if found is None or found.codes == ("other",) or not found.own_words:
+        return None
+    return found
+
+
+def start(ctx: Context, inbound: Inbound) -> Step:
+    state = {"first": inbound.text[:500], "tries": 0}
+    return Step((Reply(texts.welcome(ctx.service), "welcome"),), NAME, state)
+
+
+def begin(ctx: Context, which: str, needs: NeedsAnswer | None = None) -> Step:
+    if which == "friend":
+        return refer_a_friend.start(ctx)
+    return self_referral.start(ctx, needs=needs)
+
+
+def returning(ctx: Context, inbound: Inbound) -> Step:
+    """Someone we know, in no conversation and no open case, writes again."""
+    which = choice(inbound.text)
+    if which is not None:
+        return begin(ctx, which)
+    return Step(
+        replies=(Reply(texts.acknowledge(ctx.service), "acknowledge"),),
+        effects=(OpenCase("message"),),
+    )
 
 
 class Welcome:
-    name = "welcome"
-
-    def start(self, ctx: Context, inbound: Inbound) -> Step:
-        return Step(replies=(Reply(texts.welcome(ctx.service), "welcome"),), flow=self.name)
+    name = NAME
 
     def step(self, ctx: Context, state: Mapping[str, Any], inbound: Inbound) -> Step:
-        # Whatever they tell us next is for a link worker.
+        which = choice(inbound.text)
+        told = _told_needs(inbound.text)
+        if which is not None:
+            return begin(ctx, which, told or _told_needs(state.get("first", "")))
+        if told is not None:
+            return begin(ctx, "self", told)
+        if int(state.get("tries", 0)) == 0:
+            again = Reply(texts.WELCOME_AGAIN, "welcome_again")
+            return Step((again,), NAME, {**state, "tries": 1})
+        # Asked twice: whatever they are telling us is for a link worker.
         return Step(
             replies=(Reply(texts.acknowledge(ctx.service), "acknowledge"),),
             flow=None,
             effects=(OpenCase(reason="message"),),
         )
+
+    def interrupt(self, ctx: Context, state: Mapping[str, Any]) -> Step:
+        return Step(flow=None)

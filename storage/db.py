@@ -112,13 +112,51 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 async def upgrade(db: Database) -> None:
     """Apply Alembic migrations up to the newest."""
     from alembic import command
-    from alembic.config import Config
 
     def run(sync_conn: sa.Connection) -> None:
-        config = Config()
-        config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-        config.attributes["connection"] = sync_conn
-        command.upgrade(config, "head")
+        command.upgrade(_alembic_config(sync_conn), "head")
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(run)
+
+
+def _alembic_config(sync_conn: sa.Connection) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    config.attributes["connection"] = sync_conn
+    return config
+
+
+async def schema_drift(db: Database) -> list[Any]:
+    """Differences between the tables in code and the migrated database; empty when in step."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    from storage import tables  # noqa: F401  (registers every table on the metadata)
+
+    def compare(sync_conn: sa.Connection) -> list[Any]:
+        context = MigrationContext.configure(sync_conn)
+        return list(compare_metadata(context, SQLModel.metadata))
+
+    async with db.engine.connect() as conn:
+        return await conn.run_sync(compare)
+
+
+async def make_revision(db: Database, message: str) -> None:
+    """Write a new migration for what the tables in code add to a database at the newest one."""
+    from alembic import command
+
+    versions = Path(__file__).parent / "migrations" / "versions"
+    number = len(list(versions.glob("[0-9][0-9][0-9][0-9]_*.py"))) + 1
+
+    def run(sync_conn: sa.Connection) -> None:
+        command.revision(
+            _alembic_config(sync_conn), message=message, autogenerate=True, rev_id=f"{number:04d}"
+        )
 
     async with db.engine.begin() as conn:
         await conn.run_sync(run)

@@ -28,7 +28,7 @@ FINAL_STATES = frozenset({"delivered", "read", "undelivered", "failed", "suppres
 @dataclass(frozen=True, slots=True)
 class Claimed:
     id: int
-    client_id: int
+    client_id: int | None  # None for an update to a professional referrer
     address: Address
     text: str
     priority: Priority
@@ -60,7 +60,7 @@ async def claim_due(
     rows = list((await session.execute(stmt)).scalars())
     if not rows:
         return [], 0
-    client_ids = {row.client_id for row in rows}
+    client_ids = {row.client_id for row in rows if row.client_id is not None}
     opted = set(
         (
             await session.execute(
@@ -161,7 +161,9 @@ async def record_failed(
     await session.flush()
 
 
-async def mark_opted_out(session: AsyncSession, client_id: int, at: datetime) -> None:
+async def mark_opted_out(session: AsyncSession, client_id: int | None, at: datetime) -> None:
+    if client_id is None:
+        return  # a referrer, not a client: Twilio itself now refuses sends to them
     await session.execute(
         sa.update(ClientRow)
         .where(col(ClientRow.id) == client_id, col(ClientRow.opted_out).is_(False))

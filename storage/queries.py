@@ -19,6 +19,7 @@ from storage.tables import (
     ClientRow,
     MessageRow,
     Practice,
+    ReferralRow,
     StaffUserRow,
     UTCDateTime,
 )
@@ -131,6 +132,26 @@ async def find_clients(
     if telegram_chat_id is not None:
         stmt = stmt.where(ClientRow.telegram_chat_id == telegram_chat_id)
     return list((await session.execute(stmt.order_by(col(ClientRow.id)).limit(1))).scalars())
+
+
+async def referrals_of(session: AsyncSession, client_id: int) -> list[ReferralRow]:
+    """The client's referrals, newest first; a friend's pending invitation is not one yet."""
+    stmt = (
+        select(ReferralRow)
+        .where(ReferralRow.client_id == client_id)
+        .order_by(col(ReferralRow.id).desc())
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def referrals_for_cases(
+    session: AsyncSession, case_ids: set[int]
+) -> dict[int, ReferralRow]:
+    """The referral behind each case, where a case came from one."""
+    if not case_ids:
+        return {}
+    stmt = select(ReferralRow).where(col(ReferralRow.case_id).in_(case_ids))
+    return {row.case_id: row for row in (await session.execute(stmt)).scalars() if row.case_id}
 
 
 async def practice_codes(session: AsyncSession, ids: set[int]) -> dict[int, str]:

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from flows.messages import Address, Inbound
 from flows.model import Case, CasePriority, CaseStatus, Client
 from flows.ports import NewCase, OutgoingDraft
+from storage.referral_store import ReferralStore
 from storage.tables import CaseRow, ClientAddress, ClientRow, MessageRow, ProcessedUpdate
 
 
@@ -29,6 +30,7 @@ def to_client(row: ClientRow) -> Client:
         opted_out=row.opted_out,
         flow=row.flow,
         flow_state=json.loads(row.flow_state or "{}"),
+        date_of_birth=row.date_of_birth,
     )
 
 
@@ -58,7 +60,7 @@ def insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
     return module.insert(table).on_conflict_do_nothing()
 
 
-class SqlStore:
+class SqlStore(ReferralStore):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
@@ -156,6 +158,24 @@ class SqlStore:
         row.assigned_to = user_id
         await self.session.flush()
 
+    async def route_case(self, case_id: int, practice_id: int | None, reason: str | None) -> None:
+        row = await self._case_row(case_id)
+        if row.practice_id is None and practice_id is not None:
+            row.practice_id = practice_id
+        if reason is not None:
+            row.reason = reason
+        await self.session.flush()
+
+    async def set_client_details(
+        self, client_id: int, name: str | None, date_of_birth: str | None,
+        practice_id: int | None,
+    ) -> None:
+        row = await self._client_row(client_id)
+        row.name = name or row.name
+        row.date_of_birth = date_of_birth or row.date_of_birth
+        row.practice_id = practice_id or row.practice_id
+        await self.session.flush()
+
     async def close_case(
         self, case_id: int, outcome: str, onward: list[str], by: int, at: datetime
     ) -> None:
@@ -200,6 +220,7 @@ class SqlStore:
             status="pending",
             allowed_when_opted_out=draft.allowed_when_opted_out,
             sent_by=draft.sent_by,
+            referral_id=draft.referral_id,
             not_before=draft.not_before,
             expires_at=draft.expires_at,
             created_at=draft.written_at or draft.not_before,

@@ -113,6 +113,57 @@ class CaseRow(SQLModel, table=True):
     onward_referrals: str = "[]"  # JSON list of service ids
 
 
+class ReferralRow(SQLModel, table=True):
+    """A referral to the service: by the person themselves, a friend's suggestion, or a
+    professional. Self and friend referrals start as ``incomplete`` until the person confirms."""
+
+    __tablename__ = "referral"
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, max_length=12)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    source: str = Field(max_length=12)  # self, friend, professional
+    pathway: str | None = Field(default=None, max_length=12)  # professional referrals only
+    # invited (a friend not yet asked), declined, incomplete, submitted
+    status: str = Field(max_length=12)
+    practice_id: int | None = Field(default=None, foreign_key="practice.id", index=True)
+    practice_text: str | None = Field(default=None, max_length=200)  # when none matched
+    needs: str = "[]"  # JSON list of need codes
+    needs_text: str | None = None  # their own words
+    notes: str | None = None
+    contact_method: str | None = Field(default=None, max_length=10)
+    contact_times: str | None = Field(default=None, max_length=100)
+    referrer_name: str | None = Field(default=None, max_length=200)
+    referrer_role: str | None = Field(default=None, max_length=200)
+    referrer_organisation: str | None = Field(default=None, max_length=200)
+    referrer_phone: str | None = Field(default=None, max_length=40)
+    referrer_email: str | None = Field(default=None, max_length=320)
+    referred_by_client_id: int | None = Field(default=None, foreign_key="client.id", index=True)
+    relationship: str | None = Field(default=None, max_length=100)
+    case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+    created_at: datetime = _time(index=True)
+    submitted_at: datetime | None = _time(nullable=True)
+    picked_up_at: datetime | None = _time(nullable=True)
+    first_contact_at: datetime | None = _time(nullable=True)
+    closed_at: datetime | None = _time(nullable=True)
+
+
+class TimerRow(SQLModel, table=True):
+    """Something to do for a client at a time: a nudge, a reminder, a check-in.
+
+    Timers are rows so that a restart or another instance picks them up; the scheduler only
+    ticks. At most one pending timer of a kind per client: setting it again moves it.
+    """
+
+    __tablename__ = "timer"
+    __table_args__ = (sa.Index("ix_timer_due", "status", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    kind: str = Field(max_length=30)
+    due_at: datetime = _time()
+    status: str = Field(default="pending", max_length=10)  # pending, done, cancelled
+    created_at: datetime = _time()
+
+
 class MessageRow(SQLModel, table=True):
     """Every message in and out. Outgoing rows are the outbox: written first, sent later."""
 
@@ -122,7 +173,10 @@ class MessageRow(SQLModel, table=True):
         sa.Index("ix_message_client_time", "client_id", "created_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(foreign_key="client.id")
+    # A message to or from a client; an update to a professional referrer has a referral and
+    # no client.
+    client_id: int | None = Field(default=None, foreign_key="client.id")
+    referral_id: int | None = Field(default=None, foreign_key="referral.id", index=True)
     case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
     direction: str = Field(max_length=3)  # in / out
     channel: str = Field(max_length=10)

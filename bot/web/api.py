@@ -16,7 +16,7 @@ from flows import engine
 from flows.model import CaseStatus, StaffUser
 from storage import queries, staff
 from storage.store import SqlStore, to_case
-from storage.tables import CaseRow, ClientRow, MessageRow
+from storage.tables import CaseRow, ClientRow, MessageRow, ReferralRow
 
 PREFIX = "/api/v1"
 USER = web.RequestKey("api_user", StaffUser)
@@ -93,7 +93,9 @@ def _text_field(body: dict[str, Any], name: str, *, limit: int) -> str:
     return value
 
 
-def case_json(row: CaseRow, names: dict[int, str] | None = None) -> dict[str, Any]:
+def case_json(
+    row: CaseRow, names: dict[int, str] | None = None, referral: ReferralRow | None = None
+) -> dict[str, Any]:
     return {
         "id": _id(row.id),
         "client_id": _id(row.client_id),
@@ -107,6 +109,12 @@ def case_json(row: CaseRow, names: dict[int, str] | None = None) -> dict[str, An
         "closed_at": _iso(row.closed_at),
         "outcome": row.outcome,
         "onward_referrals": json.loads(row.onward_referrals or "[]"),
+        "referral": {
+            "id": _id(referral.id),
+            "reference": referral.reference,
+            "source": referral.source,
+            "pathway": referral.pathway,
+        } if referral else None,
     }
 
 
@@ -121,8 +129,37 @@ def message_json(row: MessageRow) -> dict[str, Any]:
     }
 
 
+def referral_json(row: ReferralRow, codes: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": _id(row.id),
+        "reference": row.reference,
+        "source": row.source,
+        "pathway": row.pathway,
+        "status": row.status,
+        "practice": codes.get(row.practice_id or 0),
+        "practice_text": row.practice_text,
+        "needs": json.loads(row.needs or "[]"),
+        "needs_text": row.needs_text,
+        "notes": row.notes,
+        "contact": {"method": row.contact_method, "times": row.contact_times},
+        "referrer": {
+            "name": row.referrer_name,
+            "role": row.referrer_role,
+            "organisation": row.referrer_organisation,
+        } if row.source == "professional" else None,
+        "case_id": _id(row.case_id),
+        "created_at": _iso(row.created_at),
+        "submitted_at": _iso(row.submitted_at),
+        "picked_up_at": _iso(row.picked_up_at),
+        "first_contact_at": _iso(row.first_contact_at),
+        "closed_at": _iso(row.closed_at),
+    }
+
+
 async def client_json(session: AsyncSession, row: ClientRow) -> dict[str, Any]:
-    codes = await queries.practice_codes(session, {row.practice_id} if row.practice_id else set())
+    referrals = await queries.referrals_of(session, row.id or 0)
+    wanted = {r.practice_id for r in referrals if r.practice_id} | {row.practice_id or 0}
+    codes = await queries.practice_codes(session, wanted - {0})
     return {
         "id": _id(row.id),
         "name": row.name,
@@ -132,9 +169,9 @@ async def client_json(session: AsyncSession, row: ClientRow) -> dict[str, Any]:
         "practice": codes.get(row.practice_id or 0),
         "opted_out": row.opted_out,
         "created_at": _iso(row.created_at),
-        # Referrals, appointments and scores are recorded from later parts of the service;
-        # until a client has any, these lists are empty.
-        "referrals": [],
+        "referrals": [referral_json(r, codes) for r in referrals],
+        # Appointments and scores are recorded from later parts of the service; until a client
+        # has any, these lists are empty.
         "appointments": [],
         "scores": [],
     }
@@ -157,7 +194,8 @@ async def list_cases(request: web.Request) -> web.Response:
         names = await queries.user_names(
             session, {r.assigned_to for r in page.rows if r.assigned_to}
         )
-    items = [case_json(row, names) for row in page.rows]
+        referrals = await queries.referrals_for_cases(session, {r.id or 0 for r in page.rows})
+    items = [case_json(row, names, referrals.get(row.id or 0)) for row in page.rows]
     return web.json_response({"items": items, "next": page.next})
 
 
@@ -177,7 +215,8 @@ async def get_case(request: web.Request) -> web.Response:
         assert client.id is not None
         messages = await queries.transcript(session, client.id)
         names = await queries.user_names(session, {case.assigned_to} if case.assigned_to else set())
-        body = case_json(case, names)
+        referrals = await queries.referrals_for_cases(session, {case.id or 0})
+        body = case_json(case, names, referrals.get(case.id or 0))
         body["client"] = await client_json(session, client)
     body["messages"] = [message_json(m) for m in messages]
     return web.json_response(body)
@@ -185,13 +224,18 @@ async def get_case(request: web.Request) -> web.Response:
 
 async def claim_case(request: web.Request) -> web.Response:
     user = _user(request)
-    async with request.app[SERVICES].db.write() as session:
+    services = request.app[SERVICES]
+    async with services.db.write() as session:
         case, _ = await _visible_case(session, request)
         if case.status != CaseStatus.OPEN:
             raise ApiError(422, "case_closed", "This case is closed.")
-        case.assigned_to = user.id
-        await session.flush()
+        await engine.claim_case(
+            SqlStore(session), to_case(case), user, services.settings.service,
+            services.clock.now(),
+        )
+        await session.refresh(case)
         body = case_json(case, {user.id: user.name})
+    services.outbox.wake()
     return web.json_response(body)
 
 
@@ -205,7 +249,8 @@ async def reply_case(request: web.Request) -> web.Response:
             raise ApiError(422, "case_closed", "This case is closed: open a new one to reply.")
         try:
             message_id = await engine.reply_from_staff(
-                SqlStore(session), to_case(case), _user(request), text, services.clock.now()
+                SqlStore(session), to_case(case), _user(request), text,
+                services.settings.service, services.clock.now(),
             )
         except engine.OptedOut:
             raise ApiError(
@@ -233,7 +278,7 @@ async def close_case(request: web.Request) -> web.Response:
         try:
             await engine.close_case(
                 SqlStore(session), to_case(case), user, outcome, [str(s) for s in onward],
-                services.clock.now(),
+                services.settings.service, services.clock.now(),
             )
         except engine.CaseClosed:
             raise ApiError(422, "case_closed", "This case is already closed.") from None

@@ -13,7 +13,7 @@ PHONE = "+447700900123"
 
 async def _case(bot: Bot, token: str, phone: str = PHONE) -> str:
     await bot.text(phone, "Hello")
-    await bot.text(phone, "Can you help with my benefits")
+    await bot.text(phone, "Can I talk to someone please")
     _, cases = await bot.api("GET", "/api/v1/cases", token)
     return str(cases["items"][-1]["id"])
 

@@ -80,7 +80,7 @@ async def test_national_format_is_the_same_person_as_e164(bot: Bot) -> None:
     await bot.text("07700900123", "Hello")
     await bot.text("+447700900123", "It's me again")
     assert len(bot.twilio.to("+447700900123")) == 2
-    assert bot.twilio.to("+447700900123")[1] == texts.acknowledge(bot.services.settings.service)
+    assert bot.twilio.to("+447700900123")[1] == texts.WELCOME_AGAIN
 
 
 async def test_missing_or_wrong_signature_is_refused_and_nothing_stored(bot: Bot) -> None:

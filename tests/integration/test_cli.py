@@ -135,7 +135,7 @@ async def test_serve_demo_prints_a_login_and_the_simulator_answers(tmp_path: Pat
                                            params={"from": "+447700900123"}) as response:
                         items = (await response.json())["items"]
                     await asyncio.sleep(0.2)
-            assert items[1]["direction"] == "out" and "Hi, this is the" in items[1]["text"]
+            assert items[1]["direction"] == "out" and "Hi from the" in items[1]["text"]
             async with session.get(f"{base}/api/v1/cases",
                                    headers={"Authorization": f"Bearer {token.group(1)}"}) as r:
                 assert r.status == 200

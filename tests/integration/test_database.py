@@ -7,7 +7,7 @@ import asyncio
 import pytest
 import sqlalchemy as sa
 
-from storage.db import Database
+from storage.db import Database, schema_drift
 
 
 async def test_a_write_inside_a_write_fails_at_once(database_url: str) -> None:
@@ -39,5 +39,14 @@ async def test_concurrent_writes_from_separate_tasks_all_commit(database_url: st
         async with db.read() as session:
             total = (await session.execute(sa.text("SELECT COUNT(*) FROM tally"))).scalar()
         assert total == 40
+    finally:
+        await db.dispose()
+
+
+async def test_the_migrations_build_exactly_the_tables_in_code(database_url: str) -> None:
+    """A table changed without a migration (or the reverse) fails here, on both databases."""
+    db = Database(database_url)
+    try:
+        assert await schema_drift(db) == []
     finally:
         await db.dispose()

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import string
 
 import pytest
 
 from flows import texts
 from flows.gsm import is_gsm7, segments
+from flows.self_referral import NEEDS_MENU
 from flows.texts import Nation, ServiceInfo
 
 LONGEST_NAME = "Wigan and Leigh Community Link Service X"
 assert len(LONGEST_NAME) == 40
 PHONE = "01942 000000"
 
-FILLERS: dict[str, Callable[[ServiceInfo], str]] = {
-    "WELCOME": texts.welcome,
-    "ACKNOWLEDGE": texts.acknowledge,
-    "TALK": texts.talk,
-    "HELP": texts.help_text,
-    "OPTED_OUT": texts.opted_out,
-    "OPTED_IN": texts.opted_in,
-}
+# Placeholders that carry personal details: left empty, since the rule is about the template.
+PERSONAL = {"name", "friend", "referrer", "phone", "reference", "summary", "choices",
+            "organisation", "worker"}  # fmt: skip
+
+
+def _fill_blank(template: str, service: ServiceInfo) -> str:
+    """The template with the longest service name, a phone line and no personal details."""
+    fields = {field for _, field, _, _ in string.Formatter().parse(template) if field}
+    assert fields <= PERSONAL | {"service", "phone_line"}, fields - PERSONAL
+    values = dict.fromkeys(fields, "")
+    values["service"] = service.name
+    values["phone_line"] = texts.HELP_PHONE_LINE.format(phone=service.phone)
+    return template.format(**values)
 
 
 @pytest.mark.parametrize("name", sorted(texts.ALL_TEMPLATES))
@@ -31,19 +37,41 @@ def test_every_template_is_gsm7(name: str) -> None:
     assert is_gsm7(template), [ch for ch in template if not is_gsm7(ch)]
 
 
-def test_every_one_segment_template_has_a_filler() -> None:
-    """The one-segment check below must cover every template that promises one segment."""
-    assert set(FILLERS) == set(texts.ONE_SEGMENT_TEMPLATES)
+def test_every_sms_template_is_checked_for_length() -> None:
+    """Every template meant for clients is in the one-segment set, bar the crisis contacts."""
+    exempt = {"EMAIL_SUBJECT", "HELP_PHONE_LINE", "CRISIS_FOLLOW_UP", "CRISIS_PHONE_LINE"}
+    exempt |= {name for name in texts.ALL_TEMPLATES if name.startswith("CRISIS_")}
+    assert set(texts.ALL_TEMPLATES) - exempt == set(texts.ONE_SEGMENT_TEMPLATES)
+    assert len(texts.ONE_SEGMENT_TEMPLATES) > 50
 
 
 @pytest.mark.parametrize("name", sorted(texts.ONE_SEGMENT_TEMPLATES))
 def test_one_segment_templates_fit_160_characters_with_a_40_character_name(name: str) -> None:
-    """With the longest expected service name and a phone line, each reply still costs one SMS."""
+    """With the longest expected service name and a phone line, each reply still costs one SMS
+    before personal details are filled in."""
     service = ServiceInfo(LONGEST_NAME, PHONE, Nation.ENGLAND)
-    text = FILLERS[name](service)
+    text = _fill_blank(texts.ONE_SEGMENT_TEMPLATES[name], service)
     assert "{" not in text and "}" not in text
     assert is_gsm7(text)
     assert segments(text) == 1, f"{name} is {len(text)} characters: {text!r}"
+
+
+def test_the_needs_menu_is_one_gsm7_segment() -> None:
+    """The numbered list of needs is built from data; it must still cost one SMS."""
+    assert is_gsm7(NEEDS_MENU) and segments(NEEDS_MENU) == 1, NEEDS_MENU
+    assert NEEDS_MENU.startswith("1 ") and " 12 " in NEEDS_MENU
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["SR_DONE", "SR_NUDGE", "FRIEND_INVITE", "FRIEND_DECLINED", "PRO_CLIENT_NOTICE",
+     "REFERRER_RECEIVED", "REFERRER_PICKED_UP", "REFERRER_FIRST_CONTACT", "REFERRER_CLOSED",
+     "RF_DONE"],
+)  # fmt: skip
+def test_texts_sent_after_a_conversation_cannot_carry_what_people_said(name: str) -> None:
+    """Needs and notes are read back only mid-conversation; later texts have no slot for them."""
+    fields = {f for _, f, _, _ in string.Formatter().parse(texts.ONE_SEGMENT_TEMPLATES[name]) if f}
+    assert not fields & {"summary", "needs", "notes", "choices"}
 
 
 def test_help_text_mentions_the_phone_only_when_there_is_one() -> None:

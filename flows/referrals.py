@@ -1,0 +1,68 @@
+"""Referrals: where they come from, what they hold, and their references."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from flows.answers import ContactMethod
+
+__all__ = [
+    "ContactMethod",
+    "Pathway",
+    "ReferralDetails",
+    "ReferralSource",
+    "ReferralStatus",
+    "new_reference",
+]
+
+# No 0/O, 1/I/L, 2/Z, 5/S or 8/B: a reference is read out over the phone and typed back.
+REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+REFERENCE_LENGTH = 6
+
+
+class ReferralSource(enum.StrEnum):
+    SELF = "self"
+    FRIEND = "friend"
+    PROFESSIONAL = "professional"
+
+
+class Pathway(enum.StrEnum):
+    """Where a professional referral came from, for the service's figures."""
+
+    PRIMARY_CARE = "primary_care"
+    SOCIAL_CARE = "social_care"
+    HOSPITAL = "hospital"
+    OTHER = "other"
+
+
+class ReferralStatus(enum.StrEnum):
+    INVITED = "invited"  # a friend was texted and has not said yes
+    DECLINED = "declined"  # the friend said no
+    LAPSED = "lapsed"  # the friend never answered
+    INCOMPLETE = "incomplete"  # started, not yet confirmed
+    SUBMITTED = "submitted"
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralDetails:
+    """What a person tells us about themselves in a referral."""
+
+    name: str | None = None
+    date_of_birth: date | None = None
+    practice_id: int | None = None
+    practice_text: str | None = None  # what they typed when no practice matched
+    needs: tuple[str, ...] = ()
+    needs_text: str | None = None
+    notes: str | None = None
+    contact_method: ContactMethod | None = None
+    contact_times: str | None = None
+    phone: str | None = None  # a number to call, when they asked for calls
+
+
+def new_reference() -> str:
+    """A short random reference such as ``LB-7KXQ3P``: not guessable, easy to read out."""
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"LB-{code}"

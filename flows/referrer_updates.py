@@ -1,0 +1,134 @@
+"""Professional referrals, and keeping their referrers informed.
+
+Referrers are "never sure a referral has been received", so each one hears: received (at
+once, with the reference), picked up by a named link worker, first contact made, and closed.
+Updates say nothing clinical and nothing about the client beyond the reference. They go by SMS
+to the referrer's phone, or by e-mail when only an address was given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flows import texts
+from flows.messages import Address, Channel, Priority
+from flows.model import Case, CasePriority, StaffUser, due_by
+from flows.ports import NewCase, NewReferral, OutgoingDraft, Referral, Store
+from flows.referrals import Pathway, ReferralDetails, ReferralSource, ReferralStatus
+from flows.texts import ServiceInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Referrer:
+    name: str
+    role: str | None
+    organisation: str | None
+    pathway: Pathway
+    phone: str | None  # E.164
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProfessionalReferral:
+    referrer: Referrer
+    client_name: str
+    client_phone: str  # E.164
+    details: ReferralDetails  # date of birth, practice, needs and notes; no contact answers
+    client_can_text: bool = True  # False for a landline: the link worker will ring
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    referral_id: int
+    reference: str
+    client_id: int
+    case_id: int
+
+
+async def refer(
+    store: Store, referral: ProfessionalReferral, reference: str, service: ServiceInfo,
+    now: datetime,
+) -> Accepted:
+    """Record a professional's referral, queue it for the practice, and tell both people."""
+    address = Address.of(Channel.SMS, referral.client_phone)
+    client = await store.client_by_address(address)
+    if client is None:
+        client = await store.add_client(address, referral.client_phone, now)
+    details = referral.details
+    dob = details.date_of_birth.isoformat() if details.date_of_birth else None
+    await store.set_client_details(client.id, referral.client_name, dob, details.practice_id)
+    who = referral.referrer
+    saved = await store.add_referral(NewReferral(
+        reference, client.id, ReferralSource.PROFESSIONAL, ReferralStatus.SUBMITTED, now,
+        pathway=who.pathway, referrer_name=who.name, referrer_role=who.role,
+        referrer_organisation=who.organisation, referrer_phone=who.phone,
+        referrer_email=who.email,
+    ))  # fmt: skip
+    await store.save_referral(saved.id, details, ReferralStatus.SUBMITTED, now)
+    case = await store.open_case_for(client.id)
+    if case is None:
+        practice = details.practice_id or client.practice_id
+        case = await store.add_case(NewCase(client.id, practice, "referral", CasePriority.NORMAL,
+                                            now, due_by(CasePriority.NORMAL, now)))  # fmt: skip
+    else:
+        await store.route_case(case.id, details.practice_id, None)
+    await store.link_referral_case(saved.id, case.id)
+
+    if referral.client_can_text and not client.opted_out:
+        first = referral.client_name.split()[0]
+        organisation = (who.organisation or who.name)[:60]
+        notice = texts.PRO_CLIENT_NOTICE.format(name=first, organisation=organisation,
+                                                service=service.name)  # fmt: skip
+        # Unasked-for news from us: it waits for the send window.
+        await store.add_outgoing(OutgoingDraft(client.id, client.address, notice,
+                                               "referral_notice", Priority.SCHEDULED, now,
+                                               case.id))  # fmt: skip
+    fresh = await store.referral_by_reference(reference)
+    assert fresh is not None
+    await _tell(store, fresh, texts.REFERRER_RECEIVED, service, now)
+    return Accepted(saved.id, reference, client.id, case.id)
+
+
+async def _tell(
+    store: Store, referral: Referral, template: str, service: ServiceInfo, now: datetime,
+    **fill: str,
+) -> None:
+    if referral.source is not ReferralSource.PROFESSIONAL:
+        return  # self and friend referrals have no referrer to tell; a friend never hears
+    if referral.referrer_phone:
+        address = Address.of(Channel.SMS, referral.referrer_phone)
+    elif referral.referrer_email:
+        address = Address(f"mailto:{referral.referrer_email}")
+    else:
+        return
+    text = template.format(service=service.name, reference=referral.reference, **fill)
+    kind = "referrer_update"
+    await store.add_outgoing(OutgoingDraft(None, address, text, kind, Priority.REPLY, now,
+                                           referral_id=referral.id))  # fmt: skip
+
+
+async def picked_up(
+    store: Store, case: Case, user: StaffUser, service: ServiceInfo, now: datetime
+) -> None:
+    referral = await store.referral_for_case(case.id)
+    if referral is None or referral.picked_up_at is not None:
+        return
+    await store.mark_referral(referral.id, "picked_up", now)
+    await _tell(store, referral, texts.REFERRER_PICKED_UP, service, now, worker=user.name)
+
+
+async def first_contact(store: Store, case: Case, service: ServiceInfo, now: datetime) -> None:
+    referral = await store.referral_for_case(case.id)
+    if referral is None or referral.first_contact_at is not None:
+        return
+    await store.mark_referral(referral.id, "first_contact", now)
+    await _tell(store, referral, texts.REFERRER_FIRST_CONTACT, service, now)
+
+
+async def closed(store: Store, case: Case, service: ServiceInfo, now: datetime) -> None:
+    referral = await store.referral_for_case(case.id)
+    if referral is None or referral.closed_at is not None:
+        return
+    await store.mark_referral(referral.id, "closed", now)
+    await _tell(store, referral, texts.REFERRER_CLOSED, service, now)
