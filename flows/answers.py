@@ -76,9 +76,16 @@ def _plain(text: str) -> list[str]:
     return re.findall(r"[a-z]+|\d+", folded)
 
 
-def _kinds(words: list[str], groups: dict[str, tuple[str, ...]]) -> list[str] | None:
+def _table(groups: dict[str, tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+    return {tuple(p.split()): kind for kind, phrases in groups.items() for p in phrases}
+
+
+_YES_NO = _table({"yes": _YES, "no": _NO, "courtesy": _COURTESY})
+_GREETING = _table({"greeting": _GREETINGS, "tail": _GREETING_TAILS})
+
+
+def _kinds(words: list[str], table: dict[tuple[str, ...], str]) -> list[str] | None:
     """Split the words into known phrases, longest first; the kind of each, or None."""
-    table = {tuple(p.split()): kind for kind, phrases in groups.items() for p in phrases}
     kinds, i = [], 0
     while i < len(words):
         for size in (5, 4, 3, 2, 1):
@@ -94,16 +101,16 @@ def _kinds(words: list[str], groups: dict[str, tuple[str, ...]]) -> list[str] | 
 
 def yes_no(text: str) -> bool | None:
     """True for a yes, False for a no, None for anything else or for a mix of both."""
-    kinds = _kinds(_plain(text), {"yes": _YES, "no": _NO, "courtesy": _COURTESY})
+    kinds = _kinds(_plain(text), _YES_NO)
     said = set(kinds or ()) - {"courtesy"}
     return said == {"yes"} if said in ({"yes"}, {"no"}) else None
 
 
 def is_greeting(text: str) -> bool:
     """True when the whole message is a greeting: "hi", "Good morning!", "hiya there"."""
-    words = [re.sub(r"([a-z])\1+$", r"\1", w) for w in _plain(text)]
-    kinds = _kinds(words, {"greeting": _GREETINGS, "tail": _GREETING_TAILS})
-    return bool(kinds) and kinds is not None and "greeting" in kinds
+    words = [w if (w,) in _GREETING else re.sub(r"([a-z])\1+$", r"\1", w) for w in _plain(text)]
+    kinds = _kinds(words, _GREETING)
+    return kinds is not None and "greeting" in kinds
 
 
 class Command(enum.StrEnum):

@@ -194,7 +194,10 @@ async def _save_referral(
 async def _invite_friend(store: Store, ctx: Context, invite: InviteFriend) -> None:
     """Text the friend, unless they are already talking to us or have opted out.
 
-    The referrer hears the same either way, so nothing about the friend leaks back."""
+    The referrer hears the same either way, so nothing about the friend leaks back. The
+    referrer's own first name is kept, so they are not asked it again next time."""
+    if ctx.client.name is None:
+        await store.set_client_details(ctx.client.id, invite.referrer_name, None, None)
     channel = Channel.SIMULATOR if ctx.client.address.channel is Channel.SIMULATOR else Channel.SMS
     address = Address.of(channel, invite.phone)
     friend = await store.client_by_address(address)

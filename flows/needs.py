@@ -111,7 +111,7 @@ NEED_BY_CODE: dict[str, Need] = {need.code: need for need in NEEDS}
 
 # Phrases that look like a need and are not one; they are matched and then ignored.
 _NOT_NEEDS = ("doesnt work", "didnt work", "wont work", "told to text")
-# Ordinary words a typo match must never turn into a keyword ("lovely" is not "lonely").
+# Ordinary words one slip away from a keyword, which must not count as typos of it.
 _NOT_TYPOS = frozenset({"waking", "curse", "leaning", "cares", "sorts", "addition", "trans"})
 _VOWELS = frozenset(a + b for a in "aeiouy" for b in "aeiouy" if a != b)
 _NUMBER_WORDS = {w: i + 1 for i, w in enumerate(
@@ -227,7 +227,8 @@ def _in_order(codes: set[str]) -> tuple[str, ...]:
 def parse_needs(text: str) -> NeedsAnswer | None:
     """Needs from menu numbers and words; None when the message gives nothing to go on.
 
-    Words that name no need become "other", keeping the person's words for the link worker."""
+    Words that name no need and come with no menu number become "other"; the words are kept
+    either way for the link worker to read."""
     if is_greeting(text):
         return None
     tokens = _tokens(text)
@@ -235,9 +236,7 @@ def parse_needs(text: str) -> NeedsAnswer | None:
     number_codes, is_choice = _number_codes(tokens, used)
     loose = [t for i, t in enumerate(tokens) if not used[i] and not is_choice[i]]
     has_words = any(used) or any(t not in _FILLER and not t.isdigit() for t in loose)
-    codes = word_codes | number_codes
-    if has_words and not word_codes:
-        codes.add("other")
+    codes = word_codes | number_codes or ({"other"} if has_words else set())
     if not codes:
         return None
     return NeedsAnswer(_in_order(codes), text.strip() if has_words else None)

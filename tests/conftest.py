@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import ssl
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -146,8 +147,9 @@ async def make_bot(
 ) -> AsyncIterator[Any]:
     made: list[Bot] = []
 
-    async def make(**overrides: str) -> Bot:
-        services = build(settings_for(database_url, fake_twilio, **overrides), clock=clock)
+    async def make(ssl_context: ssl.SSLContext | None = None, **overrides: str) -> Bot:
+        services = build(settings_for(database_url, fake_twilio, **overrides), clock=clock,
+                         ssl_context=ssl_context)
         client = TestClient(TestServer(create_app(services)))
         await client.start_server()
         bot = Bot(services, client, fake_twilio, TwilioWebhooks(client, PUBLIC_BASE_URL), clock)

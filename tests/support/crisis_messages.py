@@ -14,6 +14,7 @@ RISK_MESSAGES: tuple[str, ...] = (
     "I KEEP THINKING ABOUT KILLING MYSELF",
     "im gonna kill meself",
     "i want to kil my self",
+    "gonna kil myself tonite",
     "I feel suicidal",
     "Suicidal thoughts again",
     "feeling sucidal again tonight",
@@ -132,6 +133,7 @@ RISK_MESSAGES: tuple[str, ...] = (
     "I was raped",
     "he forced himself on me",
     "he makes me have sex when I dont want to",
+    "my boss keeps groping me",
     "my uncle touched me when i was little and i cant stop thinking about it",
     # A child at risk.
     "my kids aren't safe with him",

@@ -141,6 +141,9 @@ def test_anything_else_or_a_mix_is_none(text: str) -> None:
         "hi again",
         "Hi, how are you?",
         "hello x",
+        "hi all",
+        "Hellooo",
+        "hiya!!",
     ],
 )
 def test_greetings_are_recognised_as_the_whole_message(text: str) -> None:

@@ -164,6 +164,12 @@ def test_numbers_and_words_together_are_all_kept(text: str, codes: tuple[str, ..
     assert parse_needs(text) == NeedsAnswer(codes, text)
 
 
+def test_unrecognised_words_with_a_menu_number_keep_the_number_and_the_words() -> None:
+    """ "other" is only for when nothing else was chosen; the words still reach the worker."""
+    text = "1 and something about my cat"
+    assert parse_needs(text) == NeedsAnswer(("loneliness",), text)
+
+
 def test_own_words_are_the_text_stripped() -> None:
     assert parse_needs("  my landlord  \n") == NeedsAnswer(("housing",), "my landlord")
 
@@ -189,6 +195,53 @@ def test_own_words_are_the_text_stripped() -> None:
 def test_words_that_name_no_need_are_other_with_their_own_words(text: str) -> None:
     """Nothing is invented: no money from "fine", no transport from "text", no housing in
     "parents", no bus in "business", and numbers inside a sentence are not menu choices."""
+    assert parse_needs(text) == NeedsAnswer(("other",), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("lonly", "loneliness"),
+        ("lonelyness", "loneliness"),
+        ("anxeity", "low_mood"),
+        ("depresion", "low_mood"),
+        ("stresed", "low_mood"),
+        ("benifits", "money"),
+        ("lanlord", "housing"),
+        ("homless", "housing"),
+        ("accomodation", "housing"),
+        ("greif", "bereavement"),
+        ("bereavment", "bereavement"),
+        ("excercise", "getting_active"),
+        ("alchol", "alcohol_drugs"),
+        ("unemploed", "work"),
+        ("volunteeer", "volunteering_learning"),
+        ("transprot", "transport"),
+    ],
+)
+def test_one_slip_of_the_thumb_in_a_longer_keyword_still_matches(text: str, code: str) -> None:
+    assert parse_needs(text) == NeedsAnswer((code,), text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I feel hopeless",
+        "I got dressed today",
+        "I'm giving it a go",
+        "there's a crack in my window",
+        "my taxes",
+        "who cares",
+        "all sorts",
+        "in addition",
+        "my neighbour Mr Carter",
+        "resting",
+        "I'm a trans woman",
+        "monkey",
+    ],
+)
+def test_real_words_one_letter_from_a_keyword_are_not_typos_of_it(text: str) -> None:
+    """ "hopeless" is not "homeless", "dressed" not "depressed", "window" not "widow"."""
     assert parse_needs(text) == NeedsAnswer(("other",), text)
 
 

@@ -1,0 +1,183 @@
+"""Professional referrals: acknowledged at once, then told of each step, without clinical detail."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from flows.model import Role
+from tests.conftest import Bot
+from tests.support.fake_smtp import FakeSmtp
+
+CLIENT, GP = "+447700900123", "+447700900777"
+NOTES = "Recently widowed, type 2 diabetes, low mood since March"
+
+
+def _referral(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "referrer": {"name": "Dr Asha Patel", "role": "GP", "organisation": "Pemberton Surgery",
+                     "pathway": "primary_care", "phone": "07700 900777"},
+        "client": {"name": "Mary O'Brien", "phone": "07700 900123",
+                   "date_of_birth": "1952-03-14", "practice": "P92001",
+                   "needs": ["loneliness", "debt advice", "bereavement", "his allotment"],
+                   "notes": NOTES},
+        "client_consent": True,
+    }  # fmt: skip
+    for path, value in changes.items():
+        part, _, field = path.partition("__")
+        if field:
+            body[part][field] = value
+        else:
+            body[part] = value
+    return body
+
+
+@pytest.fixture
+async def fake_smtp() -> AsyncIterator[FakeSmtp]:
+    fake = FakeSmtp()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+async def _bot(make_bot: Any, **env: Any) -> Bot:
+    bot: Bot = await make_bot(**env)
+    await bot.add_practice("P92001", "Pemberton Surgery")
+    await bot.add_practice("P92002", "Hindley Health Centre")
+    return bot
+
+
+async def test_referrer_hears_received_picked_up_first_contact_and_closed(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    token = await bot.staff_token(Role.LINK_WORKER, ["P92001"])
+    status, made = await bot.api("POST", "/api/v1/referrals", token, _referral())
+    assert status == 201, made
+    assert set(made) == {"id", "reference", "client_id", "case_id"}
+    reference = made["reference"]
+    await bot.services.outbox.send_due()
+    [received] = bot.twilio.to(GP)
+    assert f"we have your referral, reference {reference}" in received
+    [notice] = bot.twilio.to(CLIENT)
+    assert "Hi Mary, Pemberton Surgery has asked the" in notice
+
+    status, _ = await bot.api("POST", f"/api/v1/cases/{made['case_id']}/claim", token)
+    assert status == 200
+    await bot.services.outbox.send_due()
+    assert bot.twilio.to(GP)[-1].endswith(f"referral {reference} has been picked up by "
+                                          "Sam Worker, link worker.")  # fmt: skip
+    await bot.api("POST", f"/api/v1/cases/{made['case_id']}/claim", token)  # again: no repeat
+    status, _ = await bot.api("POST", f"/api/v1/cases/{made['case_id']}/reply", token,
+                              {"text": "Hello Mary, this is Sam, your link worker."})  # fmt: skip
+    assert status == 201
+    await bot.api("POST", f"/api/v1/cases/{made['case_id']}/reply", token, {"text": "Sam again"})
+    await bot.services.outbox.send_due()
+    assert "made first contact" in bot.twilio.to(GP)[-1]
+    status, _ = await bot.api("POST", f"/api/v1/cases/{made['case_id']}/close", token,
+                              {"outcome": "Joined the bereavement group"})  # fmt: skip
+    assert status == 200
+    await bot.services.outbox.send_due()
+    updates = bot.twilio.to(GP)
+    assert len(updates) == 4 and "is now closed" in updates[-1]
+    # Nothing clinical and nothing about the client reaches the referrer.
+    for update in updates:
+        assert reference in update
+        for private in ("Mary", "widow", "diabetes", "mood", "bereavement", "lonel", "debt"):
+            assert private.lower() not in update.lower()
+    assert not any("widow" in text or "diabetes" in text for text in bot.twilio.to(CLIENT))
+
+
+async def test_the_referral_its_pathway_and_needs_show_through_the_api(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    token = await bot.staff_token()
+    _, made = await bot.api("POST", "/api/v1/referrals", token,
+                            _referral(referrer__pathway="hospital"))  # fmt: skip
+    _, case = await bot.api("GET", f"/api/v1/cases/{made['case_id']}", token)
+    assert case["reason"] == "referral"
+    assert case["referral"] == {"id": made["id"], "reference": made["reference"],
+                                "source": "professional", "pathway": "hospital"}  # fmt: skip
+    client = case["client"]
+    assert client["id"] == made["client_id"] and client["practice"] == "P92001"
+    assert client["date_of_birth"] == "1952-03-14"
+    [referral] = client["referrals"]
+    assert referral["needs"] == ["loneliness", "money", "bereavement", "other"]
+    assert referral["needs_text"] == "his allotment"
+    assert referral["notes"] == NOTES
+    assert referral["referrer"] == {"name": "Dr Asha Patel", "role": "GP",
+                                    "organisation": "Pemberton Surgery"}  # fmt: skip
+
+
+async def test_an_existing_client_is_found_by_phone_not_duplicated(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    token = await bot.staff_token()
+    await bot.text(CLIENT, "Hello")
+    _, first = await bot.api("GET", f"/api/v1/clients?phone=%2B{CLIENT[1:]}", token)
+    _, made = await bot.api("POST", "/api/v1/referrals", token, _referral())
+    assert made["client_id"] == first["items"][0]["id"]
+
+
+async def test_updates_go_by_email_when_only_an_address_is_given(
+    make_bot: Any, fake_smtp: FakeSmtp
+) -> None:
+    bot = await _bot(make_bot, ssl_context=fake_smtp.ssl_context(), SMTP_URL=fake_smtp.url,
+                     EMAIL_FROM="linkbot@service.example.org")  # fmt: skip
+    token = await bot.staff_token()
+    body = _referral(referrer={"name": "Jo Hale", "role": "Social worker",
+                               "organisation": "Adult Social Care", "pathway": "social_care",
+                               "email": "jo.hale@council.example.org"})  # fmt: skip
+    status, made = await bot.api("POST", "/api/v1/referrals", token, body)
+    assert status == 201, made
+    await bot.services.outbox.send_due()
+    [mail] = fake_smtp.to("jo.hale@council.example.org")
+    assert made["reference"] in mail.get_content()
+    assert mail["Subject"] == "Community Link Worker service: referral update"
+    await bot.api("POST", f"/api/v1/cases/{made['case_id']}/claim", token)
+    await bot.services.outbox.send_due()
+    [_, update] = fake_smtp.to("jo.hale@council.example.org")
+    assert "picked up by Sam Worker" in update.get_content()
+    assert bot.twilio.to(GP) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"client_consent": False}, "client_consent"),
+        ({"client_consent": "yes"}, "client_consent"),
+        ({"referrer__pathway": "pharmacy"}, "referrer.pathway"),
+        ({"referrer__phone": None}, "referrer.phone"),
+        ({"referrer__phone": "01942 123456"}, "referrer.phone"),
+        ({"referrer__phone": None, "referrer__email": "jo@council.example.org"},
+         "referrer.email"),
+        ({"referrer__name": ""}, "name"),
+        ({"client__name": None}, "name"),
+        ({"client__phone": "12"}, "client.phone"),
+        ({"client__date_of_birth": "31/02/1950"}, "client.date_of_birth"),
+        ({"client__date_of_birth": "2090-01-01"}, "client.date_of_birth"),
+        ({"client__practice": "Nowhere Surgery"}, "client.practice"),
+        ({"client__needs": "loneliness"}, "client.needs"),
+        ({"client__notes": "x" * 2001}, "notes"),
+        ({"client": "Mary"}, "client"),
+    ],
+)  # fmt: skip
+async def test_bad_referrals_get_422_naming_the_field(
+    make_bot: Any, changes: dict[str, Any], field: str
+) -> None:
+    bot = await _bot(make_bot)
+    token = await bot.staff_token()
+    status, body = await bot.api("POST", "/api/v1/referrals", token, _referral(**changes))
+    assert status == 422, body
+    assert body["error"]["message"].startswith(field), body
+    _, cases = await bot.api("GET", "/api/v1/cases", token)
+    assert cases["items"] == []
+    assert bot.twilio.sent == []
+
+
+async def test_referrals_need_a_token_and_json(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    response = await bot.client.post("/api/v1/referrals", json=_referral())
+    assert response.status == 401
+    token = await bot.staff_token()
+    response = await bot.client.post("/api/v1/referrals", data="{not json",
+                                     headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert response.status == 400

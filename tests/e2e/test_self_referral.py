@@ -1,0 +1,306 @@
+"""Self-referral conversations, end to end over SMS and the simulator, awkward paths included."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from flows import texts
+from flows.model import Role
+from tests.conftest import Bot
+from tests.support.dialog import Phone, converse, phone
+
+NUMBER = "+447700900123"
+CHANNELS = ["sms", "simulator"]
+
+
+async def _bot(make_bot: Any) -> Bot:
+    bot: Bot = await make_bot(LINKBOT_SIMULATOR="on")
+    await bot.add_practice("P92001", "Pemberton Surgery")
+    await bot.add_practice("P92002", "Hindley Health Centre")
+    await bot.add_practice("P92003", "Hindley Green Surgery")
+    await bot.add_practice("P92004", "Beech Hill Medical Practice")
+    return bot
+
+
+async def _to_name(person: Phone) -> None:
+    await converse(person, [("Hello", ["Reply 1"]), ("1", ["YES or NO"]),
+                            ("yes", ["What is your name"])])  # fmt: skip
+
+
+async def _only_case(bot: Bot, token: str) -> dict[str, Any]:
+    status, cases = await bot.api("GET", "/api/v1/cases?status=open", token)
+    assert status == 200
+    [case] = cases["items"]
+    return dict(case)
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_a_self_referral_from_hello_to_reference(make_bot: Any, channel: str) -> None:
+    """The whole conversation: consent, details, read-back, reference; then a case routed to
+    the practice, with the referral and its source, through the API."""
+    bot = await _bot(make_bot)
+    person = phone(bot, channel, NUMBER)
+    await converse(person, [
+        ("Hello", ["Reply 1 to get help"]),
+        ("1", ["only our link workers see your answers", "YES or NO"]),
+        ("yes", ["What is your name"]),
+        ("mary o'brien", ["Thanks, Mary", "date of birth"]),
+        ("14/3/52", ["Which GP practice"]),
+        ("pemberton", ["What would you like help with", "1 Lonely"]),
+        ("1 3", ["anything else"]),
+        ("I find it hard to leave the house", ["How should the link worker contact you"]),
+    ])  # fmt: skip
+    summary = await person.say("2 mornings")
+    assert len(summary) == 1
+    for detail in ("Mary O'Brien", "14/03/1952", "Pemberton Surgery", "loneliness or isolation",
+                   "money, benefits or debt", "hard to leave the house", "a phone call, mornings"):
+        assert detail in summary[0], detail
+    [done] = await person.say("yes")
+    reference = re.search(r"reference (LB-[A-Z0-9]{6})", done)
+    assert reference and "Thank you, Mary" in done and "2 working days" in done
+    # What they told us is not repeated once the conversation is over.
+    assert "lonel" not in done.lower() and "money" not in done.lower()
+
+    worker = await bot.staff_token(Role.LINK_WORKER, ["P92001"])
+    other = await bot.staff_token(Role.LINK_WORKER, ["P92004"])
+    case = await _only_case(bot, worker)
+    assert case["reason"] == "referral" and case["priority"] == "normal"
+    assert case["referral"]["source"] == "self"
+    assert case["referral"]["reference"] == reference[1]
+    _, hidden = await bot.api("GET", "/api/v1/cases", other)
+    assert hidden["items"] == []  # routed to Pemberton, not shared with other practices
+    status, client = await bot.api("GET", f"/api/v1/clients/{case['client_id']}", worker)
+    assert status == 200
+    assert client["name"] == "Mary O'Brien" and client["date_of_birth"] == "1952-03-14"
+    assert client["practice"] == "P92001"
+    [referral] = client["referrals"]
+    assert referral["status"] == "submitted" and referral["source"] == "self"
+    assert referral["needs"] == ["loneliness", "money"]
+    assert referral["notes"] == "I find it hard to leave the house"
+    assert referral["contact"] == {"method": "call", "times": "mornings"}
+    assert referral["case_id"] == case["id"]
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_typos_capitals_and_extra_words_are_understood(make_bot: Any, channel: str) -> None:
+    bot = await _bot(make_bot)
+    person = phone(bot, channel, NUMBER)
+    await converse(person, [
+        ("hi there", ["Reply 1"]),
+        ("For me please", ["YES or NO"]),
+        ("YES PLEASE", ["What is your name"]),
+        ("my name is JEAN SMITH thanks", ["Thanks, Jean"]),
+        ("born on the 14th of March 1952", ["Which GP practice"]),
+        ("im with the pembertn surgery", ["What would you like help with"]),
+        ("lonley and my landlord wont fix the damp", ["anything else"]),
+        ("no thats all", ["How should"]),
+        ("text me in the evenings please", ["Please check"]),
+    ])  # fmt: skip
+    summary = (await person.inbox())[-1]
+    assert "Jean Smith" in summary and "Pemberton Surgery" in summary
+    assert "loneliness or isolation, housing" in summary
+    assert "Notes: none" in summary and "a message, evenings" in summary
+
+
+async def test_back_and_start_again(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    await _to_name(person)
+    await converse(person, [
+        ("Ann", ["Thanks, Ann", "date of birth"]),
+        ("back", ["What is your name"]),
+        ("Anne Jones", ["Thanks, Anne"]),
+        ("1/2/1960", ["Which GP"]),
+        ("go back", ["date of birth"]),
+        ("2/1/1960", ["Which GP"]),
+        ("start again", ["start again", "What is your name"]),
+        ("Bea", ["Thanks, Bea"]),
+    ])  # fmt: skip
+
+
+async def test_impossible_future_and_unreadable_dates_are_refused_kindly(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    await _to_name(person)
+    await converse(person, [
+        ("Ann", ["date of birth"]),
+        ("31/2/1990", ["doesn't exist", "14/3/1952"]),
+        ("1/1/2030", ["in the future"]),
+        ("March 1952", ["couldn't read that date"]),
+        ("1952-03-14", ["Which GP"]),
+    ])  # fmt: skip
+
+
+async def test_practice_not_sure_a_choice_and_an_unknown_name(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    await _to_name(person)
+    await converse(person, [
+        ("Ann", ["date of birth"]),
+        ("14/3/52", ["Which GP"]),
+        ("hindley", ["Which one do you mean", "Hindley Health Centre", "Hindley Green Surgery"]),
+        ("2", ["What would you like help with"]),
+        ("back", ["Which GP"]),
+        ("Riverside", ["couldn't find that practice", "NOT SURE"]),
+        ("Riverside medical", ["What would you like help with"]),
+        ("back", ["Which GP"]),
+        ("not sure", ["What would you like help with"]),
+        ("4", ["anything else"]),
+        ("no", ["How should"]),
+        ("1", ["Please check", "GP: not sure"]),
+    ])  # fmt: skip
+
+
+async def test_the_summary_can_be_corrected_before_sending(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    await _to_name(person)
+    await converse(person, [
+        ("Ann Lee", []), ("14/3/52", []), ("Pemberton", []), ("money", []), ("no", []),
+        ("3 afternoons", ["Please check", "Pemberton Surgery", "message or call, afternoons"]),
+        ("3", ["Which GP"]),
+        ("Beech Hill", ["Please check", "Beech Hill Medical Practice"]),
+        ("change my birth date", ["date of birth"]),
+        ("15/3/1952", ["Please check", "15/03/1952"]),
+        ("hmm", ["Reply YES to send"]),
+        ("yes", ["reference LB-"]),
+    ])  # fmt: skip
+    token = await bot.staff_token()
+    case = await _only_case(bot, token)
+    _, client = await bot.api("GET", f"/api/v1/clients/{case['client_id']}", token)
+    assert client["practice"] == "P92004" and client["date_of_birth"] == "1952-03-15"
+
+
+async def test_stop_mid_way_wins_and_start_resumes_where_it_stopped(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    await _to_name(person)
+    await converse(person, [("Ann", ["date of birth"])])
+    assert await person.say("stop") == [texts.opted_out(bot.services.settings.service)]
+    assert await person.say("14/3/52") == []  # nothing at all is sent after STOP
+    bot.clock.advance(timedelta(days=8))
+    await bot.services.fire_due()
+    assert await person.say("START") == [texts.opted_in(bot.services.settings.service)]
+    await converse(person, [("1952-03-14", ["Which GP"])])
+
+
+async def test_silence_gets_one_nudge_then_an_incomplete_referral_for_staff(make_bot: Any) -> None:
+    """Three days' silence: one gentle nudge; four more: kept for staff; they can still finish."""
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    token = await bot.staff_token()
+    await _to_name(person)
+    await converse(person, [("Ann", ["date of birth"]), ("14/3/52", ["Which GP"]),
+                            ("Pemberton", ["help with"])])  # fmt: skip
+    sent = len(await person.inbox())
+    bot.clock.advance(timedelta(days=2, hours=23))
+    await bot.services.fire_due()
+    assert len(await person.inbox()) == sent
+    bot.clock.advance(timedelta(hours=2))
+    await bot.services.fire_due()
+    [nudge] = (await person.inbox())[sent:]
+    assert nudge == texts.SR_NUDGE.format(service=bot.services.settings.service_name)
+    _, cases = await bot.api("GET", "/api/v1/cases", token)
+    assert cases["items"] == []
+
+    bot.clock.advance(timedelta(days=4, hours=1))
+    await bot.services.fire_due()
+    assert len(await person.inbox()) == sent + 1  # one nudge only
+    case = await _only_case(bot, token)
+    assert case["reason"] == "incomplete_referral" and case["referral"]["source"] == "self"
+    _, client = await bot.api("GET", f"/api/v1/clients/{case['client_id']}", token)
+    assert client["referrals"][0]["status"] == "incomplete"
+    assert client["referrals"][0]["practice"] == "P92001"
+
+    bot.clock.advance(timedelta(days=30))
+    await bot.services.fire_due()
+    assert len(await person.inbox()) == sent + 1
+    # Weeks later they come back: a greeting gets "welcome back" and the question again.
+    await converse(person, [
+        ("hello", ["Welcome back", "What would you like help with"]),
+        ("5", ["anything else"]), ("no", []), ("1", ["Please check"]), ("yes", ["reference"]),
+    ])  # fmt: skip
+    case = await _only_case(bot, token)
+    assert case["reason"] == "referral"
+    _, client = await bot.api("GET", f"/api/v1/clients/{case['client_id']}", token)
+    assert client["referrals"][0]["status"] == "submitted"
+
+
+async def test_talk_mid_way_hands_over_and_keeps_what_was_said(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    token = await bot.staff_token()
+    await _to_name(person)
+    await converse(person, [
+        ("Ann Lee", []), ("14/3/52", []),
+        ("can I talk to a real person", ["link worker will reply"]),
+    ])  # fmt: skip
+    assert await person.say("I am worried about my rent") == []  # joins the case, no robot
+    case = await _only_case(bot, token)
+    assert case["reason"] == "talk" and case["referral"]["source"] == "self"
+    _, detail = await bot.api("GET", f"/api/v1/cases/{case['id']}", token)
+    assert detail["messages"][-1]["text"] == "I am worried about my rent"
+    assert detail["client"]["referrals"][0]["status"] == "incomplete"
+
+
+async def test_declining_consent_takes_no_details(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    token = await bot.staff_token()
+    await converse(person, [("Hello", []), ("1", ["YES or NO"]),
+                            ("no thanks", ["won't ask for any details"])])  # fmt: skip
+    status, found = await bot.api("GET", f"/api/v1/clients?phone=%2B{NUMBER[1:]}", token)
+    assert status == 200 and found["items"][0]["referrals"] == []
+
+
+async def test_crisis_mid_way_gets_contacts_and_the_referral_carries_on(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    token = await bot.staff_token()
+    await _to_name(person)
+    await converse(person, [("Ann Lee", []), ("14/3/52", ["Which GP"])])
+    [crisis] = await person.say("honestly i dont want to be here anymore")
+    assert crisis == texts.crisis(bot.services.settings.service)
+    case = await _only_case(bot, token)
+    assert case["priority"] == "urgent" and case["reason"] == "crisis"
+    await converse(person, [("Pemberton", ["help with"]), ("2", []), ("no", []), ("1", []),
+                            ("yes", ["reference"])])  # fmt: skip
+    case = await _only_case(bot, token)
+    assert case["priority"] == "urgent" and case["reason"] == "crisis"  # still at the top
+    assert case["referral"]["source"] == "self"
+
+
+async def test_a_known_client_starting_again_keeps_their_details(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    token = await bot.staff_token()
+    await _to_name(person)
+    await converse(person, [("Ann Lee", []), ("14/3/52", []), ("Pemberton", []), ("1", []),
+                            ("no", []), ("1", []), ("yes", ["reference"])])  # fmt: skip
+    case = await _only_case(bot, token)
+    await bot.api("POST", f"/api/v1/cases/{case['id']}/close", token, {"outcome": "Supported"})
+    await converse(person, [
+        ("1", ["YES or NO"]),
+        ("yes", ["Welcome back, Ann", "1 Lonely"]),
+        ("bereavement", ["anything else"]),
+        ("no", []),
+        ("1", ["Please check", "Ann Lee", "14/03/1952", "Pemberton Surgery", "bereavement"]),
+        ("yes", ["reference"]),
+    ])  # fmt: skip
+    _, client = await bot.api("GET", f"/api/v1/clients/{case['client_id']}", token)
+    assert [r["needs"] for r in client["referrals"]] == [["bereavement"], ["loneliness"]]
+
+
+async def test_needs_told_in_words_first_skip_the_menu(make_bot: Any) -> None:
+    """'I've been so lonely since my wife died' after the welcome starts a referral with that."""
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    await converse(person, [
+        ("Hello", ["Reply 1"]),
+        ("I've been so lonely since my wife died", ["YES or NO"]),
+        ("ok", ["name"]), ("Ted", []), ("1/1/1940", []), ("Pemberton", ["anything else"]),
+    ])  # fmt: skip
