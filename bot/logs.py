@@ -26,7 +26,8 @@ def setup(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # These libraries log request bodies and URLs (with numbers and tokens) at INFO or DEBUG.
+    # These libraries log request bodies and URLs (with numbers and tokens) at INFO or DEBUG,
+    # or every scheduler tick.
     for noisy in ("twilio.http_client", "httpx", "httpcore", "telegram", "aiosqlite", "asyncio",
-                  "sqlalchemy.engine", "alembic"):
+                  "sqlalchemy.engine", "alembic", "apscheduler", "mail.log"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

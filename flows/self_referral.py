@@ -359,7 +359,7 @@ def summary(ctx: Context, a: Mapping[str, Any]) -> str:
     if a.get("contact_times"):
         contact += f", {a['contact_times']}"
     born = date.fromisoformat(a["dob"]).strftime("%d/%m/%Y") if a.get("dob") else "not given"
-    return (f"Name: {a.get('name') or 'not given'}. Born: {born}. GP: {gp}. "
+    return (f"{a.get('name') or 'no name given'}, born {born}. GP: {gp}. "
             f"Help with: {needs or 'not given'}. Notes: {notes}. Contact: {contact}")  # fmt: skip
 
 

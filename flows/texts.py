@@ -94,7 +94,7 @@ SR_DECLINED = (
     "That's fine, we won't ask for any details. If you change your mind, text 1. "
     "To reach a link worker, text TALK."
 )
-SR_NAME = "Thank you. What is your name?"
+SR_NAME = "Great. First, what is your name?"
 SR_NAME_AGAIN = "Sorry, I didn't catch that. What name would you like us to use?"
 SR_DOB = "Thanks, {name}. What is your date of birth? For example 14/3/1952"
 SR_DOB_UNREADABLE = "Sorry, I couldn't read that date. Please send it like this: 14/3/1952"
@@ -136,8 +136,8 @@ SR_CALL_NUMBER_AGAIN = (
     "Sorry, that doesn't look like a UK phone number. Please send it like this: 07700 900123"
 )
 SR_SUMMARY = (
-    "Please check: {summary}. Reply YES to send it, or a number to change: 1 name, "
-    "2 birth date, 3 GP, 4 help, 5 notes, 6 contact"
+    "Please check: {summary}. Reply YES to send, or a number to change it: 1 name 2 birth "
+    "date 3 GP 4 help 5 notes 6 contact"
 )
 SR_SUMMARY_AGAIN = (
     "Reply YES to send your referral, or a number to change something: 1 name, 2 birth date, "
