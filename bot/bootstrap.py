@@ -7,7 +7,6 @@ import contextlib
 import logging
 import ssl
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
@@ -64,29 +63,26 @@ class Services:
         fired = 0
         while True:
             now = self.clock.now()
+            timer_id: int | None = None
             try:
                 async with self.db.write() as session:
                     timer = await timers.claim_next(session, now)
                     if timer is None:
                         break
+                    timer_id = timer.id
                     await engine.fire_timer(SqlStore(session), timer, self.settings.service, now)
             except Exception:
-                log.exception("a timer failed; marking it failed")
-                failed = await self._fail_next_due(now)
-                if not failed:
+                if timer_id is None:
+                    log.exception("could not claim due timers; trying again at the next tick")
                     break
+                log.exception("timer %s failed; marking it failed", timer_id)
+                async with self.db.write() as session:
+                    await timers.mark_failed(session, timer_id)
                 continue
             fired += 1
         if fired:
             self.outbox.wake()
         return fired
-
-    async def _fail_next_due(self, now: datetime) -> bool:
-        async with self.db.write() as session:
-            timer = await timers.claim_next(session, now)
-            if timer is not None:
-                await timers.mark_failed(session, timer.id)
-        return timer is not None
 
     def start_background(self) -> None:
         """Start sending; the scheduler's ticks join here as timers arrive."""

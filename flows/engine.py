@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flows import keywords, referrer_updates, safety, texts, welcome
+from flows import keywords, referrer_updates, safety, self_referral, texts, welcome
 from flows.keywords import Keyword
 from flows.messages import Address, Channel, Inbound, Priority, Reply
 from flows.model import Case, CasePriority, CaseStatus, Client, StaffUser, due_by
@@ -37,6 +37,7 @@ FLOWS: dict[str, Flow] = {
     flow.name: flow for flow in (welcome.Welcome(), SelfReferral(), ReferAFriend(), FriendInvite())
 }
 INVITE_WINDOW = timedelta(days=7)
+ASK_A_FRIEND_ONCE_IN = timedelta(days=180)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,15 +109,13 @@ async def _decide(
 
     open_case = await store.open_case_for(client.id)
     flow = FLOWS.get(client.flow or "")
-    if keywords.asks_for_a_person(inbound.text):
+    asking_how = client.flow == self_referral.NAME and self_referral.asks_how_to_contact(
+        client.flow_state
+    )
+    if keywords.asks_for_a_person(inbound.text, calls_are_answers=asking_how):
         case = open_case or await _open_case(store, client, OpenCase("talk"), now)
         if flow is not None:
-            # Keep what they told us so far with the case; the link worker takes it from here.
-            left = flow.interrupt(await _full(store, ctx), client.flow_state)
-            await _apply(store, ctx, left, case)
-            started = await store.referral_by_reference(client.flow_state.get("reference") or "")
-            if started is not None and started.case_id is None:
-                await store.link_referral_case(started.id, case.id)
+            await _leave_flow(store, await _full(store, ctx), flow, case)
         return [Reply(texts.talk(service), "talk")], case
 
     if flow is not None:
@@ -128,6 +127,15 @@ async def _decide(
     full = await _full(store, ctx)
     step = welcome.start(full, inbound) if is_new else welcome.returning(full, inbound)
     return await _apply(store, full, step)
+
+
+async def _leave_flow(store: Store, ctx: Context, flow: Flow, case: Case) -> None:
+    """Keep what they told us so far with the case; the link worker takes it from here."""
+    state = ctx.client.flow_state
+    await _apply(store, ctx, flow.interrupt(ctx, state), case)
+    started = await store.referral_by_reference(state.get("reference") or "")
+    if started is not None and started.case_id is None:
+        await store.link_referral_case(started.id, case.id)
 
 
 async def _full(store: Store, ctx: Context) -> Context:
@@ -203,7 +211,9 @@ async def _invite_friend(store: Store, ctx: Context, invite: InviteFriend) -> No
     friend = await store.client_by_address(address)
     if friend is not None:
         busy = friend.flow is not None or await store.open_case_for(friend.id) is not None
-        if friend.opted_out or busy:
+        # Someone who said no, or never answered, is not asked again by anyone for a while.
+        asked = await store.invitations_since(friend.id, ctx.now - ASK_A_FRIEND_ONCE_IN)
+        if friend.opted_out or busy or asked:
             return
     else:
         friend = await store.add_client(address, invite.phone, ctx.now)
@@ -294,6 +304,11 @@ async def reply_from_staff(
         raise OptedOut(client.id)
     if case.assigned_to is None:
         await claim_case(store, case, user, service, now)
+    flow = FLOWS.get(client.flow or "")
+    if flow is not None:
+        # A person has taken over: what the client says next is for them, not the bot.
+        ctx = await _full(store, Context(service, client, now))
+        await _leave_flow(store, ctx, flow, case)
     message_id = await store.add_outgoing(
         OutgoingDraft(client.id, client.address, text, "staff_reply", Priority.REPLY, now,
                       case.id, sent_by=user.id)

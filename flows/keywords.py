@@ -42,17 +42,26 @@ def classify(text: str) -> Keyword | None:
     return None
 
 
-_ASK_FOR_PERSON = re.compile(
+_SPEAK_TO_PERSON = (
     r"\b(speak|talk|chat)\s+(to|with)\s+(a\s+|an\s+|the\s+|some\s*one|some\s*body|my\s+)?"
     r"(real\s+|actual\s+)?(person|human|someone|somebody|one|link\s*worker|worker|staff)\b"
+    r"|\b(is\s+)?(there\s+)?(any\s*one|some\s*one|any\s*body)\s+(there|real)\b"
+)
+_CALL_ME = (
     r"|\b(can|could|will|would)\s+(some\s*one|some\s*body|a\s+person|you|a\s+link\s*worker)"
     r"\s+(please\s+)?(call|ring|phone|contact)\s+me\b"
     r"|\bplease\s+(call|ring|phone)\s+me\b"
-    r"|\b(is\s+)?(there\s+)?(any\s*one|some\s*one|any\s*body)\s+(there|real)\b",
-    re.IGNORECASE,
 )
+_ASK_FOR_PERSON = re.compile(_SPEAK_TO_PERSON + _CALL_ME, re.IGNORECASE)
+_ASK_TO_SPEAK = re.compile(_SPEAK_TO_PERSON, re.IGNORECASE)
 
 
-def asks_for_a_person(text: str) -> bool:
-    """True for TALK, or a sentence asking to speak to a person."""
-    return classify(text) is Keyword.TALK or bool(_ASK_FOR_PERSON.search(text))
+def asks_for_a_person(text: str, *, calls_are_answers: bool = False) -> bool:
+    """True for TALK, or a sentence asking to speak to a person.
+
+    ``calls_are_answers``: the bot has just asked how to contact them, so "please call me"
+    answers that question rather than asking for a person."""
+    if classify(text) is Keyword.TALK:
+        return True
+    pattern = _ASK_TO_SPEAK if calls_are_answers else _ASK_FOR_PERSON
+    return bool(pattern.search(text))

@@ -148,7 +148,11 @@ class Store(Protocol):
     async def mark_referral(self, referral_id: int, event: str, at: datetime) -> None:
         """Record when the referral was picked up, first contacted or closed."""
 
-    async def invites_since(self, client_id: int, since: datetime) -> int: ...
+    async def invites_since(self, client_id: int, since: datetime) -> int:
+        """Friends this client has suggested since then."""
+
+    async def invitations_since(self, client_id: int, since: datetime) -> int:
+        """Times this client has been invited by a friend since then."""
 
     async def set_timer(
         self, client_id: int, kind: str, due_at: datetime, at: datetime

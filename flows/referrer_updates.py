@@ -8,7 +8,7 @@ to the referrer's phone, or by e-mail when only an address was given.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flows import texts
@@ -57,7 +57,14 @@ async def refer(
         client = await store.add_client(address, referral.client_phone, now)
     details = referral.details
     dob = details.date_of_birth.isoformat() if details.date_of_birth else None
-    await store.set_client_details(client.id, referral.client_name, dob, details.practice_id)
+    if client.name and client.name.casefold() != referral.client_name.casefold():
+        # The number is already someone we know by another name (a carer's phone, say):
+        # keep theirs, and say so on the referral for the link worker to sort out.
+        note = f"Referred as {referral.client_name}, born {dob or 'unknown'}."
+        details = replace(details, notes=f"{note} {details.notes or ''}".strip())
+        await store.set_client_details(client.id, None, None, details.practice_id)
+    else:
+        await store.set_client_details(client.id, referral.client_name, dob, details.practice_id)
     who = referral.referrer
     saved = await store.add_referral(NewReferral(
         reference, client.id, ReferralSource.PROFESSIONAL, ReferralStatus.SUBMITTED, now,
@@ -77,9 +84,8 @@ async def refer(
 
     if referral.client_can_text and not client.opted_out:
         first = referral.client_name.split()[0]
-        organisation = (who.organisation or who.name)[:60]
-        notice = texts.PRO_CLIENT_NOTICE.format(name=first, organisation=organisation,
-                                                service=service.name)  # fmt: skip
+        # Who referred them is left out: "the memory clinic" on a shared phone says too much.
+        notice = texts.PRO_CLIENT_NOTICE.format(name=first, service=service.name)
         # Unasked-for news from us: it waits for the send window.
         await store.add_outgoing(OutgoingDraft(client.id, client.address, notice,
                                                "referral_notice", Priority.SCHEDULED, now,

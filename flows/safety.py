@@ -95,6 +95,7 @@ RISK_PATTERNS: tuple[str, ...] = (
     r"\bby\s+the\s+time\s+you\s+read\s+this\b|\bgoodbye\s+(letters?|notes?)\b",
     r"\btell\s+(my\s+\w+|them|everyone)\s+i\s+love(d)?\s+(him|her|them|you)\b",
     r"\bwritten\s+(a\s+|my\s+)?(letters?|notes?)\s+(for|to)\s+every\w*",
+    r"\bfeel(ing)?\s+like\s+dying\b|\b(might|may)\s+as\s+well\s+(be\s+dead|die|not\s+be\s+here)\b",
     # Self-harm.
     r"\bself\s*-?\s*harm\w*",
     r"\b(cut|cutting|slit\w*|slash\w*)\s+(my\s+)?wrists?\b|\bcutting\s+again\b",
@@ -103,6 +104,7 @@ RISK_PATTERNS: tuple[str, ...] = (
     r"\b(till|until)\s+(it|they|i)\s+(bleed|bleeds|bled)\b",
     # Overdose.
     r"\bover\s*-?\s*do[sz]\w*|\b(an|took\s+a)\s+od\b|\bod\s+on\b|\bi\s+odd\b|\boded\b",
+    r"\bodd?\s+(last\s+night|again|yesterday|today|this\s+(morning|afternoon|evening))\b",
     r"\b(took|taken|swallowed|necked|downed)\s+" + _MANY + _OF_DRUGS,
     r"\b" + _INTENT + r"\s+(to\s+)?(just\s+)?(take|swallow|neck)\s+" + _MANY + _OF_DRUGS,
     r"\b" + _INTENT + r"\s+(to\s+)?(just\s+)?(take|swallow)\s+(them\s+all|the\s+lot)\b"
@@ -129,6 +131,9 @@ RISK_PATTERNS: tuple[str, ...] = (
     r"\bin\s+danger\b(?!\s+of)|\bdanger\s+to\s+(" + _SELF + r"|others|me|us|the|my|him|her)\b",
     r"\btr(y|ied|ies|ying)\s+to\s+(kill|strangle|stab|drown|smother|poison|hang)\s+" + _ANYONE,
     r"\btr(y|ied|ies|ying)\s+to\s+end\s+(it|my\s+life)\b",
+    r"\b(hits|beats|kicks|punches|slaps|chokes|thumps)\s+me\b(?!\s+(out|at|to|up\s+at)\b)",
+    r"\b(been|got|get|getting|being)\s+(hit|beaten|punched|kicked|slapped|attacked|assaulted|"
+    r"battered|hurt|thumped|threatened)\b(?!\s+(by\s+a\s+(ball|bill)|with\s+a\s+bill)\b)",
     # Domestic abuse, coercive control, stalking.
     r"\babus\w+",
     r"\b(scared|frightened|afraid|terrified)\s+(of\s+(him|her|them|my\s+" + _PEOPLE + r"\b|"

@@ -53,12 +53,31 @@ DOB_AGAIN = {
     DateProblem.FUTURE: texts.SR_DOB_FUTURE,
     DateProblem.TOO_OLD: texts.SR_DOB_TOO_OLD,
 }
-NEEDS_MENU = " ".join(f"{need.number} {need.short}" for need in NEEDS)
+NEEDS_MENU = texts.needs_menu(tuple((need.number, need.short) for need in NEEDS))
+_QUESTION_WORDS = frozenset({"why", "what", "who", "how", "pardon", "eh", "huh", "sorry"})
 MAX_NOTES = 1000
 
 
 def _say(text: str, kind: str) -> Reply:
     return Reply(text, kind)
+
+
+def asks_how_to_contact(state: Mapping[str, Any]) -> bool:
+    """The question waiting is how to reach them: "please call me" is an answer to it."""
+    return state.get("step") in ("contact", "call_number")
+
+
+def _is_question(text: str) -> bool:
+    """"why?", "what do you mean", "why do you need that": a question back, not an answer."""
+    words = text.lower().replace("?", " ? ").split()
+    return bool(words) and (words[-1] == "?" or words[0] in _QUESTION_WORDS) and len(words) <= 10
+
+
+def _carrying_on(ctx: Context, state: Mapping[str, Any], text: str) -> bool:
+    """After a long gap, "hi", "ok" or "yes" means "carry on", not an answer to the question."""
+    if not _after_gap(ctx, state):
+        return False
+    return answers.is_greeting(text) or answers.yes_no(text) is True
 
 
 def start(
@@ -91,7 +110,15 @@ class SelfReferral:
                 step = _ask(ctx, fresh, "name")
                 return _with(step, lead=(_say(texts.SR_RESTART, "sr_restart"),))
             case answers.Command.BACK:
+                if state.get("editing") and current != "confirm":
+                    return _ask(ctx, state, "confirm")  # back to the read-back they came from
                 return _ask(ctx, {**state, "editing": False}, _previous(ctx, state, current))
+        if _carrying_on(ctx, state, text):
+            step = _ask(ctx, state, current)
+            return _with(step, lead=(_say(texts.SR_RESUME, "sr_resume"),))
+        if current != "notes" and _is_question(text) and not is_not_sure(text):
+            step = _ask(ctx, state, current)
+            return _with(step, lead=(_say(texts.SR_WHY, "sr_why"),))
         if current == "confirm":
             return _confirm(ctx, state, text)
         answer = READERS[current](ctx, state, text)
@@ -178,9 +205,9 @@ def _edit_word(text: str) -> str | None:
 
 # Readers: each returns the answers to keep (a dict), or a Reply to ask again with, or None to
 # ask the question again as it was.
-def _read_name(ctx: Context, state: Mapping[str, Any], text: str) -> dict[str, Any] | None:
+def _read_name(ctx: Context, state: Mapping[str, Any], text: str) -> dict[str, Any] | Reply:
     name = answers.clean_name(text)
-    return {"name": name} if name else None
+    return {"name": name} if name else _say(texts.SR_NAME_AGAIN, "sr_name_again")
 
 
 def _read_dob(ctx: Context, state: Mapping[str, Any], text: str) -> dict[str, Any] | Reply:
@@ -212,7 +239,7 @@ def _read_practice_choice(
     number = answers.choice_number(text, len(choices))
     if number is not None:
         return {"practice_id": choices[number - 1], "practice_text": None}
-    return _read_practice(ctx, {**state, "tries": 0}, text) if text else None
+    return _read_practice(ctx, state, text) if text else None
 
 
 def _read_needs(ctx: Context, state: Mapping[str, Any], text: str) -> dict[str, Any] | Reply:
@@ -291,11 +318,11 @@ def _following(ctx: Context, a: Mapping[str, Any], current: str) -> str:
 
 
 def _previous(ctx: Context, state: Mapping[str, Any], current: str) -> str:
-    base = "practice" if current == "practice_choice" else current
-    if base == "confirm":
-        base = "call_number"
-    earlier = [s for s in ORDER[: ORDER.index(base)] if _needed(ctx, state.get("a", {}), s)]
-    return earlier[-1] if earlier else base
+    if current == "practice_choice":
+        return "practice"
+    before = ORDER if current == "confirm" else ORDER[: ORDER.index(current)]
+    earlier = [s for s in before if _needed(ctx, state.get("a", {}), s)]
+    return earlier[-1] if earlier else current
 
 
 def _progress(ctx: Context, state: Mapping[str, Any], a: Mapping[str, Any]) -> tuple[Effect, ...]:

@@ -148,6 +148,10 @@ SR_DONE = (
     "contact you within 2 working days. If things get worse, call NHS 111 or 999."
 )
 SR_RESTART = "No problem, let's start again."
+SR_WHY = (
+    "We only ask what a link worker needs to help you, and your answers stay with our team. "
+    "Text TALK if you would rather ask a person."
+)
 SR_RESUME = "Welcome back. Let's carry on where we left off."
 SR_NUDGE = (
     "Hi from the {service}. You started asking us for help but didn't finish. Reply to "
@@ -193,8 +197,8 @@ FRIEND_INVITE_AGAIN = (
 FRIEND_DECLINED = "No problem, we won't contact you again. Take care."
 # Professional referrals: to the client, and updates to the referrer. No clinical detail.
 PRO_CLIENT_NOTICE = (
-    "Hi {name}, {organisation} has asked the {service} to help you. A link worker will "
-    "contact you soon. Text STOP if you don't want messages from us."
+    "Hi {name}, you have been referred to the {service}. A link worker will contact you "
+    "soon. Text STOP if you don't want messages from us."
 )
 REFERRER_RECEIVED = (
     "{service}: we have your referral, reference {reference}. We will text you when a link "
@@ -206,6 +210,11 @@ REFERRER_FIRST_CONTACT = (
 )
 REFERRER_CLOSED = "{service}: referral {reference} is now closed. Thank you for referring."
 EMAIL_SUBJECT = "{service}: referral update"
+
+
+def needs_menu(needs: tuple[tuple[int, str], ...]) -> str:
+    """The numbered list of needs, one SMS: "1 Lonely 2 Low mood ... 12 Other"."""
+    return " ".join(f"{number} {short}" for number, short in needs)
 
 
 def _fill(template: str, service: ServiceInfo, phone_template: str = "") -> str:

@@ -42,8 +42,34 @@ def choice(text: str) -> str | None:
     return None
 
 
+# Signs that a message is about someone else: then we ask, rather than assume it is theirs.
+_ABOUT_OTHERS = re.compile(r"\b(refer\w*|for\s+a\s+friend|some\s*one|some\s*body|behalf)\b")
+_OTHER_SUBJECT = re.compile(
+    r"\b(shes|hes|she|he|they|theyre)\b"
+    r"|\bmy\s+\w+\s+(is|has|isnt|hasnt|cant|needs|wants|keeps|feels|seems|gets)\b"
+)
+_OTHER_PEOPLE = re.compile(
+    r"\bmy\s+(friend|mate|mum|mom|mother|dad|father|husband|wife|partner|son|daughter|"
+    r"neighbour|neighbor|brother|sister|nan|gran|grandad|grandma|grandson|granddaughter|"
+    r"aunt|auntie|uncle|relative|client|patient|cousin)\b"
+)
+_FIRST_PERSON = re.compile(r"\b(i|im|ive|id|ill|me|myself)\b")
+
+
+def about_someone_else(text: str) -> bool:
+    """'my friend is struggling with debt', 'she's lonely': not (only) about the sender.
+
+    'My husband died and I feel low' is about them, and passes."""
+    plain = _plain(text)
+    if _ABOUT_OTHERS.search(plain) or _OTHER_SUBJECT.search(plain):
+        return True
+    return bool(_OTHER_PEOPLE.search(plain)) and not _FIRST_PERSON.search(plain)
+
+
 def _told_needs(text: str) -> NeedsAnswer | None:
-    """Needs named in words ('I'm lonely since my wife died'), not just numbers or chat."""
+    """Needs named in words about themselves ('I've been so lonely'), not numbers or chat."""
+    if about_someone_else(text):
+        return None
     found = parse_needs(text)
     if found is None or found.codes == ("other",) or not found.own_words:
         return None

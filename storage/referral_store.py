@@ -126,6 +126,14 @@ class ReferralStore:
         )
         return int((await self.session.execute(stmt)).scalar_one())
 
+    async def invitations_since(self, client_id: int, since: datetime) -> int:
+        stmt = select(sa.func.count()).where(
+            col(ReferralRow.client_id) == client_id,
+            col(ReferralRow.source) == ReferralSource.FRIEND.value,
+            col(ReferralRow.created_at) >= since,
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
+
     async def set_timer(self, client_id: int, kind: str, due_at: datetime, at: datetime) -> None:
         stmt = select(TimerRow).where(
             TimerRow.client_id == client_id, TimerRow.kind == kind, TimerRow.status == "pending"

@@ -74,6 +74,9 @@ class SqlStore(ReferralStore):
             select(ClientRow)
             .join(ClientAddress, col(ClientAddress.client_id) == col(ClientRow.id))
             .where(ClientAddress.address == address.value)
+            # One message at a time per person across instances (PostgreSQL; SQLite's write
+            # transaction already does this).
+            .with_for_update(of=ClientRow)
         )
         row = (await self.session.execute(stmt)).scalars().first()
         return to_client(row) if row else None
@@ -92,7 +95,7 @@ class SqlStore(ReferralStore):
         return to_client(row)
 
     async def client(self, client_id: int) -> Client | None:
-        row = await self.session.get(ClientRow, client_id)
+        row = await self.session.get(ClientRow, client_id, with_for_update=True)
         return to_client(row) if row else None
 
     async def _client_row(self, client_id: int) -> ClientRow:

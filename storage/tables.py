@@ -155,7 +155,14 @@ class TimerRow(SQLModel, table=True):
     """
 
     __tablename__ = "timer"
-    __table_args__ = (sa.Index("ix_timer_due", "status", "due_at"),)
+    __table_args__ = (
+        sa.Index("ix_timer_due", "status", "due_at"),
+        sa.Index(
+            "ux_timer_pending", "client_id", "kind", unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
     kind: str = Field(max_length=30)

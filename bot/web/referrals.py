@@ -13,7 +13,7 @@ from bot.web.keys import SERVICES
 from flows import answers, referrer_updates
 from flows.dates import parse_date_of_birth
 from flows.needs import need_codes_from_words
-from flows.practices import PracticeInfo, match_practice
+from flows.practices import PracticeInfo
 from flows.referrals import Pathway, ReferralDetails, new_reference
 from storage.store import SqlStore
 
@@ -49,7 +49,8 @@ def _uk_phone(raw: str, field: str) -> phonenumbers.PhoneNumber:
         number = phonenumbers.parse(raw, "GB")
     except phonenumbers.NumberParseException:
         raise ApiError(422, "invalid", f"{field}: not a phone number.") from None
-    if not (phonenumbers.is_valid_number(number) or answers.parse_mobile(raw)):
+    uk = phonenumbers.region_code_for_number(number) in ("GB", "GG", "JE", "IM")
+    if not ((uk and phonenumbers.is_valid_number(number)) or answers.parse_mobile(raw)):
         raise ApiError(422, "invalid", f"{field}: not a valid UK phone number.")
     return number
 
@@ -59,15 +60,13 @@ def _e164(number: phonenumbers.PhoneNumber) -> str:
 
 
 def _practice(raw: str | None, practices: tuple[PracticeInfo, ...]) -> int | None:
+    """Exactly a practice's code or name: a near miss could send notes to the wrong practice."""
     if raw is None:
         return None
     for practice in practices:
         if raw.casefold() in (practice.code.casefold(), practice.name.casefold()):
             return practice.id
-    found = match_practice(raw, practices)
-    if found.chosen is None:
-        raise ApiError(422, "invalid", "client.practice: no practice has that code or name.")
-    return found.chosen.id
+    raise ApiError(422, "invalid", "client.practice: no practice has that code or name.")
 
 
 async def create_referral(request: web.Request) -> web.Response:
@@ -79,7 +78,7 @@ async def create_referral(request: web.Request) -> web.Response:
 
     referrer_name = _text(who, "name", required=True)
     pathway_raw = who.get("pathway")
-    if pathway_raw not in {p.value for p in Pathway}:
+    if not isinstance(pathway_raw, str) or pathway_raw not in {p.value for p in Pathway}:
         choices = ", ".join(p.value for p in Pathway)
         raise ApiError(422, "invalid", f"referrer.pathway: one of {choices}.")
     referrer_phone_raw = _text(who, "phone", limit=40)
@@ -88,8 +87,9 @@ async def create_referral(request: web.Request) -> web.Response:
         raise ApiError(422, "invalid", "referrer.phone: give a phone or an email for updates.")
     referrer_phone = None
     if referrer_phone_raw is not None:
+        # Updates go by text to a mobile; a landline with an e-mail address means e-mail.
         referrer_phone = answers.parse_mobile(referrer_phone_raw)
-        if referrer_phone is None:
+        if referrer_phone is None and referrer_email is None:
             raise ApiError(422, "invalid", "referrer.phone: a UK mobile number, for text updates.")
     if referrer_email is not None and not _EMAIL.fullmatch(referrer_email):
         raise ApiError(422, "invalid", "referrer.email: not an email address.")

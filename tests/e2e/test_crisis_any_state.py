@@ -36,7 +36,18 @@ STATES: dict[str, list[str]] = {
     "confirm friend": FRIEND[:6],
     "talking to a person": ["Hello", "TALK", "thanks"],
     "declined": ["Hello", "1", "no"],
+    "editing from the summary": [*SELF[:9], "3"],
+    "asked to join by a friend": [],  # see _invite below
 }
+INVITED = "asked to join by a friend"
+
+
+async def _invite(bot: Bot, number: str, i: int) -> None:
+    """Another person suggests us to this number, so it is waiting to answer an invitation."""
+    referrer = f"+4477009{i + 50000:05d}"
+    national = "0" + number[3:]
+    for said in ("Hello", "2", "Jean", national, "neighbour", "Bob", "yes"):
+        await bot.text(referrer, said)
 
 
 async def _client(bot: Bot, number: str) -> ClientRow | None:
@@ -70,6 +81,9 @@ async def test_every_risk_message_in_every_state_gets_contacts_and_an_urgent_cas
         number = f"+4477009{i:05d}"
         for said in STATES[state]:
             await bot.text(number, said)
+        if state == INVITED:
+            await _invite(bot, number, i)
+            await bot.services.outbox.send_due()
         before = await _client(bot, number)
         sent = len(bot.twilio.to(number))
         await bot.text(number, message)

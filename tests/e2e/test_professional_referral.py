@@ -60,7 +60,8 @@ async def test_referrer_hears_received_picked_up_first_contact_and_closed(make_b
     [received] = bot.twilio.to(GP)
     assert f"we have your referral, reference {reference}" in received
     [notice] = bot.twilio.to(CLIENT)
-    assert "Hi Mary, Pemberton Surgery has asked the" in notice
+    assert "Hi Mary, you have been referred to the" in notice
+    assert "Pemberton" not in notice  # who referred them is not said on a possibly shared phone
 
     status, _ = await bot.api("POST", f"/api/v1/cases/{made['case_id']}/claim", token)
     assert status == 200
@@ -145,6 +146,10 @@ async def test_updates_go_by_email_when_only_an_address_is_given(
         ({"client_consent": False}, "client_consent"),
         ({"client_consent": "yes"}, "client_consent"),
         ({"referrer__pathway": "pharmacy"}, "referrer.pathway"),
+        ({"referrer__pathway": ["hospital"]}, "referrer.pathway"),
+        ({"referrer__pathway": {}}, "referrer.pathway"),
+        ({"client__phone": "+1 202 555 0143"}, "client.phone"),
+        ({"client__practice": "Pemberton Surgry"}, "client.practice"),
         ({"referrer__phone": None}, "referrer.phone"),
         ({"referrer__phone": "01942 123456"}, "referrer.phone"),
         ({"referrer__phone": None, "referrer__email": "jo@council.example.org"},
@@ -181,3 +186,19 @@ async def test_referrals_need_a_token_and_json(make_bot: Any) -> None:
     response = await bot.client.post("/api/v1/referrals", data="{not json",
                                      headers={"Authorization": f"Bearer {token}"})  # fmt: skip
     assert response.status == 400
+
+
+async def test_a_known_client_by_another_name_keeps_it_and_the_referral_says_so(
+    make_bot: Any,
+) -> None:
+    """A carer's number given for the client: the carer's record is not renamed."""
+    bot = await _bot(make_bot)
+    token = await bot.staff_token()
+    for said in ("Hello", "1", "yes", "Peter Hughes", "1/1/1950", "Pemberton", "1", "no", "1",
+                 "yes"):
+        await bot.text(CLIENT, said)
+    _, made = await bot.api("POST", "/api/v1/referrals", token, _referral())
+    _, client = await bot.api("GET", f"/api/v1/clients/{made['client_id']}", token)
+    assert client["name"] == "Peter Hughes" and client["date_of_birth"] == "1950-01-01"
+    newest = client["referrals"][0]
+    assert newest["notes"].startswith("Referred as Mary O'Brien, born 1952-03-14.")

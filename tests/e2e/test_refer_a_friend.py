@@ -134,3 +134,16 @@ async def test_the_invitation_waits_for_the_send_window(make_bot: Any) -> None:
     bot.clock.set(datetime(2026, 11, 25, 8, 1, tzinfo=UTC))
     await bot.services.outbox.send_due()
     assert len(bot.twilio.to(FRIEND)) == 1
+
+
+async def test_a_friend_who_said_no_is_not_asked_again_by_someone_else(make_bot: Any) -> None:
+    bot: Bot = await make_bot()
+    await _refer(phone(bot, "sms", REFERRER))
+    await phone(bot, "sms", FRIEND).say("no")
+    bot.clock.advance(timedelta(hours=1))
+    await converse(phone(bot, "sms", "+447700900789"), [
+        ("Hello", []), ("2", []), ("Jean", []), ("07700 900456", []), ("friend", []),
+        ("Carol", []), ("yes", ["texting Jean"]),
+    ])  # fmt: skip
+    await bot.services.outbox.send_due()
+    assert len(bot.twilio.to(FRIEND)) == 2  # the first invitation and the goodbye only

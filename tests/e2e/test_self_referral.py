@@ -106,9 +106,10 @@ async def test_typos_capitals_and_extra_words_are_understood(make_bot: Any, chan
     assert "Notes: none" in summary and "a message, evenings" in summary
 
 
-async def test_back_and_start_again(make_bot: Any) -> None:
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_back_and_start_again(make_bot: Any, channel: str) -> None:
     bot = await _bot(make_bot)
-    person = phone(bot, "sms", NUMBER)
+    person = phone(bot, channel, NUMBER)
     await _to_name(person)
     await converse(person, [
         ("Ann", ["Thanks, Ann", "date of birth"]),
@@ -135,9 +136,10 @@ async def test_impossible_future_and_unreadable_dates_are_refused_kindly(make_bo
     ])  # fmt: skip
 
 
-async def test_practice_not_sure_a_choice_and_an_unknown_name(make_bot: Any) -> None:
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_practice_not_sure_a_choice_and_an_unknown_name(make_bot: Any, channel: str) -> None:
     bot = await _bot(make_bot)
-    person = phone(bot, "sms", NUMBER)
+    person = phone(bot, channel, NUMBER)
     await _to_name(person)
     await converse(person, [
         ("Ann", ["date of birth"]),
@@ -175,9 +177,12 @@ async def test_the_summary_can_be_corrected_before_sending(make_bot: Any) -> Non
     assert client["practice"] == "P92004" and client["date_of_birth"] == "1952-03-15"
 
 
-async def test_stop_mid_way_wins_and_start_resumes_where_it_stopped(make_bot: Any) -> None:
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_stop_mid_way_wins_and_start_resumes_where_it_stopped(
+    make_bot: Any, channel: str
+) -> None:
     bot = await _bot(make_bot)
-    person = phone(bot, "sms", NUMBER)
+    person = phone(bot, channel, NUMBER)
     await _to_name(person)
     await converse(person, [("Ann", ["date of birth"])])
     assert await person.say("stop") == [texts.opted_out(bot.services.settings.service)]
@@ -257,9 +262,12 @@ async def test_declining_consent_takes_no_details(make_bot: Any) -> None:
     assert status == 200 and found["items"][0]["referrals"] == []
 
 
-async def test_crisis_mid_way_gets_contacts_and_the_referral_carries_on(make_bot: Any) -> None:
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_crisis_mid_way_gets_contacts_and_the_referral_carries_on(
+    make_bot: Any, channel: str
+) -> None:
     bot = await _bot(make_bot)
-    person = phone(bot, "sms", NUMBER)
+    person = phone(bot, channel, NUMBER)
     token = await bot.staff_token()
     await _to_name(person)
     await converse(person, [("Ann Lee", []), ("14/3/52", ["Which GP"])])
@@ -274,9 +282,12 @@ async def test_crisis_mid_way_gets_contacts_and_the_referral_carries_on(make_bot
     assert case["referral"]["source"] == "self"
 
 
-async def test_a_known_client_starting_again_keeps_their_details(make_bot: Any) -> None:
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_a_known_client_starting_again_keeps_their_details(
+    make_bot: Any, channel: str
+) -> None:
     bot = await _bot(make_bot)
-    person = phone(bot, "sms", NUMBER)
+    person = phone(bot, channel, NUMBER)
     token = await bot.staff_token()
     await _to_name(person)
     await converse(person, [("Ann Lee", []), ("14/3/52", []), ("Pemberton", []), ("1", []),
@@ -303,4 +314,113 @@ async def test_needs_told_in_words_first_skip_the_menu(make_bot: Any) -> None:
         ("Hello", ["Reply 1"]),
         ("I've been so lonely since my wife died", ["YES or NO"]),
         ("ok", ["name"]), ("Ted", []), ("1/1/1940", []), ("Pemberton", ["anything else"]),
+    ])  # fmt: skip
+
+
+async def test_a_timer_that_cannot_be_handled_is_set_aside_and_the_rest_still_fire(
+    make_bot: Any,
+) -> None:
+    """A damaged row makes one timer fail: it is marked failed, not retried for ever, and
+    other people's nudges still go."""
+    from sqlalchemy import text
+
+    bot = await _bot(make_bot)
+    first, second = phone(bot, "sms", NUMBER), phone(bot, "sms", "+447700900124")
+    for person in (first, second):
+        await _to_name(person)
+        await converse(person, [("Ann", ["date of birth"])])
+    async with bot.services.db.write() as session:
+        await session.execute(
+            text("UPDATE client SET flow_state = 'not json' WHERE phone = :p"), {"p": NUMBER}
+        )
+    bot.clock.advance(timedelta(days=3, hours=1))
+    assert await bot.services.fire_due() == 1
+    [nudge] = (await second.inbox())[-1:]
+    assert nudge.startswith("Hi from the")
+    async with bot.services.db.read() as session:
+        states = (await session.execute(text("SELECT status FROM timer ORDER BY id"))).scalars()
+        assert sorted(states) == ["done", "failed", "pending"]  # the second's next step waits
+    assert await bot.services.fire_due() == 0
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_once_a_link_worker_replies_the_bot_stops_asking_questions(
+    make_bot: Any, channel: str
+) -> None:
+    """After a crisis mid-referral a worker writes; the client's answer is for them, not a
+    date-of-birth parser."""
+    bot = await _bot(make_bot)
+    person = phone(bot, channel, NUMBER)
+    token = await bot.staff_token()
+    await _to_name(person)
+    await converse(person, [("Ann", ["date of birth"])])
+    await person.say("I don't want to be here anymore")
+    case = await _only_case(bot, token)
+    await bot.api("POST", f"/api/v1/cases/{case['id']}/reply", token,
+                  {"text": "Ann, this is Sam. Are you safe right now?"})  # fmt: skip
+    assert (await person.inbox())[-1] == "Ann, this is Sam. Are you safe right now?"
+    assert await person.say("not really") == []
+    _, detail = await bot.api("GET", f"/api/v1/cases/{case['id']}", token)
+    assert detail["messages"][-1]["text"] == "not really"
+    assert detail["client"]["referrals"][0]["status"] == "incomplete"
+
+
+async def test_please_call_me_answers_the_contact_question(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    await _to_name(person)
+    await converse(person, [
+        ("Ann", []), ("14/3/52", []), ("Pemberton", []), ("3", []), ("no", ["How should"]),
+        ("please call me in the mornings", ["Please check", "a phone call, mornings"]),
+    ])  # fmt: skip
+
+
+async def test_questions_back_get_a_reason_and_the_question_again(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    await _to_name(person)
+    await converse(person, [
+        ("why do you need that?", ["only ask what a link worker needs", "what is your name"]),
+        ("Ann", ["date of birth"]),
+        ("what?", ["only ask what", "date of birth"]),
+        ("14/3/52", ["Which GP"]),
+    ])  # fmt: skip
+
+
+async def test_an_unknown_practice_at_the_choice_is_kept_after_asking_twice(
+    make_bot: Any,
+) -> None:
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    await _to_name(person)
+    await converse(person, [
+        ("Ann", []), ("14/3/52", []), ("hindley", ["Which one do you mean"]),
+        ("the one near the big supermarket", ["couldn't find that practice"]),
+        ("the one near the big supermarket", ["What would you like help with"]),
+    ])  # fmt: skip
+
+
+async def test_coming_back_with_ok_to_the_read_back_shows_it_again(make_bot: Any) -> None:
+    """After days away, "ok" is not taken as sending a referral they cannot see."""
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    token = await bot.staff_token()
+    await _to_name(person)
+    await converse(person, [("Ann", []), ("14/3/52", []), ("Pemberton", []), ("3", []),
+                            ("no", []), ("1", ["Please check"])])  # fmt: skip
+    bot.clock.advance(timedelta(days=2))
+    await converse(person, [("ok", ["Welcome back", "Please check", "Ann"])])
+    _, cases = await bot.api("GET", "/api/v1/cases", token)
+    assert cases["items"] == []
+    await converse(person, [("yes", ["reference"])])
+
+
+async def test_a_message_about_someone_else_is_asked_about_not_assumed(make_bot: Any) -> None:
+    bot = await _bot(make_bot)
+    person = phone(bot, "sms", NUMBER)
+    await converse(person, [
+        ("Hello", []),
+        ("my friend is struggling with debt", ["1 if you would like help for yourself",
+                                               "2 to tell us about a friend"]),
+        ("2", ["first name"]),
     ])  # fmt: skip

@@ -8,6 +8,14 @@ real message is missed or wrongly flagged, add it here first, then change flows/
 from __future__ import annotations
 
 RISK_MESSAGES: tuple[str, ...] = (
+    # Found in review: violence said plainly, an overdose in txt speak, wishing to die.
+    "my son takes my pension and hits me",
+    "been hit again",
+    "I'm being hurt at home",
+    "OD'd last night",
+    "od last night",
+    "I feel like dying",
+    "I might as well be dead",
     # Suicide, said directly (misspelt, without apostrophes, in capitals, in text speak).
     "I want to kill myself",
     "I’m going to kill myself tonight",
