@@ -19,6 +19,7 @@ from dateutil.parser import parserinfo
 from dateutil.relativedelta import relativedelta
 
 OLDEST_AGE_YEARS = 120
+YOUNGEST_AGE_YEARS = 16  # for reading two-digit years only
 
 _MONTHS = parserinfo()
 _FULL_MONTH_NAMES = [names[-1].lower() for names in parserinfo.MONTHS]
@@ -106,7 +107,9 @@ def _make(year: int, month: int, day: int) -> date | None:
 
 
 def _resolve(parts: _Parts, today: date) -> DateAnswer:
-    """A two-digit year takes the latest century that does not put the date after today."""
+    """A two-digit year is 20yy only when that makes the person at least 16 on ``today``;
+    otherwise 19yy. People who text a link worker service about themselves are adults, and
+    "3/4/25" from an older person means 1925, not a baby born last year."""
     if not (1 <= parts.month <= 12 and 1 <= parts.day <= 31):
         return DateAnswer(None, DateProblem.IMPOSSIBLE)
     if parts.two_digit_year:
@@ -114,8 +117,8 @@ def _resolve(parts: _Parts, today: date) -> DateAnswer:
         dates = [d for d in (_make(y, parts.month, parts.day) for y in years) if d is not None]
         if not dates:
             return DateAnswer(None, DateProblem.IMPOSSIBLE)
-        past = [d for d in dates if d <= today]
-        value = past[0] if past else dates[-1]
+        grown = [d for d in dates if d <= today - relativedelta(years=YOUNGEST_AGE_YEARS)]
+        value = grown[0] if grown else dates[-1]
     else:
         made = _make(parts.year, parts.month, parts.day)
         if made is None:

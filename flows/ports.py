@@ -134,7 +134,8 @@ class Store(Protocol):
 
     async def referral_by_reference(self, reference: str) -> Referral | None: ...
 
-    async def referral_for_case(self, case_id: int) -> Referral | None: ...
+    async def referrals_for_case(self, case_id: int) -> list[Referral]:
+        """Every referral that joined this case: two professionals may refer one person."""
 
     async def save_referral(
         self, referral_id: int, details: ReferralDetails, status: ReferralStatus,
@@ -147,6 +148,8 @@ class Store(Protocol):
 
     async def mark_referral(self, referral_id: int, event: str, at: datetime) -> None:
         """Record when the referral was picked up, first contacted or closed."""
+
+    async def staff_name(self, user_id: int) -> str | None: ...
 
     async def invites_since(self, client_id: int, since: datetime) -> int:
         """Friends this client has suggested since then."""

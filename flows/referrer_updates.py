@@ -93,6 +93,11 @@ async def refer(
     fresh = await store.referral_by_reference(reference)
     assert fresh is not None
     await _tell(store, fresh, texts.REFERRER_RECEIVED, service, now)
+    if case.assigned_to is not None:
+        # It joined a case a link worker already has: the referrer hears who, now.
+        worker = await store.staff_name(case.assigned_to) or "a link worker"
+        await store.mark_referral(saved.id, "picked_up", now)
+        await _tell(store, fresh, texts.REFERRER_PICKED_UP, service, now, worker=worker)
     return Accepted(saved.id, reference, client.id, case.id)
 
 
@@ -117,24 +122,21 @@ async def _tell(
 async def picked_up(
     store: Store, case: Case, user: StaffUser, service: ServiceInfo, now: datetime
 ) -> None:
-    referral = await store.referral_for_case(case.id)
-    if referral is None or referral.picked_up_at is not None:
-        return
-    await store.mark_referral(referral.id, "picked_up", now)
-    await _tell(store, referral, texts.REFERRER_PICKED_UP, service, now, worker=user.name)
+    for referral in await store.referrals_for_case(case.id):
+        if referral.picked_up_at is None:
+            await store.mark_referral(referral.id, "picked_up", now)
+            await _tell(store, referral, texts.REFERRER_PICKED_UP, service, now, worker=user.name)
 
 
 async def first_contact(store: Store, case: Case, service: ServiceInfo, now: datetime) -> None:
-    referral = await store.referral_for_case(case.id)
-    if referral is None or referral.first_contact_at is not None:
-        return
-    await store.mark_referral(referral.id, "first_contact", now)
-    await _tell(store, referral, texts.REFERRER_FIRST_CONTACT, service, now)
+    for referral in await store.referrals_for_case(case.id):
+        if referral.first_contact_at is None:
+            await store.mark_referral(referral.id, "first_contact", now)
+            await _tell(store, referral, texts.REFERRER_FIRST_CONTACT, service, now)
 
 
 async def closed(store: Store, case: Case, service: ServiceInfo, now: datetime) -> None:
-    referral = await store.referral_for_case(case.id)
-    if referral is None or referral.closed_at is not None:
-        return
-    await store.mark_referral(referral.id, "closed", now)
-    await _tell(store, referral, texts.REFERRER_CLOSED, service, now)
+    for referral in await store.referrals_for_case(case.id):
+        if referral.closed_at is None:
+            await store.mark_referral(referral.id, "closed", now)
+            await _tell(store, referral, texts.REFERRER_CLOSED, service, now)

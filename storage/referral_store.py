@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from flows.ports import NewReferral, Referral
 from flows.practices import PracticeInfo
 from flows.referrals import ReferralDetails, ReferralSource, ReferralStatus
-from storage.tables import Practice, ReferralRow, TimerRow
+from storage.tables import Practice, ReferralRow, StaffUserRow, TimerRow
 
 
 def to_referral(row: ReferralRow) -> Referral:
@@ -71,14 +71,11 @@ class ReferralStore:
         row = (await self.session.execute(stmt)).scalars().first()
         return to_referral(row) if row else None
 
-    async def referral_for_case(self, case_id: int) -> Referral | None:
+    async def referrals_for_case(self, case_id: int) -> list[Referral]:
         stmt = (
-            select(ReferralRow)
-            .where(ReferralRow.case_id == case_id)
-            .order_by(col(ReferralRow.id).desc())
+            select(ReferralRow).where(ReferralRow.case_id == case_id).order_by(col(ReferralRow.id))
         )
-        row = (await self.session.execute(stmt)).scalars().first()
-        return to_referral(row) if row else None
+        return [to_referral(row) for row in (await self.session.execute(stmt)).scalars()]
 
     async def save_referral(
         self, referral_id: int, details: ReferralDetails, status: ReferralStatus, at: datetime
@@ -125,6 +122,10 @@ class ReferralStore:
             col(ReferralRow.created_at) >= since,
         )
         return int((await self.session.execute(stmt)).scalar_one())
+
+    async def staff_name(self, user_id: int) -> str | None:
+        row = await self.session.get(StaffUserRow, user_id)
+        return row.name if row else None
 
     async def invitations_since(self, client_id: int, since: datetime) -> int:
         stmt = select(sa.func.count()).where(

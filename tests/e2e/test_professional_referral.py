@@ -202,3 +202,24 @@ async def test_a_known_client_by_another_name_keeps_it_and_the_referral_says_so(
     assert client["name"] == "Peter Hughes" and client["date_of_birth"] == "1950-01-01"
     newest = client["referrals"][0]
     assert newest["notes"].startswith("Referred as Mary O'Brien, born 1952-03-14.")
+
+
+async def test_two_referrers_for_one_client_both_hear_every_step(make_bot: Any) -> None:
+    """A GP and a hospital team refer the same person: one case, and both are kept informed,
+    including the second, who joins after a link worker already has the case."""
+    bot = await _bot(make_bot)
+    token = await bot.staff_token()
+    _, first = await bot.api("POST", "/api/v1/referrals", token, _referral())
+    await bot.api("POST", f"/api/v1/cases/{first['case_id']}/claim", token)
+    ward = {"name": "Nurse Lee", "role": "Discharge nurse", "organisation": "Royal Infirmary",
+            "pathway": "hospital", "phone": "07700 900888"}  # fmt: skip
+    _, second = await bot.api("POST", "/api/v1/referrals", token, _referral(referrer=ward))
+    assert second["case_id"] == first["case_id"] and second["id"] != first["id"]
+    await bot.api("POST", f"/api/v1/cases/{first['case_id']}/reply", token, {"text": "Hi Mary"})
+    await bot.api("POST", f"/api/v1/cases/{first['case_id']}/close", token, {"outcome": "Done"})
+    await bot.services.outbox.send_due()
+    for number, made in ((GP, first), ("+447700900888", second)):
+        updates = bot.twilio.to(number)
+        assert len(updates) == 4, (number, updates)
+        assert all(made["reference"] in u for u in updates)
+        assert "picked up by Sam Worker" in updates[1]

@@ -80,24 +80,27 @@ def test_other_dates_are_day_first_and_month_names_come_from_dateutil(
         ("14/3/52", date(1952, 3, 14)),
         ("1/1/05", date(2005, 1, 1)),
         ("1/1/00", date(2000, 1, 1)),
-        ("23/11/26", date(2026, 11, 23)),  # today is not in the future
-        ("24/11/26", date(1926, 11, 24)),  # tomorrow in 2026 would be, so 1926
+        ("23/11/26", date(1926, 11, 23)),  # a newborn texting us is less likely than a centenarian
+        ("24/11/26", date(1926, 11, 24)),
+        ("23/11/10", date(2010, 11, 23)),  # 16 today
+        ("24/11/10", date(1910, 11, 24)),  # 2010 would make them 15
+        ("3/4/25", date(1925, 4, 3)),
         ("1/1/27", date(1927, 1, 1)),
         ("31/12/99", date(1999, 12, 31)),
         ("29/2/00", date(2000, 2, 29)),
     ],
 )
-def test_two_digit_years_take_the_latest_century_that_is_not_in_the_future(
+def test_two_digit_years_are_20yy_only_for_someone_at_least_16(
     text: str, expected: date
 ) -> None:
-    """'52' is 1952 and '05' is 2005: the date must not come after today."""
+    """'52' is 1952 and '05' is 2005; '25' is 1925, not a baby born last year."""
     assert parse_date_of_birth(text, TODAY) == DateAnswer(expected, None)
 
 
 def test_the_two_digit_year_rule_follows_the_given_today_not_the_clock() -> None:
     """The same text can be either century, depending only on `today`."""
-    assert parse_date_of_birth("1/6/30", date(2031, 1, 1)).value == date(2030, 6, 1)
-    assert parse_date_of_birth("1/6/30", date(2030, 5, 31)).value == date(1930, 6, 1)
+    assert parse_date_of_birth("1/6/30", date(2046, 6, 1)).value == date(2030, 6, 1)
+    assert parse_date_of_birth("1/6/30", date(2046, 5, 31)).value == date(1930, 6, 1)
 
 
 @pytest.mark.parametrize(
