@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.channels import Sender
+from bot.channels import Sender, telegram
 from bot.channels.email import SmtpEmail
 from bot.channels.simulator import SimulatorSender
 from bot.channels.sms import TwilioSms
+from bot.channels.telegram import TelegramChannel
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.outbox import Outbox
@@ -85,8 +86,29 @@ class Services:
         return fired
 
     def start_background(self) -> None:
-        """Start sending; the scheduler's ticks join here as timers arrive."""
+        """Start sending, and the channels that need a task of their own."""
         self._tasks.append(asyncio.create_task(self.outbox.run(self._stop), name="outbox"))
+        self.start_channels()
+
+    def start_channels(self) -> None:
+        """Telegram: register its webhook, or start long polling."""
+        channel = self.senders.get(Channel.TELEGRAM)
+        if isinstance(channel, TelegramChannel):
+            secret = self.settings.telegram_webhook_secret
+            if secret:
+                url = f"{self.settings.public_base_url}/telegram/webhook"
+                self._tasks.append(asyncio.create_task(
+                    self._register_webhook(channel, url, secret), name="telegram-webhook"))
+            else:
+                self._tasks.append(asyncio.create_task(
+                    channel.poll(self.receive, self.clock.now, self._stop), name="telegram-poll"))
+
+    async def _register_webhook(self, channel: TelegramChannel, url: str, secret: str) -> None:
+        try:
+            await channel.register_webhook(url, secret)
+            log.info("Telegram webhook registered")
+        except Exception:
+            log.exception("could not register the Telegram webhook; Telegram will not deliver")
 
     async def close(self) -> None:
         self._stop.set()
@@ -118,6 +140,13 @@ def build(
             f"{settings.public_base_url}/sms/status",
         )
         rates[Channel.SMS] = settings.twilio_max_rate
+    per_address: dict[Channel, float] = {}
+    if settings.telegram_enabled:
+        senders[Channel.TELEGRAM] = TelegramChannel(
+            settings.telegram_bot_token, settings.telegram_api_base_url
+        )
+        rates[Channel.TELEGRAM] = telegram.GLOBAL_RATE
+        per_address[Channel.TELEGRAM] = telegram.PER_CHAT_RATE
     if settings.simulator_enabled:
         senders[Channel.SIMULATOR] = SimulatorSender()
     if settings.email_enabled:
@@ -126,5 +155,5 @@ def build(
             texts.EMAIL_SUBJECT.format(service=settings.service_name),
             ssl_context=ssl_context,
         )
-    outbox = Outbox(db, clock, senders, settings.window, rates)
+    outbox = Outbox(db, clock, senders, settings.window, rates, per_address)
     return Services(settings, clock, db, senders, outbox)

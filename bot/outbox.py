@@ -14,7 +14,7 @@ from datetime import timedelta
 from bot.channels import Sender, SendError
 from bot.channels.sms import SEND_TIMEOUT_SECONDS
 from bot.clock import Clock
-from flows.messages import Channel
+from flows.messages import Address, Channel
 from flows.sendwindow import SendWindow
 from storage import outbox as sql
 from storage.db import Database
@@ -41,12 +41,14 @@ class Outbox:
         senders: Mapping[Channel, Sender],
         window: SendWindow,
         rates: Mapping[Channel, float],
+        per_address_rates: Mapping[Channel, float] | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self._senders = senders
         self._window = window
         self._rates = rates
+        self._per_address_rates = per_address_rates or {}
         # Claim about a second's worth at a time, so that an answer written while bulk messages
         # are going out waits for at most that much of them.
         slowest = min(rates.values(), default=10.0)
@@ -84,13 +86,14 @@ class Outbox:
                     self._clock.now(), opt_out_client=False,
                 )
             return
-        await self._wait_for_rate_slot(channel)
+        await self._wait_for_rate_slot(channel, message.address)
         now = self._clock.now()
         validity = None
         if message.expires_at is not None:
             validity = int((message.expires_at - now).total_seconds())
         try:
-            sent = await sender.send(message.address, message.text, validity_seconds=validity)
+            sent = await sender.send(message.address, message.text, validity_seconds=validity,
+                                     buttons=message.buttons)
         except SendError as exc:
             await self._record_error(message, exc)
             return
@@ -99,23 +102,31 @@ class Outbox:
                                   self._clock.now())
         log.info("sent message %s on %s", message.id, channel)
 
-    async def _wait_for_rate_slot(self, channel: Channel) -> None:
-        rate = self._rates.get(channel)
-        if not rate:
-            return
-        async with self._db.write() as session:
-            slot = await sql.take_rate_slot(
-                session, channel.value, self._clock.now(), timedelta(seconds=1 / rate)
-            )
-        wait = (slot - self._clock.now()).total_seconds()
-        if wait > 0:
-            await self._clock.sleep(wait)
+    async def _wait_for_rate_slot(self, channel: Channel, address: Address) -> None:
+        """Wait for the channel's shared slot and, where the channel limits each chat, the
+        chat's own (Telegram: about 30 a second in all, one a second per chat)."""
+        slots: list[tuple[str, float]] = []
+        if rate := self._rates.get(channel):
+            slots.append((channel.value, rate))
+        if rate := self._per_address_rates.get(channel):
+            slots.append((address.value, rate))
+        for name, per_second in slots:
+            async with self._db.write() as session:
+                slot = await sql.take_rate_slot(
+                    session, name, self._clock.now(), timedelta(seconds=1 / per_second)
+                )
+            wait = (slot - self._clock.now()).total_seconds()
+            if wait > 0:
+                await self._clock.sleep(wait)
 
     async def _record_error(self, message: sql.Claimed, exc: SendError) -> None:
         now = self._clock.now()
         async with self._db.write() as session:
             if exc.transient and message.attempts < MAX_ATTEMPTS:
-                retry_at = now + backoff(message.attempts)
+                wait = backoff(message.attempts)
+                if exc.retry_after is not None:  # the provider said how long: wait that long
+                    wait = max(wait, timedelta(seconds=exc.retry_after))
+                retry_at = now + wait
                 await sql.record_retry(session, message.id, exc.code, str(exc), retry_at)
                 log.warning("message %s: %s; retrying at %s", message.id, exc, retry_at)
             else:

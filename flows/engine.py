@@ -226,7 +226,8 @@ async def _invite_friend(store: Store, ctx: Context, invite: InviteFriend) -> No
     for reply in step.replies:
         # A stranger's first text from us waits for the send window.
         await store.add_outgoing(OutgoingDraft(friend.id, friend.address, reply.text, reply.kind,
-                                               Priority.SCHEDULED, ctx.now))  # fmt: skip
+                                               Priority.SCHEDULED, ctx.now,
+                                               buttons=reply.buttons))  # fmt: skip
 
 
 async def _open_case(
@@ -255,6 +256,7 @@ def _draft(client: Client, reply: Reply, now: datetime, case: Case | None) -> Ou
         not_before=now,
         case_id=case.id if case else None,
         allowed_when_opted_out=reply.allowed_when_opted_out,
+        buttons=reply.buttons,
     )
 
 

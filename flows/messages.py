@@ -79,6 +79,16 @@ class Priority(enum.IntEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Button:
+    """A choice a chat app can show as a button; pressing it is the same as typing ``value``.
+
+    SMS has no buttons: the text itself always says what to reply."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message the engine wants sent to a client."""
 
@@ -87,3 +97,4 @@ class Reply:
     priority: Priority = Priority.REPLY
     # A reply allowed to a person who has opted out: only the opt-out confirmation itself.
     allowed_when_opted_out: bool = False
+    buttons: tuple[Button, ...] = ()

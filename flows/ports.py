@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from flows.messages import Address, Inbound, Priority
+from flows.messages import Address, Button, Inbound, Priority
 from flows.model import Case, CasePriority, Client
 from flows.practices import PracticeInfo
 from flows.referrals import Pathway, ReferralDetails, ReferralSource, ReferralStatus
@@ -26,6 +26,7 @@ class OutgoingDraft:
     written_at: datetime | None = None  # defaults to not_before
     expires_at: datetime | None = None  # past this it is no use: not sent
     referral_id: int | None = None
+    buttons: tuple[Button, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

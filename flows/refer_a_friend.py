@@ -16,6 +16,7 @@ import phonenumbers
 from flows import answers, self_referral, texts
 from flows.messages import Inbound, Reply
 from flows.referrals import ReferralSource
+from flows.self_referral import YES_NO
 from flows.steps import CloseInvitation, Context, InviteFriend, OpenCase, Step
 
 NAME = "refer_a_friend"
@@ -112,6 +113,8 @@ class ReferAFriend:
             case _:
                 text = texts.RF_CONFIRM.format(friend=friend, phone=national(a["phone"]),
                                                referrer=a.get("referrer", ""))  # fmt: skip
+                return Step((Reply(text, "rf_confirm", buttons=YES_NO),), NAME,
+                            {"step": step, "a": a})  # fmt: skip
         return Step((Reply(text, f"rf_{step}"),), NAME, {"step": step, "a": a})
 
     def interrupt(self, ctx: Context, state: Mapping[str, Any]) -> Step:
@@ -123,7 +126,7 @@ def invitation(service: texts.ServiceInfo, invite: InviteFriend, at: datetime) -
     text = texts.FRIEND_INVITE.format(friend=invite.friend_name, referrer=invite.referrer_name,
                                       service=service.name)  # fmt: skip
     state = {"reference": invite.reference, "invited_at": at.isoformat(), "tries": 0}
-    return Step((Reply(text, "friend_invite"),), INVITE, state)
+    return Step((Reply(text, "friend_invite", buttons=YES_NO),), INVITE, state)
 
 
 class FriendInvite:
@@ -147,7 +150,8 @@ class FriendInvite:
                         (CloseInvitation(reference),))  # fmt: skip
         if int(state.get("tries", 0)) == 0:
             again = texts.FRIEND_INVITE_AGAIN.format(service=ctx.service.name)
-            return Step((Reply(again, "friend_invite_again"),), INVITE, {**state, "tries": 1})
+            return Step((Reply(again, "friend_invite_again", buttons=YES_NO),), INVITE,
+                        {**state, "tries": 1})  # fmt: skip
         return Step(
             replies=(Reply(texts.acknowledge(ctx.service), "acknowledge"),),
             effects=(OpenCase("message"),),

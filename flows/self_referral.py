@@ -16,7 +16,7 @@ import phonenumbers
 
 from flows import answers, texts
 from flows.dates import DateProblem, parse_date_of_birth
-from flows.messages import Inbound, Reply
+from flows.messages import Button, Inbound, Reply
 from flows.needs import NEED_BY_CODE, NEEDS, NeedsAnswer, parse_needs
 from flows.practices import is_not_sure, match_practice
 from flows.referrals import ContactMethod, ReferralDetails, ReferralSource
@@ -58,8 +58,18 @@ _QUESTION_WORDS = frozenset({"why", "what", "who", "how", "pardon", "eh", "huh",
 MAX_NOTES = 1000
 
 
-def _say(text: str, kind: str) -> Reply:
-    return Reply(text, kind)
+def _say(text: str, kind: str, buttons: tuple[Button, ...] = ()) -> Reply:
+    return Reply(text, kind, buttons=buttons)
+
+
+YES_NO = (Button("Yes", "yes"), Button("No", "no"))
+NOT_SURE = Button("Not sure", "not sure")
+NEED_BUTTONS = tuple(Button(need.short, str(need.number)) for need in NEEDS)
+CONTACT_BUTTONS = (Button("Message", "1"), Button("Phone call", "2"), Button("Either", "3"))
+SUMMARY_BUTTONS = (
+    Button("Send it", "yes"), Button("Name", "1"), Button("Birth date", "2"), Button("GP", "3"),
+    Button("Help", "4"), Button("Notes", "5"), Button("Contact", "6"),
+)
 
 
 def asks_how_to_contact(state: Mapping[str, Any]) -> bool:
@@ -93,7 +103,7 @@ def start(
         a = {"needs": list(needs.codes), "needs_text": needs.own_words}
     state = {"step": "consent", "source": source.value, "reference": reference, "a": a,
              "tries": 0, "at": ctx.now.isoformat()}  # fmt: skip
-    return Step((_say(texts.SR_CONSENT, "sr_consent"),), NAME, state)
+    return Step((_say(texts.SR_CONSENT, "sr_consent", YES_NO),), NAME, state)
 
 
 class SelfReferral:
@@ -167,7 +177,7 @@ def _consent(ctx: Context, state: Mapping[str, Any], text: str) -> Step:
             effects = (CloseInvitation(state["reference"]),)
         return Step((_say(texts.SR_DECLINED, "sr_declined"),), None, {}, effects)
     if said is None:
-        return Step((_say(texts.SR_CONSENT_AGAIN, "sr_consent_again"),), NAME, state)
+        return Step((_say(texts.SR_CONSENT_AGAIN, "sr_consent_again", YES_NO),), NAME, state)
     reference = state.get("reference") or ctx.new_reference
     begun = {**state, "reference": reference}
     effects = (StartReferral(reference, source),)
@@ -193,7 +203,7 @@ def _confirm(ctx: Context, state: Mapping[str, Any], text: str) -> Step:
     target = EDITS.get(number or 0) or _edit_word(text)
     if target is not None:
         return _ask(ctx, {**state, "editing": True}, target)
-    return Step((_say(texts.SR_SUMMARY_AGAIN, "sr_summary_again"),), NAME, state)
+    return Step((_say(texts.SR_SUMMARY_AGAIN, "sr_summary_again", SUMMARY_BUTTONS),), NAME, state)
 
 
 def _edit_word(text: str) -> str | None:
@@ -229,7 +239,7 @@ def _read_practice(ctx: Context, state: Mapping[str, Any], text: str) -> dict[st
     if int(state.get("tries", 0)) >= 1 and not answers.is_greeting(text):
         # Asked twice: keep what they wrote for the link worker to sort out.
         return {"practice_id": None, "practice_text": text[:200]}
-    return _say(texts.SR_PRACTICE_UNKNOWN, "sr_practice_unknown")
+    return _say(texts.SR_PRACTICE_UNKNOWN, "sr_practice_unknown", (NOT_SURE,))
 
 
 def _read_practice_choice(
@@ -264,7 +274,7 @@ _NOTHING = frozenset({"nothing", "none", "nothing else", "n/a", "na", "no thats 
 def _read_contact(ctx: Context, state: Mapping[str, Any], text: str) -> dict[str, Any] | Reply:
     found = answers.contact_preference(text)
     if found is None:
-        return _say(texts.SR_CONTACT_AGAIN, "sr_contact_again")
+        return _say(texts.SR_CONTACT_AGAIN, "sr_contact_again", CONTACT_BUTTONS)
     return {"contact_method": found.method.value, "contact_times": found.when}
 
 
@@ -352,25 +362,29 @@ def _question(ctx: Context, state: Mapping[str, Any], step: str) -> tuple[Reply,
         case "dob":
             return (_say(texts.SR_DOB.format(name=name), "sr_dob"),)
         case "practice":
-            return (_say(texts.SR_PRACTICE, "sr_practice"),)
+            return (_say(texts.SR_PRACTICE, "sr_practice", (NOT_SURE,)),)
         case "practice_choice":
             names = {p.id: p.name for p in ctx.practices}
             listed = ", ".join(f"{i} {names.get(pid, '?')}" for i, pid in
                                enumerate(a.get("choices", []), 1))  # fmt: skip
-            return (_say(texts.SR_PRACTICE_CHOICES.format(choices=listed), "sr_practice_choice"),)
+            choices = tuple(Button(names.get(pid, "?"), str(i)) for i, pid in
+                            enumerate(a.get("choices", []), 1))  # fmt: skip
+            text = texts.SR_PRACTICE_CHOICES.format(choices=listed)
+            return (_say(text, "sr_practice_choice", (*choices, NOT_SURE)),)
         case "needs":
             intro = texts.SR_NEEDS
             if state.get("returning") and not state.get("editing"):
                 intro = texts.SR_NEEDS_RETURNING.format(name=name)
-            return (_say(intro, "sr_needs"), _say(NEEDS_MENU, "sr_needs_menu"))
+            return (_say(intro, "sr_needs"), _say(NEEDS_MENU, "sr_needs_menu", NEED_BUTTONS))
         case "notes":
-            return (_say(texts.SR_NOTES, "sr_notes"),)
+            return (_say(texts.SR_NOTES, "sr_notes", (Button("No, that's all", "no"),)),)
         case "contact":
-            return (_say(texts.SR_CONTACT, "sr_contact"),)
+            return (_say(texts.SR_CONTACT, "sr_contact", CONTACT_BUTTONS),)
         case "call_number":
             return (_say(texts.SR_CALL_NUMBER, "sr_call_number"),)
         case _:
-            return (_say(texts.SR_SUMMARY.format(summary=summary(ctx, a)), "sr_summary"),)
+            text = texts.SR_SUMMARY.format(summary=summary(ctx, a))
+            return (_say(text, "sr_summary", SUMMARY_BUTTONS),)
 
 
 def summary(ctx: Context, a: Mapping[str, Any]) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flows import refer_a_friend, self_referral, texts
-from flows.messages import Inbound, Reply
+from flows.messages import Button, Inbound, Reply
 from flows.needs import NeedsAnswer, parse_needs
 from flows.steps import Context, OpenCase, Step
 
@@ -76,9 +76,12 @@ def _told_needs(text: str) -> NeedsAnswer | None:
     return found
 
 
+MENU = (Button("Get help", "1"), Button("Help a friend", "2"))
+
+
 def start(ctx: Context, inbound: Inbound) -> Step:
     state = {"first": inbound.text[:500], "tries": 0}
-    return Step((Reply(texts.welcome(ctx.service), "welcome"),), NAME, state)
+    return Step((Reply(texts.welcome(ctx.service), "welcome", buttons=MENU),), NAME, state)
 
 
 def begin(ctx: Context, which: str, needs: NeedsAnswer | None = None) -> Step:
@@ -92,6 +95,8 @@ def returning(ctx: Context, inbound: Inbound) -> Step:
     which = choice(inbound.text)
     if which is not None:
         return begin(ctx, which)
+    if inbound.text.startswith("/start"):
+        return start(ctx, inbound)  # Telegram's start button: the menu again
     return Step(
         replies=(Reply(texts.acknowledge(ctx.service), "acknowledge"),),
         effects=(OpenCase("message"),),
@@ -109,7 +114,7 @@ class Welcome:
         if told is not None:
             return begin(ctx, "self", told)
         if int(state.get("tries", 0)) == 0:
-            again = Reply(texts.WELCOME_AGAIN, "welcome_again")
+            again = Reply(texts.WELCOME_AGAIN, "welcome_again", buttons=MENU)
             return Step((again,), NAME, {**state, "tries": 1})
         # Asked twice: whatever they are telling us is for a link worker.
         return Step(

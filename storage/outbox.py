@@ -6,6 +6,7 @@ row; on SQLite the write transaction itself serialises them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from flows.messages import Address, Priority
+from flows.messages import Address, Button, Priority
 from storage.store import insert_ignoring_duplicates
 from storage.tables import ClientRow, DeliveryEvent, MessageRow, RateSlot
 
@@ -34,6 +35,7 @@ class Claimed:
     priority: Priority
     attempts: int
     expires_at: datetime | None
+    buttons: tuple[Button, ...] = ()
 
 
 async def claim_due(
@@ -83,9 +85,10 @@ async def claim_due(
             continue
         row.status, row.claimed_until = "sending", now + lease
         row.attempts += 1
+        buttons = tuple(Button(label, value) for label, value in json.loads(row.buttons or "[]"))
         claimed.append(
             Claimed(row.id, row.client_id, Address(row.address), row.text,
-                    Priority(row.priority), row.attempts, row.expires_at)
+                    Priority(row.priority), row.attempts, row.expires_at, buttons)
         )
     await session.flush()
     return claimed, len(rows)

@@ -22,7 +22,10 @@ def _tidy(path: Path) -> None:
     """Plain ``sa.String`` instead of SQLModel's alias, as in every earlier revision."""
     text = path.read_text()
     text = text.replace("sqlmodel.sql.sqltypes.AutoString", "sa.String")
-    path.write_text(text.replace("import sqlmodel.sql.sqltypes\n", ""))
+    text = text.replace("import sqlmodel.sql.sqltypes\n", "")
+    if "storage.tables." not in text:
+        text = text.replace("\nimport storage.tables\n", "\n")
+    path.write_text(text)
     if "(None, " in text:
         print(f"{path.name}: name the constraints created or dropped with None")
 

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from flows.messages import Address, Inbound
+from flows.messages import Address, Button, Inbound
 from flows.model import Case, CasePriority, CaseStatus, Client
 from flows.ports import NewCase, OutgoingDraft
 from storage.referral_store import ReferralStore
@@ -46,6 +46,10 @@ def to_case(row: CaseRow) -> Case:
         created_at=row.created_at,
         due_by=row.due_by,
     )
+
+
+def _buttons_json(buttons: tuple[Button, ...]) -> str | None:
+    return json.dumps([[b.label, b.value] for b in buttons]) if buttons else None
 
 
 def storable(text: str) -> str:
@@ -224,6 +228,7 @@ class SqlStore(ReferralStore):
             allowed_when_opted_out=draft.allowed_when_opted_out,
             sent_by=draft.sent_by,
             referral_id=draft.referral_id,
+            buttons=_buttons_json(draft.buttons),
             not_before=draft.not_before,
             expires_at=draft.expires_at,
             created_at=draft.written_at or draft.not_before,

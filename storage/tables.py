@@ -196,6 +196,7 @@ class MessageRow(SQLModel, table=True):
     status: str = Field(max_length=12)
     provider_id: str | None = Field(default=None, max_length=64, index=True)
     allowed_when_opted_out: bool = False
+    buttons: str | None = None  # JSON [[label, value], ...] for chat apps; SMS ignores them
     sent_by: int | None = Field(default=None, foreign_key="staff_user.id")
     not_before: datetime | None = _time(nullable=True)
     expires_at: datetime | None = _time(nullable=True)

@@ -20,6 +20,8 @@ from storage import staff
 from storage.db import Database, upgrade
 from tests.support import postgres
 from tests.support.clock import FakeClock
+from tests.support.dialog import WEBHOOK_SECRET
+from tests.support.fake_telegram import FakeTelegram
 from tests.support.fake_twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -111,6 +113,7 @@ class Bot:
     twilio: FakeTwilio
     webhooks: TwilioWebhooks
     clock: FakeClock
+    telegram: FakeTelegram | None = None
 
     async def text(self, sender: str, body: str, **extra: str) -> int:
         """A person texts the service; the outbox then sends whatever is due."""
@@ -147,19 +150,37 @@ async def make_bot(
 ) -> AsyncIterator[Any]:
     made: list[Bot] = []
 
-    async def make(ssl_context: ssl.SSLContext | None = None, **overrides: str) -> Bot:
+    async def make(
+        ssl_context: ssl.SSLContext | None = None, telegram: str | None = None, **overrides: str
+    ) -> Bot:
+        """``telegram="webhook"`` or ``"polling"`` adds Telegram against a fake Bot API."""
+        fake = None
+        if telegram is not None:
+            fake = FakeTelegram()
+            await fake.start()
+            fakes.append(fake)
+            overrides |= {"TELEGRAM_BOT_TOKEN": fake.token,
+                          "TELEGRAM_API_BASE_URL": fake.base_url}  # fmt: skip
+            if telegram == "webhook":
+                overrides["TELEGRAM_WEBHOOK_SECRET"] = WEBHOOK_SECRET
         services = build(settings_for(database_url, fake_twilio, **overrides), clock=clock,
                          ssl_context=ssl_context)
         client = TestClient(TestServer(create_app(services)))
         await client.start_server()
-        bot = Bot(services, client, fake_twilio, TwilioWebhooks(client, PUBLIC_BASE_URL), clock)
+        bot = Bot(services, client, fake_twilio, TwilioWebhooks(client, PUBLIC_BASE_URL), clock,
+                  fake)  # fmt: skip
         made.append(bot)
+        if telegram is not None:
+            services.start_channels()  # the test sends due messages itself
         return bot
 
+    fakes: list[FakeTelegram] = []
     yield make
     for bot in made:
         await bot.client.close()
         await bot.services.close()
+    for fake in fakes:
+        await fake.stop()
 
 
 @pytest.fixture

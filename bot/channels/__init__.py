@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from flows.messages import Address
+from flows.messages import Address, Button
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,15 +18,21 @@ class SendError(Exception):
     """A send that failed. ``transient`` ones are retried with back-off; others never are."""
 
     def __init__(
-        self, message: str, *, code: str | None = None, transient: bool, opted_out: bool = False
+        self, message: str, *, code: str | None = None, transient: bool, opted_out: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.transient = transient
         self.opted_out = opted_out  # the provider says this person has unsubscribed
+        self.retry_after = retry_after  # seconds the provider asked us to wait, if it said
 
 
 class Sender(Protocol):
-    async def send(self, to: Address, text: str, *, validity_seconds: int | None) -> Sent: ...
+    async def send(
+        self, to: Address, text: str, *, validity_seconds: int | None,
+        buttons: tuple[Button, ...] = (),
+    ) -> Sent:
+        """Send ``text``; a channel without buttons ignores them (the text names the choices)."""
 
     async def close(self) -> None: ...

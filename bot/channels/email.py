@@ -17,7 +17,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
 from bot.channels import SendError, Sent
-from flows.messages import Address, Channel
+from flows.messages import Address, Button, Channel
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,10 @@ class SmtpEmail:
         scheme = "smtps" if self._implicit_tls else "smtp"
         return f"SmtpEmail({scheme}://{self._host}:{self._port}, from {self._sender})"
 
-    async def send(self, to: Address, text: str, *, validity_seconds: int | None) -> Sent:
+    async def send(
+        self, to: Address, text: str, *, validity_seconds: int | None,
+        buttons: tuple[Button, ...] = (),
+    ) -> Sent:
         # validity_seconds has no meaning for e-mail: a message cannot expire in a mailbox.
         recipient = to.handle
         if to.channel is not Channel.EMAIL or not looks_like_email(recipient):

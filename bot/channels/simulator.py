@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from bot.channels import Sent
-from flows.messages import Address
+from flows.messages import Address, Button
 
 
 class SimulatorSender:
     """Delivery to the simulator is the outgoing row itself; the page polls for it."""
 
-    async def send(self, to: Address, text: str, *, validity_seconds: int | None) -> Sent:
+    async def send(
+        self, to: Address, text: str, *, validity_seconds: int | None,
+        buttons: tuple[Button, ...] = (),
+    ) -> Sent:
         return Sent(provider_id=None, status="delivered")
 
     async def close(self) -> None:

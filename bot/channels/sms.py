@@ -13,7 +13,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client as TwilioClient
 
 from bot.channels import SendError, Sent
-from flows.messages import Address, Channel, Inbound
+from flows.messages import Address, Button, Channel, Inbound
 
 OPTED_OUT_CODE = 21610  # "Attempt to send to unsubscribed recipient"
 SEND_TIMEOUT_SECONDS = 15.0
@@ -64,7 +64,10 @@ class TwilioSms:
         self._sender = sender
         self._status_callback = status_callback
 
-    async def send(self, to: Address, text: str, *, validity_seconds: int | None) -> Sent:
+    async def send(
+        self, to: Address, text: str, *, validity_seconds: int | None,
+        buttons: tuple[Button, ...] = (),
+    ) -> Sent:
         fields: dict[str, object] = {
             "to": to.handle,
             "body": text,

@@ -12,7 +12,7 @@ from tests.conftest import Bot
 from tests.support.dialog import Phone, converse, phone
 
 REFERRER, FRIEND = "+447700900123", "+447700900456"
-CHANNELS = ["sms", "simulator"]
+CHANNELS = ["sms", "simulator", "telegram-webhook", "telegram-polling-buttons"]
 
 
 async def _refer(person: Phone, friend_number: str = "07700 900456") -> list[str]:
@@ -29,8 +29,11 @@ async def _refer(person: Phone, friend_number: str = "07700 900456") -> list[str
 
 @pytest.mark.parametrize("channel", CHANNELS)
 async def test_a_friend_who_says_yes_makes_their_own_referral(make_bot: Any, channel: str) -> None:
-    bot: Bot = await make_bot(LINKBOT_SIMULATOR="on")
-    referrer, friend = phone(bot, channel, REFERRER), phone(bot, channel, FRIEND)
+    mode = channel.split("-")[1] if channel.startswith("telegram") else None
+    bot: Bot = await make_bot(LINKBOT_SIMULATOR="on", telegram=mode)
+    # The friend is reached by text (we only have their number), or in the simulator.
+    referrer = phone(bot, channel, REFERRER)
+    friend = phone(bot, "simulator" if channel == "simulator" else "sms", FRIEND)
     await _refer(referrer)
     [invite] = await friend.inbox()
     assert "Hi Jean, Bob thought you might like to hear from the" in invite

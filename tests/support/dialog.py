@@ -7,11 +7,13 @@ through the whole app, so a dialog test runs unchanged over either.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from tests.conftest import Bot
+    from tests.support.fake_telegram import FakeTelegram
 
 
 class Phone(Protocol):
@@ -56,8 +58,77 @@ class SimulatorPhone:
         return [i["text"] for i in items if i["direction"] == "out"]
 
 
+class TelegramPhone:
+    """A private chat with the bot. ``press`` makes the person press a button whose value or
+    label matches what they would have typed, when the bot's last message offers one."""
+
+    def __init__(self, bot: Bot, fake: FakeTelegram, chat_id: int, *, polling: bool,
+                 press: bool) -> None:  # fmt: skip
+        self.bot, self.fake, self.chat_id = bot, fake, chat_id
+        self.number = str(chat_id)
+        self.polling, self.press = polling, press
+
+    def _button_for(self, text: str) -> tuple[int, str] | None:
+        mine = [m for m in self.fake.sent if m.chat_id == self.chat_id]
+        if not self.press or not mine or not mine[-1].reply_markup:
+            return None
+        for row in mine[-1].reply_markup.get("inline_keyboard", []):
+            for button in row:
+                if text.lower() in (button["callback_data"].lower(), button["text"].lower()):
+                    return mine[-1].message_id, button["callback_data"]
+        return None
+
+    async def deliver(self, update: dict[str, Any]) -> None:
+        if self.polling:
+            self.fake.push(update)
+            async with asyncio.timeout(20):
+                # The app's own polling task fetches it; wait until it has been handled.
+                while not await self._stored(update):  # noqa: ASYNC110  (another task works)
+                    await asyncio.sleep(0.01)
+        else:
+            response = await self.bot.client.post(
+                "/telegram/webhook", json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+            )
+            assert response.status == 200, await response.text()
+
+    async def _stored(self, update: dict[str, Any]) -> bool:
+        from storage.tables import ProcessedUpdate
+
+        async with self.bot.services.db.read() as session:
+            key = f"telegram:{update['update_id']}"
+            return await session.get(ProcessedUpdate, key) is not None
+
+    async def say(self, text: str) -> list[str]:
+        before = len(self.fake.to(self.chat_id))
+        pressed = self._button_for(text)
+        if pressed is not None:
+            message_id, data = pressed
+            update = self.fake.callback_update(self.chat_id, data, message_id=message_id)
+        else:
+            update = self.fake.message_update(self.chat_id, text)
+        await self.deliver(update)
+        await self.bot.services.outbox.send_due()
+        return self.fake.to(self.chat_id)[before:]
+
+    async def inbox(self) -> list[str]:
+        await self.bot.services.outbox.send_due()
+        return self.fake.to(self.chat_id)
+
+
+WEBHOOK_SECRET = "test-webhook-secret"
+
+
 def phone(bot: Bot, channel: str, number: str) -> Phone:
-    return SmsPhone(bot, number) if channel == "sms" else SimulatorPhone(bot, number)
+    """``sms``, ``simulator``, or ``telegram-webhook``/``telegram-polling`` with ``-buttons``
+    to press buttons where offered. The number names the person; Telegram derives a chat id."""
+    if channel == "sms":
+        return SmsPhone(bot, number)
+    if channel == "simulator":
+        return SimulatorPhone(bot, number)
+    assert bot.telegram is not None, "make the bot with telegram=... for a Telegram phone"
+    return TelegramPhone(bot, bot.telegram, int(number[-9:]), polling="polling" in channel,
+                         press=channel.endswith("-buttons"))  # fmt: skip
 
 
 async def converse(person: Phone, steps: Sequence[tuple[str, Sequence[str]]]) -> list[str]:

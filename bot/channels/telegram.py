@@ -1,0 +1,192 @@
+"""Telegram through python-telegram-bot, as a transport only: conversation state stays in
+linkbot's database, so there is no ``Application`` or ``ConversationHandler`` here.
+
+Updates arrive by webhook (``/telegram/webhook``) or by long polling; both go through
+``TelegramChannel.handle``. Choices are inline keyboard buttons whose data is the answer as if
+typed; a pressed button is acknowledged and its keyboard removed, so it cannot act twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
+
+from bot.channels import SendError, Sent
+from flows.messages import Address, Button, Channel, Inbound
+
+log = logging.getLogger(__name__)
+
+POLL_TIMEOUT_SECONDS = 25
+GLOBAL_RATE = 30.0  # messages a second in all, as Telegram asks
+PER_CHAT_RATE = 1.0  # and about one a second to any one chat
+ALLOWED_UPDATES = ["message", "callback_query"]
+COMMANDS = {"/stop": "STOP", "/help": "HELP"}
+
+Receive = Callable[[Inbound], Awaitable[object]]
+
+
+def _seconds(error: RetryAfter) -> float:
+    """How long Telegram asked us to wait (read without the library's int-or-timedelta
+    deprecation warning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """Short choices three to a row, longer ones one to a row."""
+    if not buttons:
+        return None
+    per_row = 3 if all(len(b.label) <= 10 for b in buttons) else 1
+    rows = [
+        [InlineKeyboardButton(b.label, callback_data=b.value[:64]) for b in buttons[i:i + per_row]]
+        for i in range(0, len(buttons), per_row)
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def to_inbound(update: Update, received_at: datetime) -> Inbound | None:
+    """A message or a pressed button as an ``Inbound``; anything else is ignored (None)."""
+    provider_id = str(update.update_id)
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat = query.message.chat.id if query.message is not None else query.from_user.id
+        return Inbound(Address.of(Channel.TELEGRAM, str(chat)), query.data or "", provider_id,
+                       received_at)  # fmt: skip
+    message = update.message
+    if message is None or message.chat.type != "private":
+        return None
+    address = Address.of(Channel.TELEGRAM, str(message.chat.id))
+    text = message.text or message.caption or ""
+    command, _, rest = text.partition(" ")
+    command = command.split("@")[0].lower()  # "/help@linkbot_bot" in a group-style mention
+    if command in COMMANDS:
+        text = COMMANDS[command]
+    elif command == "/start":
+        text = f"/start {rest.strip()}".strip()
+    if not text:
+        text = "(a message with no text)"  # a sticker or photo: still someone talking to us
+    return Inbound(address, text, provider_id, received_at)
+
+
+class TelegramChannel:
+    """Sends through the Bot API, and turns updates into engine messages."""
+
+    def __init__(self, token: str, base_url: str) -> None:
+        self.bot = Bot(
+            token,
+            base_url=base_url,
+            request=HTTPXRequest(connection_pool_size=8, read_timeout=15, write_timeout=15),
+            get_updates_request=HTTPXRequest(read_timeout=POLL_TIMEOUT_SECONDS + 10),
+        )
+        self._started = False
+
+    async def start(self) -> None:
+        if not self._started:
+            await self.bot.initialize()
+            self._started = True
+
+    async def close(self) -> None:
+        if self._started:
+            with contextlib.suppress(TelegramError):
+                await self.bot.shutdown()
+            self._started = False
+
+    async def send(
+        self, to: Address, text: str, *, validity_seconds: int | None,
+        buttons: tuple[Button, ...] = (),
+    ) -> Sent:
+        await self.start()
+        try:
+            message = await self.bot.send_message(
+                chat_id=int(to.handle), text=text, reply_markup=keyboard(buttons)
+            )
+        except RetryAfter as exc:
+            raise SendError("Telegram asked us to slow down", code="429", transient=True,
+                            retry_after=_seconds(exc)) from None  # fmt: skip
+        except Forbidden:
+            # The person blocked the bot or deleted their account: like STOP.
+            raise SendError("the person has blocked the bot", code="403", transient=False,
+                            opted_out=True) from None  # fmt: skip
+        except BadRequest as exc:
+            raise SendError(f"Telegram refused the message: {exc.message}", code="400",
+                            transient=False) from None  # fmt: skip
+        except (TimedOut, NetworkError) as exc:
+            raise SendError(f"Telegram could not be reached: {exc.message}",
+                            transient=True) from None  # fmt: skip
+        return Sent(provider_id=str(message.message_id), status="sent")
+
+    async def handle(self, update: Update, receive: Receive, received_at: datetime) -> None:
+        """Pass an update to the engine; acknowledge a pressed button and take its keyboard
+        away once the answer is safely stored."""
+        inbound = to_inbound(update, received_at)
+        if inbound is None:
+            return
+        await receive(inbound)
+        query = update.callback_query
+        if query is not None:
+            with contextlib.suppress(TelegramError):
+                await query.answer()
+            if query.message is not None:
+                with contextlib.suppress(TelegramError):
+                    await self.bot.edit_message_reply_markup(
+                        chat_id=query.message.chat.id, message_id=query.message.message_id,
+                        reply_markup=None,
+                    )
+
+    def update_from(self, data: object) -> Update | None:
+        if not isinstance(data, dict):
+            return None
+        try:
+            return Update.de_json(data, self.bot)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    async def register_webhook(self, url: str, secret: str) -> None:
+        await self.start()
+        await self.bot.set_webhook(url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+
+    async def poll(
+        self, receive: Receive, now: Callable[[], datetime], stop: asyncio.Event
+    ) -> None:
+        """Long polling until ``stop``: fetch, handle each update, confirm by offset."""
+        await self.start()
+        await self.bot.delete_webhook()
+        offset: int | None = None
+        while not stop.is_set():
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES
+                )
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc))
+                continue
+            except TelegramError as exc:
+                log.warning("Telegram polling failed (%s); trying again shortly", exc)
+                await asyncio.sleep(2)
+                continue
+            for update in updates:
+                try:
+                    await self.handle(update, receive, now())
+                except Exception:
+                    # Not confirmed: it comes again, and the engine drops a repeat.
+                    log.exception("a Telegram update could not be handled")
+                    await asyncio.sleep(1)
+                    break
+                offset = update.update_id + 1

@@ -1,0 +1,42 @@
+"""``POST /telegram/webhook``: Telegram's updates, checked against the secret token."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from aiohttp import web
+
+from bot.channels.telegram import TelegramChannel
+from bot.web.keys import SERVICES
+from flows.messages import Channel
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name, not a secret)
+MAX_UPDATE_BYTES = 1 << 20
+
+
+async def webhook(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    secret = services.settings.telegram_webhook_secret
+    given = request.headers.get(SECRET_HEADER, "")
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        return web.Response(status=403, text="Forbidden")
+    channel = services.senders.get(Channel.TELEGRAM)
+    if not isinstance(channel, TelegramChannel):
+        return web.Response(status=404, text="Telegram is not on")
+    body = await request.read()
+    if len(body) > MAX_UPDATE_BYTES:
+        return web.Response(status=413, text="Too large")
+    try:
+        update = channel.update_from(json.loads(body))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        update = None
+    if update is None:
+        # Not an update we can read: answering 200 stops Telegram resending it for ever.
+        return web.Response(status=200, text="ignored")
+    await channel.handle(update, services.receive, services.clock.now())
+    return web.Response(status=200, text="ok")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/telegram/webhook", webhook)
