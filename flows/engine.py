@@ -7,13 +7,15 @@ reply as an outgoing row. Sending is the outbox's job.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from flows import keywords, referrer_updates, safety, self_referral, texts, welcome
+from flows import keywords, link_account, referrer_updates, safety, self_referral, texts, welcome
 from flows.keywords import Keyword
-from flows.messages import Address, Channel, Inbound, Priority, Reply
+from flows.link_account import LinkAccount
+from flows.messages import SHARE_CONTACT, Address, Button, Channel, Inbound, Priority, Reply
 from flows.model import Case, CasePriority, CaseStatus, Client, StaffUser, due_by
 from flows.ports import DueTimer, NewCase, NewReferral, OutgoingDraft, Store
 from flows.refer_a_friend import INVITE, FriendInvite, ReferAFriend, invitation
@@ -25,6 +27,7 @@ from flows.steps import (
     Context,
     Flow,
     InviteFriend,
+    MergeInto,
     OpenCase,
     SaveReferral,
     SetTimer,
@@ -34,8 +37,10 @@ from flows.steps import (
 from flows.texts import ServiceInfo
 
 FLOWS: dict[str, Flow] = {
-    flow.name: flow for flow in (welcome.Welcome(), SelfReferral(), ReferAFriend(), FriendInvite())
+    flow.name: flow
+    for flow in (welcome.Welcome(), SelfReferral(), ReferAFriend(), FriendInvite(), LinkAccount())
 }
+DEEP_LINK_PRACTICE = re.compile(r"^p[-_]([A-Za-z0-9]{3,20})$")
 INVITE_WINDOW = timedelta(days=7)
 ASK_A_FRIEND_ONCE_IN = timedelta(days=180)
 
@@ -69,8 +74,15 @@ async def handle_inbound(
     is_new = client is None
     if client is None:
         client = await store.add_client(inbound.address, inbound.phone, now)
+    elif client.address != inbound.address:
+        # Replies go to the channel the person uses now.
+        await store.set_address(client.id, inbound.address)
+        client = replace(client, address=inbound.address)
+    if inbound.address.channel is Channel.TELEGRAM and inbound.text.startswith("/start"):
+        client = await _telegram_start(store, client, inbound.text, now)
     ctx = Context(service, client, now)
-    replies, case = await _decide(store, ctx, inbound, is_new)
+    merges: list[MergeInto] = []
+    replies, case = await _decide(store, ctx, inbound, is_new, merges)
 
     await store.add_inbound(client.id, inbound, case.id if case else None)
     # Only the opt-out and opt-in branches change the flag, and their replies are allowed
@@ -81,11 +93,35 @@ async def handle_inbound(
             continue
         await store.add_outgoing(_draft(client, reply, now, case))
         sent += 1
+    for merge in merges:  # last, so this message and its replies move over too
+        await store.merge_clients(client.id, merge.client_id, client.address)
+        return InboundResult(False, merge.client_id, case.id if case else None, sent)
     return InboundResult(False, client.id, case.id if case else None, sent)
 
 
+async def _telegram_start(store: Store, client: Client, text: str, now: datetime) -> Client:
+    """Telegram's Start: an explicit wish to hear from us, and maybe a deep link's tag.
+
+    ``/start p-P92001`` (a practice's poster or QR code) records where they came from and
+    preselects that practice; any other tag is only recorded."""
+    tag = text.removeprefix("/start").strip()[:64]
+    if client.opted_out:
+        await store.set_opted_out(client.id, False, now)
+        client = replace(client, opted_out=False)
+    if tag:
+        await store.set_came_from(client.id, tag)
+        found = DEEP_LINK_PRACTICE.match(tag)
+        if found and client.practice_id is None:
+            code = found[1].casefold()
+            for practice in await store.practices():
+                if practice.code.casefold() == code:
+                    await store.set_client_details(client.id, None, None, practice.id)
+                    client = replace(client, practice_id=practice.id)
+    return client
+
+
 async def _decide(
-    store: Store, ctx: Context, inbound: Inbound, is_new: bool
+    store: Store, ctx: Context, inbound: Inbound, is_new: bool, merges: list[MergeInto]
 ) -> tuple[list[Reply], Case | None]:
     client, service, now = ctx.client, ctx.service, ctx.now
     word = keywords.classify(inbound.text)
@@ -98,6 +134,11 @@ async def _decide(
     if client.opted_out and (word is Keyword.OPT_IN or word is Keyword.YES):
         await store.set_opted_out(client.id, False, now)
         return [Reply(texts.opted_in(service), "opted_in", allowed_when_opted_out=True)], None
+
+    if inbound.shared_phone is not None or inbound.text.strip().lower() == "/link":
+        linked = await _link(store, ctx, inbound)
+        if linked is not None:
+            return linked
 
     if safety.suggests_risk(inbound.text):
         # The conversation they were in carries on afterwards: its state is left as it was.
@@ -120,13 +161,38 @@ async def _decide(
 
     if flow is not None:
         full = await _full(store, ctx)
-        replies, made = await _apply(store, full, flow.step(full, client.flow_state, inbound))
+        step = flow.step(full, client.flow_state, inbound)
+        replies, made = await _apply(store, full, step, merges=merges)
         return replies, made or open_case
     if open_case is not None:
         return [], open_case  # they are talking with a person: the message joins the case
     full = await _full(store, ctx)
     step = welcome.start(full, inbound) if is_new else welcome.returning(full, inbound)
     return await _apply(store, full, step)
+
+
+async def _link(
+    store: Store, ctx: Context, inbound: Inbound
+) -> tuple[list[Reply], Case | None] | None:
+    """/link offers Telegram's share-my-number button; a shared number starts the check.
+
+    Returns None when the message is not about linking after all (a number shared as the
+    answer to "what number should we call?" goes to that question)."""
+    client, now = ctx.client, ctx.now
+    if inbound.shared_phone is None:
+        button = Button("Share my number", SHARE_CONTACT)
+        return [Reply(texts.LINK_HOW, "link_how", buttons=(button,))], None
+    if client.flow == self_referral.NAME and client.flow_state.get("step") == "call_number":
+        return None
+    other = await store.client_by_address(Address.of(Channel.SMS, inbound.shared_phone))
+    if other is None or other.id == client.id:
+        await store.set_phone(client.id, inbound.shared_phone)
+        return [Reply(texts.LINK_NUMBER_SAVED, "link_number_saved")], None
+    if not other.date_of_birth:
+        case = await _open_case(store, client, OpenCase("link_request"), now)
+        return [Reply(texts.LINK_CANNOT_CHECK, "link_cannot_check")], case
+    step = link_account.start(ctx, other.id, other.date_of_birth)
+    return await _apply(store, ctx, step)
 
 
 async def _leave_flow(store: Store, ctx: Context, flow: Flow, case: Case) -> None:
@@ -146,11 +212,15 @@ async def _full(store: Store, ctx: Context) -> Context:
 
 
 async def _apply(
-    store: Store, ctx: Context, step: Step, case: Case | None = None
+    store: Store, ctx: Context, step: Step, case: Case | None = None,
+    merges: list[MergeInto] | None = None,
 ) -> tuple[list[Reply], Case | None]:
     client, now = ctx.client, ctx.now
     for effect in step.effects:
         match effect:
+            case MergeInto():
+                if merges is not None:
+                    merges.append(effect)
             case OpenCase():
                 case = await _open_case(store, client, effect, now)
             case StartReferral(reference=reference, source=source):

@@ -63,6 +63,7 @@ class Inbound:
     provider_id: str | None
     received_at: datetime
     phone: str | None = None  # the sender's phone number, when the channel knows it
+    shared_phone: str | None = None  # a number the person shared as their own (Telegram)
 
 
 class Priority(enum.IntEnum):
@@ -86,6 +87,14 @@ class Button:
 
     label: str
     value: str
+
+    @property
+    def asks_for_contact(self) -> bool:
+        """Telegram's "share my number" button, which sends the person's own contact."""
+        return self.value == SHARE_CONTACT
+
+
+SHARE_CONTACT = "__share_contact__"
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,16 @@ class Store(Protocol):
 
     async def practices(self) -> tuple[PracticeInfo, ...]: ...
 
+    async def set_address(self, client_id: int, address: Address) -> None:
+        """Where replies go from now: the channel the person last used."""
+
+    async def set_came_from(self, client_id: int, tag: str) -> None: ...
+
+    async def set_phone(self, client_id: int, phone: str) -> None: ...
+
+    async def merge_clients(self, from_id: int, into_id: int, address: Address) -> None:
+        """Everything of ``from_id`` becomes ``into_id``'s, which is reached at ``address``."""
+
     async def set_client_details(
         self, client_id: int, name: str | None, date_of_birth: str | None,
         practice_id: int | None,

@@ -16,7 +16,7 @@ import phonenumbers
 
 from flows import answers, texts
 from flows.dates import DateProblem, parse_date_of_birth
-from flows.messages import Button, Inbound, Reply
+from flows.messages import SHARE_CONTACT, Button, Inbound, Reply
 from flows.needs import NEED_BY_CODE, NEEDS, NeedsAnswer, parse_needs
 from flows.practices import is_not_sure, match_practice
 from flows.referrals import ContactMethod, ReferralDetails, ReferralSource
@@ -84,7 +84,10 @@ def _is_question(text: str) -> bool:
 
 
 def _carrying_on(ctx: Context, state: Mapping[str, Any], text: str) -> bool:
-    """After a long gap, "hi", "ok" or "yes" means "carry on", not an answer to the question."""
+    """After a long gap, "hi", "ok" or "yes" means "carry on", not an answer to the question;
+    so does Telegram's Start at any time."""
+    if text.startswith("/start"):
+        return True
     if not _after_gap(ctx, state):
         return False
     return answers.is_greeting(text) or answers.yes_no(text) is True
@@ -189,6 +192,8 @@ def _consent(ctx: Context, state: Mapping[str, Any], text: str) -> Step:
         nxt = "confirm" if a.get("needs") else "needs"
         return _ask(ctx, {**begun, "a": a, "returning": True}, nxt,
                     effects=effects + _progress(ctx, begun, a))  # fmt: skip
+    if client.practice_id:  # preselected by the practice's own link
+        begun = {**begun, "a": {**begun.get("a", {}), "practice_id": client.practice_id}}
     return _ask(ctx, begun, "name", effects=effects)
 
 
@@ -322,6 +327,8 @@ def _following(ctx: Context, a: Mapping[str, Any], current: str) -> str:
     for step in later:
         if step == "needs" and a.get("needs"):
             continue  # they told us already; the summary lets them change it
+        if step == "practice" and a.get("practice_id"):
+            continue  # known from the link they came by; the summary shows it
         if _needed(ctx, a, step):
             return step
     return "confirm"
@@ -381,7 +388,8 @@ def _question(ctx: Context, state: Mapping[str, Any], step: str) -> tuple[Reply,
         case "contact":
             return (_say(texts.SR_CONTACT, "sr_contact", CONTACT_BUTTONS),)
         case "call_number":
-            return (_say(texts.SR_CALL_NUMBER, "sr_call_number"),)
+            share = Button("Share my number", SHARE_CONTACT)  # chat apps only
+            return (_say(texts.SR_CALL_NUMBER, "sr_call_number", (share,)),)
         case _:
             text = texts.SR_SUMMARY.format(summary=summary(ctx, a))
             return (_say(text, "sr_summary", SUMMARY_BUTTONS),)

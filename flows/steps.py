@@ -61,6 +61,13 @@ class CloseInvitation:
 
 
 @dataclass(frozen=True, slots=True)
+class MergeInto:
+    """This chat is that client's: their conversation, cases and referrals become one."""
+
+    client_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class SetTimer:
     """Do ``kind`` for this client at ``due_at``, unless set again or cancelled first."""
 
@@ -75,7 +82,7 @@ class CancelTimers:
 
 Effect = (
     OpenCase | StartReferral | SaveReferral | InviteFriend | CloseInvitation | SetTimer
-    | CancelTimers
+    | CancelTimers | MergeInto
 )
 
 

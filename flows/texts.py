@@ -195,6 +195,25 @@ FRIEND_INVITE_AGAIN = (
     "Sorry, I didn't follow. Would you like to hear from the {service}? Reply YES or NO"
 )
 FRIEND_DECLINED = "No problem, we won't contact you again. Take care."
+# Linking a Telegram chat to the same person's text messages.
+LINK_HOW = (
+    "Already text us from your phone? Tap Share my number below, then we will ask your date "
+    "of birth to check it is you."
+)
+LINK_ASK_DOB = (
+    "Thanks. To check it is you, what is your date of birth? For example 14/3/1952"
+)
+LINK_DOB_WRONG = (
+    "That doesn't match what we have. Please check it and try again, like this: 14/3/1952"
+)
+LINK_FAILED = "Sorry, we couldn't link them this way. Text TALK and a link worker will help."
+LINK_DONE = (
+    "Thank you. This chat is now linked to your messages with us, and we will reply here."
+)
+LINK_CANNOT_CHECK = (
+    "Thanks. We can't check that number by message, so a link worker will help you link them."
+)
+LINK_NUMBER_SAVED = "Thanks, we have saved your number in case a link worker needs to call you."
 # Professional referrals: to the client, and updates to the referrer. No clinical detail.
 PRO_CLIENT_NOTICE = (
     "Hi {name}, you have been referred to the {service}. A link worker will contact you "
@@ -258,7 +277,7 @@ ONE_SEGMENT_TEMPLATES = {
     if name.isupper()
     and isinstance(value, str)
     and name.split("_")[0] in {"WELCOME", "ACKNOWLEDGE", "TALK", "HELP", "OPTED", "SR", "RF",
-                               "FRIEND", "PRO", "REFERRER"}
+                               "FRIEND", "PRO", "REFERRER", "LINK"}
     and not name.endswith("_LINE")
 }
 ALL_TEMPLATES = {

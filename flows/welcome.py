@@ -107,6 +107,8 @@ class Welcome:
     name = NAME
 
     def step(self, ctx: Context, state: Mapping[str, Any], inbound: Inbound) -> Step:
+        if inbound.text.startswith("/start"):
+            return start(ctx, inbound)
         which = choice(inbound.text)
         told = _told_needs(inbound.text)
         if which is not None:

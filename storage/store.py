@@ -15,7 +15,15 @@ from flows.messages import Address, Button, Inbound
 from flows.model import Case, CasePriority, CaseStatus, Client
 from flows.ports import NewCase, OutgoingDraft
 from storage.referral_store import ReferralStore
-from storage.tables import CaseRow, ClientAddress, ClientRow, MessageRow, ProcessedUpdate
+from storage.tables import (
+    CaseRow,
+    ClientAddress,
+    ClientRow,
+    MessageRow,
+    ProcessedUpdate,
+    ReferralRow,
+    TimerRow,
+)
 
 
 def to_client(row: ClientRow) -> Client:
@@ -171,6 +179,51 @@ class SqlStore(ReferralStore):
             row.practice_id = practice_id
         if reason is not None:
             row.reason = reason
+        await self.session.flush()
+
+    async def set_address(self, client_id: int, address: Address) -> None:
+        row = await self._client_row(client_id)
+        row.address = address.value
+        await self.session.flush()
+
+    async def set_came_from(self, client_id: int, tag: str) -> None:
+        row = await self._client_row(client_id)
+        row.came_from = row.came_from or tag  # the first way they found us
+        await self.session.flush()
+
+    async def set_phone(self, client_id: int, phone: str) -> None:
+        row = await self._client_row(client_id)
+        row.phone = phone
+        await self.session.flush()
+
+    async def merge_clients(self, from_id: int, into_id: int, address: Address) -> None:
+        """Move every row that names ``from_id`` to ``into_id``, then remove ``from_id``."""
+        moves: tuple[tuple[Any, str], ...] = (
+            (MessageRow, "client_id"), (CaseRow, "client_id"), (ReferralRow, "client_id"),
+            (ReferralRow, "referred_by_client_id"), (TimerRow, "client_id"),
+            (ClientAddress, "client_id"),
+        )  # fmt: skip
+        # The chat's own half-finished business gives way to the client's (one pending timer
+        # of a kind per client).
+        await self.session.execute(
+            sa.update(TimerRow)
+            .where(col(TimerRow.client_id) == from_id, col(TimerRow.status) == "pending")
+            .values(status="cancelled")
+        )
+        for table, column in moves:
+            await self.session.execute(
+                sa.update(table)
+                .where(getattr(table, column) == from_id)
+                .values({column: into_id})
+            )
+        gone = await self._client_row(from_id)
+        into = await self._client_row(into_id)
+        into.address = address.value
+        if address.channel == "telegram":
+            into.telegram_chat_id = address.handle
+        into.practice_id = into.practice_id or gone.practice_id
+        into.came_from = into.came_from or gone.came_from
+        await self.session.delete(gone)
         await self.session.flush()
 
     async def set_client_details(

@@ -78,6 +78,7 @@ class ClientRow(SQLModel, table=True):
     name: str | None = Field(default=None, max_length=200)
     date_of_birth: str | None = Field(default=None, max_length=10)
     practice_id: int | None = Field(default=None, foreign_key="practice.id", index=True)
+    came_from: str | None = Field(default=None, max_length=64)  # a Telegram deep link's tag
     opted_out: bool = False
     opted_out_at: datetime | None = _time(nullable=True)
     flow: str | None = Field(default=None, max_length=40)

@@ -15,7 +15,14 @@ import warnings
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -27,6 +34,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.channels import SendError, Sent
+from bot.channels.sms import normalise_phone
 from flows.messages import Address, Button, Channel, Inbound
 
 log = logging.getLogger(__name__)
@@ -35,7 +43,7 @@ POLL_TIMEOUT_SECONDS = 25
 GLOBAL_RATE = 30.0  # messages a second in all, as Telegram asks
 PER_CHAT_RATE = 1.0  # and about one a second to any one chat
 ALLOWED_UPDATES = ["message", "callback_query"]
-COMMANDS = {"/stop": "STOP", "/help": "HELP"}
+COMMANDS = {"/stop": "STOP", "/help": "HELP", "/link": "/link"}
 
 Receive = Callable[[Inbound], Awaitable[object]]
 
@@ -49,10 +57,15 @@ def _seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
-    """Short choices three to a row, longer ones one to a row."""
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    """Short choices three to a row, longer ones one to a row; the share-my-number button is
+    Telegram's own contact request, shown in place of the keyboard."""
     if not buttons:
         return None
+    if any(b.asks_for_contact for b in buttons):
+        share = next(b for b in buttons if b.asks_for_contact)
+        return ReplyKeyboardMarkup([[KeyboardButton(share.label, request_contact=True)]],
+                                   one_time_keyboard=True, resize_keyboard=True)  # fmt: skip
     per_row = 3 if all(len(b.label) <= 10 for b in buttons) else 1
     rows = [
         [InlineKeyboardButton(b.label, callback_data=b.value[:64]) for b in buttons[i:i + per_row]]
@@ -73,6 +86,14 @@ def to_inbound(update: Update, received_at: datetime) -> Inbound | None:
     if message is None or message.chat.type != "private":
         return None
     address = Address.of(Channel.TELEGRAM, str(message.chat.id))
+    contact = message.contact
+    if contact is not None:
+        own = message.from_user is not None and contact.user_id == message.from_user.id
+        phone = normalise_phone(contact.phone_number if contact.phone_number.startswith("+")
+                                else "+" + contact.phone_number)  # fmt: skip
+        if own and phone.startswith("+"):
+            return Inbound(address, phone, provider_id, received_at, shared_phone=phone)
+        return Inbound(address, "(shared a contact)", provider_id, received_at)
     text = message.text or message.caption or ""
     command, _, rest = text.partition(" ")
     command = command.split("@")[0].lower()  # "/help@linkbot_bot" in a group-style mention

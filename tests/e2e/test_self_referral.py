@@ -16,6 +16,7 @@ from tests.support.dialog import Phone, converse, phone
 NUMBER = "+447700900123"
 CHANNELS = ["sms", "simulator", "telegram-webhook", "telegram-polling",
             "telegram-webhook-buttons", "telegram-polling-buttons"]  # fmt: skip
+SOME_CHANNELS = ["sms", "simulator", "telegram-webhook", "telegram-polling-buttons"]
 
 
 async def _bot(make_bot: Any, channel: str = "sms") -> Bot:
@@ -128,9 +129,12 @@ async def test_back_and_start_again(make_bot: Any, channel: str) -> None:
     ])  # fmt: skip
 
 
-async def test_impossible_future_and_unreadable_dates_are_refused_kindly(make_bot: Any) -> None:
-    bot = await _bot(make_bot)
-    person = phone(bot, "sms", NUMBER)
+@pytest.mark.parametrize("channel", SOME_CHANNELS)
+async def test_impossible_future_and_unreadable_dates_are_refused_kindly(
+    make_bot: Any, channel: str
+) -> None:
+    bot = await _bot(make_bot, channel)
+    person = phone(bot, channel, NUMBER)
     await _to_name(person)
     await converse(person, [
         ("Ann", ["date of birth"]),
@@ -198,10 +202,13 @@ async def test_stop_mid_way_wins_and_start_resumes_where_it_stopped(
     await converse(person, [("1952-03-14", ["Which GP"])])
 
 
-async def test_silence_gets_one_nudge_then_an_incomplete_referral_for_staff(make_bot: Any) -> None:
+@pytest.mark.parametrize("channel", SOME_CHANNELS)
+async def test_silence_gets_one_nudge_then_an_incomplete_referral_for_staff(
+    make_bot: Any, channel: str
+) -> None:
     """Three days' silence: one gentle nudge; four more: kept for staff; they can still finish."""
-    bot = await _bot(make_bot)
-    person = phone(bot, "sms", NUMBER)
+    bot = await _bot(make_bot, channel)
+    person = phone(bot, channel, NUMBER)
     token = await bot.staff_token()
     await _to_name(person)
     await converse(person, [("Ann", ["date of birth"]), ("14/3/52", ["Which GP"]),
@@ -240,9 +247,12 @@ async def test_silence_gets_one_nudge_then_an_incomplete_referral_for_staff(make
     assert client["referrals"][0]["status"] == "submitted"
 
 
-async def test_talk_mid_way_hands_over_and_keeps_what_was_said(make_bot: Any) -> None:
-    bot = await _bot(make_bot)
-    person = phone(bot, "sms", NUMBER)
+@pytest.mark.parametrize("channel", SOME_CHANNELS)
+async def test_talk_mid_way_hands_over_and_keeps_what_was_said(
+    make_bot: Any, channel: str
+) -> None:
+    bot = await _bot(make_bot, channel)
+    person = phone(bot, channel, NUMBER)
     token = await bot.staff_token()
     await _to_name(person)
     await converse(person, [
@@ -311,10 +321,13 @@ async def test_a_known_client_starting_again_keeps_their_details(
     assert [r["needs"] for r in client["referrals"]] == [["bereavement"], ["loneliness"]]
 
 
-async def test_needs_told_in_words_first_skip_the_menu(make_bot: Any) -> None:
+@pytest.mark.parametrize("channel", SOME_CHANNELS)
+async def test_needs_told_in_words_first_skip_the_menu(
+    make_bot: Any, channel: str
+) -> None:
     """'I've been so lonely since my wife died' after the welcome starts a referral with that."""
-    bot = await _bot(make_bot)
-    person = phone(bot, "sms", NUMBER)
+    bot = await _bot(make_bot, channel)
+    person = phone(bot, channel, NUMBER)
     await converse(person, [
         ("Hello", ["Reply 1"]),
         ("I've been so lonely since my wife died", ["YES or NO"]),
@@ -380,9 +393,12 @@ async def test_please_call_me_answers_the_contact_question(make_bot: Any) -> Non
     ])  # fmt: skip
 
 
-async def test_questions_back_get_a_reason_and_the_question_again(make_bot: Any) -> None:
-    bot = await _bot(make_bot)
-    person = phone(bot, "sms", NUMBER)
+@pytest.mark.parametrize("channel", SOME_CHANNELS)
+async def test_questions_back_get_a_reason_and_the_question_again(
+    make_bot: Any, channel: str
+) -> None:
+    bot = await _bot(make_bot, channel)
+    person = phone(bot, channel, NUMBER)
     await _to_name(person)
     await converse(person, [
         ("why do you need that?", ["only ask what a link worker needs", "what is your name"]),
@@ -392,11 +408,12 @@ async def test_questions_back_get_a_reason_and_the_question_again(make_bot: Any)
     ])  # fmt: skip
 
 
+@pytest.mark.parametrize("channel", SOME_CHANNELS)
 async def test_an_unknown_practice_at_the_choice_is_kept_after_asking_twice(
-    make_bot: Any,
+    make_bot: Any, channel: str
 ) -> None:
-    bot = await _bot(make_bot)
-    person = phone(bot, "sms", NUMBER)
+    bot = await _bot(make_bot, channel)
+    person = phone(bot, channel, NUMBER)
     await _to_name(person)
     await converse(person, [
         ("Ann", []), ("14/3/52", []), ("hindley", ["Which one do you mean"]),
@@ -420,9 +437,12 @@ async def test_coming_back_with_ok_to_the_read_back_shows_it_again(make_bot: Any
     await converse(person, [("yes", ["reference"])])
 
 
-async def test_a_message_about_someone_else_is_asked_about_not_assumed(make_bot: Any) -> None:
-    bot = await _bot(make_bot)
-    person = phone(bot, "sms", NUMBER)
+@pytest.mark.parametrize("channel", SOME_CHANNELS)
+async def test_a_message_about_someone_else_is_asked_about_not_assumed(
+    make_bot: Any, channel: str
+) -> None:
+    bot = await _bot(make_bot, channel)
+    person = phone(bot, channel, NUMBER)
     await converse(person, [
         ("Hello", []),
         ("my friend is struggling with debt", ["1 if you would like help for yourself",

@@ -134,3 +134,93 @@ async def test_one_message_a_second_to_a_chat(make_bot: Any) -> None:
     slept = list(bot.clock.slept)
     await person.say("not sure")  # no practices: goes on to needs, which is two messages
     assert any(0.9 <= s <= 1.0 for s in bot.clock.slept[len(slept):]), bot.clock.slept
+
+
+async def test_a_practices_own_link_records_it_and_preselects_the_practice(
+    make_bot: Any,
+) -> None:
+    bot: Bot = await make_bot(telegram="webhook")
+    await bot.add_practice("P92001", "Pemberton Surgery")
+    person = _phone(bot, press=False)
+    await converse(person, [
+        ("/start p-P92001", ["Reply 1"]), ("1", []), ("yes", []), ("Ann", []),
+        ("14/3/52", ["What would you like help with"]),  # no practice question
+        ("1", []), ("no", []), ("1", ["Please check", "GP: Pemberton Surgery"]),
+    ])  # fmt: skip
+    async with bot.services.db.read() as session:
+        client = (await session.execute(select(ClientRow))).scalars().one()
+    assert client.came_from == "p-P92001"
+
+
+async def test_an_sms_client_links_telegram_and_a_staff_reply_reaches_them_there(
+    make_bot: Any,
+) -> None:
+    bot: Bot = await make_bot(telegram="webhook")
+    fake = bot.telegram
+    assert fake is not None
+    token = await bot.staff_token()
+    sms = "+447700900123"
+    for said in ("Hello", "1", "yes", "Margaret Hughes", "14/3/52", "1", "no", "1", "yes"):
+        await bot.text(sms, said)
+    _, cases = await bot.api("GET", "/api/v1/cases", token)
+    [case] = cases["items"]
+
+    person = _phone(bot, press=False)
+    await converse(person, [("/start", ["Reply 1"]), ("/link", ["Share my number"])])
+    share = fake.last(CHAT).reply_markup
+    assert share is not None and share["keyboard"][0][0]["request_contact"] is True
+    await person.deliver(fake.contact_update(CHAT, sms))
+    assert (await person.inbox())[-1] == texts.LINK_ASK_DOB
+    await converse(person, [("1/1/1990", ["doesn't match"]), ("14/3/1952", ["now linked"])])
+    # Nothing about the SMS client was shown in Telegram before the check passed.
+    assert not any("Margaret" in text for text in fake.to(CHAT))
+
+    status, _ = await bot.api("POST", f"/api/v1/cases/{case['id']}/reply", token,
+                              {"text": "Hello Margaret, Sam here."})  # fmt: skip
+    assert status == 201
+    texts_before = len(bot.twilio.to(sms))
+    assert (await person.inbox())[-1] == "Hello Margaret, Sam here."
+    assert len(bot.twilio.to(sms)) == texts_before
+    _, client = await bot.api("GET", f"/api/v1/clients/{case['client_id']}", token)
+    assert client["telegram_chat_id"] == str(CHAT) and client["phone"] == sms
+    _, detail = await bot.api("GET", f"/api/v1/cases/{case['id']}", token)
+    assert {m["channel"] for m in detail["messages"]} == {"sms", "telegram"}
+
+    # Texting again by SMS moves replies back to SMS: the channel they use now.
+    await bot.text(sms, "Thanks Sam")
+    await bot.api("POST", f"/api/v1/cases/{case['id']}/reply", token, {"text": "By text now"})
+    await bot.services.outbox.send_due()
+    assert bot.twilio.to(sms)[-1] == "By text now"
+
+
+async def test_a_number_nobody_uses_is_just_kept_and_a_wrong_date_three_times_stops(
+    make_bot: Any,
+) -> None:
+    bot: Bot = await make_bot(telegram="webhook")
+    fake = bot.telegram
+    assert fake is not None
+    person = _phone(bot, press=False)
+    await person.say("/start")
+    await person.deliver(fake.contact_update(CHAT, "+447700900555"))
+    assert (await person.inbox())[-1] == texts.LINK_NUMBER_SAVED
+    for said in ("Hello", "1", "yes", "Ann Lee", "2/2/1950", "1", "no", "1", "yes"):
+        await bot.text("+447700900777", said)
+    await person.deliver(fake.contact_update(CHAT, "+447700900777"))
+    await converse(person, [("1/1/1990", ["doesn't match"]), ("2/1/1990", ["doesn't match"]),
+                            ("3/1/1990", ["couldn't link"])])  # fmt: skip
+    assert not any("Ann" in text for text in fake.to(CHAT))
+
+
+@pytest.mark.parametrize("polling", [False, True])
+async def test_crisis_words_in_telegram_get_contacts_and_an_urgent_case(
+    make_bot: Any, polling: bool
+) -> None:
+    bot: Bot = await make_bot(telegram="polling" if polling else "webhook")
+    person = _phone(bot, polling=polling)
+    token = await bot.staff_token()
+    await converse(person, [("Hello", []), ("1", []), ("yes", ["name"])])
+    [crisis] = await person.say("i keep thinking about ending it all")
+    assert crisis == texts.crisis(bot.services.settings.service)
+    _, cases = await bot.api("GET", "/api/v1/cases", token)
+    assert cases["items"][0]["priority"] == "urgent"
+    await converse(person, [("Ann", ["date of birth"])])  # the referral carries on
