@@ -12,7 +12,15 @@ from tests.conftest import Bot
 from tests.support.dialog import Phone, converse, phone
 
 REFERRER, FRIEND = "+447700900123", "+447700900456"
-CHANNELS = ["sms", "simulator", "telegram-webhook", "telegram-polling-buttons"]
+CHANNELS = ["sms", "simulator", "telegram-webhook", "telegram-polling",
+            "telegram-webhook-buttons", "telegram-polling-buttons"]  # fmt: skip
+REFERRER_CHANNELS = ["sms", "telegram-webhook", "telegram-polling-buttons"]
+
+
+async def _make(make_bot: Any, channel: str) -> Bot:
+    mode = channel.split("-")[1] if channel.startswith("telegram") else None
+    bot: Bot = await make_bot(telegram=mode)
+    return bot
 
 
 async def _refer(person: Phone, friend_number: str = "07700 900456") -> list[str]:
@@ -57,9 +65,12 @@ async def test_a_friend_who_says_yes_makes_their_own_referral(make_bot: Any, cha
     assert referral["status"] == "submitted" and referral["needs"] == ["money"]
 
 
-async def test_a_friend_who_says_no_hears_nothing_more(make_bot: Any) -> None:
-    bot: Bot = await make_bot()
-    referrer, friend = phone(bot, "sms", REFERRER), phone(bot, "sms", FRIEND)
+@pytest.mark.parametrize("channel", REFERRER_CHANNELS)
+async def test_a_friend_who_says_no_hears_nothing_more(
+    make_bot: Any, channel: str
+) -> None:
+    bot = await _make(make_bot, channel)
+    referrer, friend = phone(bot, channel, REFERRER), phone(bot, "sms", FRIEND)
     await _refer(referrer)
     told_referrer = len(await referrer.inbox())
     assert await friend.say("no thanks") == [texts.FRIEND_DECLINED]
@@ -73,9 +84,12 @@ async def test_a_friend_who_says_no_hears_nothing_more(make_bot: Any) -> None:
     assert cases["items"] == []
 
 
-async def test_silence_ends_it_and_a_late_reply_starts_afresh(make_bot: Any) -> None:
-    bot: Bot = await make_bot()
-    referrer, friend = phone(bot, "sms", REFERRER), phone(bot, "sms", FRIEND)
+@pytest.mark.parametrize("channel", REFERRER_CHANNELS)
+async def test_silence_ends_it_and_a_late_reply_starts_afresh(
+    make_bot: Any, channel: str
+) -> None:
+    bot = await _make(make_bot, channel)
+    referrer, friend = phone(bot, channel, REFERRER), phone(bot, "sms", FRIEND)
     await _refer(referrer)
     bot.clock.advance(timedelta(days=15))
     await bot.services.fire_due()
@@ -87,36 +101,43 @@ async def test_silence_ends_it_and_a_late_reply_starts_afresh(make_bot: Any) -> 
     assert found["items"][0]["referrals"][0]["status"] == "lapsed"
 
 
-async def test_own_number_and_landlines_are_refused(make_bot: Any) -> None:
-    bot: Bot = await make_bot()
-    referrer = phone(bot, "sms", REFERRER)
+@pytest.mark.parametrize("channel", REFERRER_CHANNELS)
+async def test_own_number_and_landlines_are_refused(
+    make_bot: Any, channel: str
+) -> None:
+    bot = await _make(make_bot, channel)
+    referrer = phone(bot, channel, REFERRER)
     await converse(referrer, [
         ("Hello", []), ("2", []), ("Jean", ["mobile number"]),
-        ("07700 900123", ["your own number"]),
+        *([("07700 900123", ["your own number"])] if channel == "sms" else []),
         ("01942 123456", ["doesn't look like a UK mobile"]),
         ("not sure", ["doesn't look like a UK mobile"]),
         ("+44 7700 900456", ["How do you know Jean"]),
     ])  # fmt: skip
 
 
+@pytest.mark.parametrize("channel", REFERRER_CHANNELS)
 async def test_a_friend_who_opted_out_is_not_texted_and_the_referrer_cannot_tell(
-    make_bot: Any,
+    make_bot: Any, channel: str
 ) -> None:
-    bot: Bot = await make_bot()
+    bot = await _make(make_bot, channel)
     friend = phone(bot, "sms", FRIEND)
     await friend.say("Hello")
     await friend.say("STOP")
     before = len(bot.twilio.to(FRIEND))
-    await _refer(phone(bot, "sms", REFERRER))
+    await _refer(phone(bot, channel, REFERRER))
     bot.clock.advance(timedelta(days=1))
     await bot.services.outbox.send_due()
     assert len(bot.twilio.to(FRIEND)) == before
 
 
-async def test_three_invitations_a_week_at_most(make_bot: Any) -> None:
+@pytest.mark.parametrize("channel", REFERRER_CHANNELS)
+async def test_three_invitations_a_week_at_most(
+    make_bot: Any, channel: str
+) -> None:
     """A referrer cannot use the service to text strangers in bulk."""
-    bot: Bot = await make_bot()
-    referrer = phone(bot, "sms", REFERRER)
+    bot = await _make(make_bot, channel)
+    referrer = phone(bot, channel, REFERRER)
     await referrer.say("Hello")
     for n in range(3):
         await converse(referrer, [
@@ -128,20 +149,26 @@ async def test_three_invitations_a_week_at_most(make_bot: Any) -> None:
     await converse(referrer, [("2", ["first name"])])
 
 
-async def test_the_invitation_waits_for_the_send_window(make_bot: Any) -> None:
+@pytest.mark.parametrize("channel", REFERRER_CHANNELS)
+async def test_the_invitation_waits_for_the_send_window(
+    make_bot: Any, channel: str
+) -> None:
     """A stranger's first text from us never arrives late at night."""
-    bot: Bot = await make_bot()
+    bot = await _make(make_bot, channel)
     bot.clock.set(datetime(2026, 11, 24, 22, 0, tzinfo=UTC))
-    await _refer(phone(bot, "sms", REFERRER))
+    await _refer(phone(bot, channel, REFERRER))
     assert bot.twilio.to(FRIEND) == []
     bot.clock.set(datetime(2026, 11, 25, 8, 1, tzinfo=UTC))
     await bot.services.outbox.send_due()
     assert len(bot.twilio.to(FRIEND)) == 1
 
 
-async def test_a_friend_who_said_no_is_not_asked_again_by_someone_else(make_bot: Any) -> None:
-    bot: Bot = await make_bot()
-    await _refer(phone(bot, "sms", REFERRER))
+@pytest.mark.parametrize("channel", REFERRER_CHANNELS)
+async def test_a_friend_who_said_no_is_not_asked_again_by_someone_else(
+    make_bot: Any, channel: str
+) -> None:
+    bot = await _make(make_bot, channel)
+    await _refer(phone(bot, channel, REFERRER))
     await phone(bot, "sms", FRIEND).say("no")
     bot.clock.advance(timedelta(hours=1))
     await converse(phone(bot, "sms", "+447700900789"), [
