@@ -133,8 +133,8 @@ class TelegramChannel:
         self, to: Address, text: str, *, validity_seconds: int | None,
         buttons: tuple[Button, ...] = (),
     ) -> Sent:
-        await self.start()
         try:
+            await self.start()  # asks getMe once: it fails like a send when Telegram is away
             message = await self.bot.send_message(
                 chat_id=int(to.handle), text=text, reply_markup=keyboard(buttons)
             )

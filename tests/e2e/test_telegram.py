@@ -224,3 +224,20 @@ async def test_crisis_words_in_telegram_get_contacts_and_an_urgent_case(
     _, cases = await bot.api("GET", "/api/v1/cases", token)
     assert cases["items"][0]["priority"] == "urgent"
     await converse(person, [("Ann", ["date of birth"])])  # the referral carries on
+
+
+async def test_when_telegram_cannot_be_reached_the_message_waits_and_goes_later(
+    make_bot: Any,
+) -> None:
+    bot: Bot = await make_bot(telegram="webhook")
+    fake = bot.telegram
+    assert fake is not None
+    port = fake.port
+    await fake.stop()
+    person = _phone(bot)
+    assert await person.say("Hello") == []  # stored and answered later, not lost
+    [_, out] = await _messages(bot)
+    assert out.status == "pending" and out.attempts == 1 and out.error_code is None
+    await fake.start(port=port)
+    bot.clock.advance(timedelta(seconds=6))
+    assert await person.inbox() == [texts.welcome(bot.services.settings.service)]
