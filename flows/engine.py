@@ -12,7 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from flows import keywords, link_account, referrer_updates, safety, self_referral, texts, welcome
+from flows import (
+    booking,
+    keywords,
+    link_account,
+    referrer_updates,
+    safety,
+    self_referral,
+    texts,
+    welcome,
+)
 from flows.keywords import Keyword
 from flows.link_account import LinkAccount
 from flows.messages import SHARE_CONTACT, Address, Button, Channel, Inbound, Priority, Reply
@@ -158,6 +167,15 @@ async def _decide(
         if flow is not None:
             await _leave_flow(store, await _full(store, ctx), flow, case)
         return [Reply(texts.talk(service), "talk")], case
+
+    if flow is None:
+        answered = await booking.answer(store, client, inbound.text, service, now,
+                                        ask_if_unclear=open_case is None)  # fmt: skip
+        if answered is not None:
+            replies, rearrange = answered
+            if rearrange:
+                return replies, await _open_case(store, client, OpenCase("rearrange"), now)
+            return replies, open_case
 
     if flow is not None:
         full = await _full(store, ctx)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from flows.appointments import Appointment, AppointmentStatus, NewAppointment
 from flows.messages import Address, Button, Inbound, Priority
 from flows.model import Case, CasePriority, Client
 from flows.practices import PracticeInfo
@@ -119,6 +120,16 @@ class Store(Protocol):
     async def add_outgoing(self, draft: OutgoingDraft) -> int: ...
 
     async def practices(self) -> tuple[PracticeInfo, ...]: ...
+
+    async def add_appointment(self, new: NewAppointment) -> Appointment: ...
+
+    async def appointment_request(self, client_id: int, now: datetime) -> Appointment | None:
+        """The nearest upcoming appointment the client has not yet answered."""
+
+    async def set_appointment(
+        self, appointment_id: int, status: AppointmentStatus, at: datetime, *,
+        answered: bool = False, outcome: bool = False, asked_again: bool | None = None,
+    ) -> None: ...
 
     async def set_address(self, client_id: int, address: Address) -> None:
         """Where replies go from now: the channel the person last used."""

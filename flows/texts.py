@@ -195,6 +195,25 @@ FRIEND_INVITE_AGAIN = (
     "Sorry, I didn't follow. Would you like to hear from the {service}? Reply YES or NO"
 )
 FRIEND_DECLINED = "No problem, we won't contact you again. Take care."
+# Appointments. {when} is like "Tue 24 Nov at 2:30pm"; no reason for the session, ever.
+APPT_CONFIRM = (
+    "{service}: you have a session with {worker} on {when} at {location}. Please reply YES "
+    "to confirm or NO if you can't make it."
+)
+APPT_CONFIRMED = "Thank you, that's confirmed: {when} at {location}. See you then."
+APPT_REARRANGE = (
+    "Thank you for letting us know about {when}. A link worker will be in touch to find a "
+    "better time."
+)
+APPT_ASK_AGAIN = "Sorry, I didn't follow. Can you come on {when}? Please reply YES or NO."
+APPT_CANCELLED = (
+    "{service}: your session on {when} at {location} is cancelled. A link worker will be in "
+    "touch if you need another."
+)
+APPT_DNA = (
+    "We missed you at your session today. That's OK. Reply if you would like another time "
+    "and a link worker will help."
+)
 # Linking a Telegram chat to the same person's text messages.
 LINK_HOW = (
     "Already text us from your phone? Tap Share my number below, then we will ask your date "
@@ -277,7 +296,7 @@ ONE_SEGMENT_TEMPLATES = {
     if name.isupper()
     and isinstance(value, str)
     and name.split("_")[0] in {"WELCOME", "ACKNOWLEDGE", "TALK", "HELP", "OPTED", "SR", "RF",
-                               "FRIEND", "PRO", "REFERRER", "LINK"}
+                               "FRIEND", "PRO", "REFERRER", "LINK", "APPT"}
     and not name.endswith("_LINE")
 }
 ALL_TEMPLATES = {

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from flows.model import StaffUser
 from storage.tables import (
+    AppointmentRow,
     CaseRow,
     ClientRow,
     MessageRow,
@@ -140,6 +141,15 @@ async def referrals_of(session: AsyncSession, client_id: int) -> list[ReferralRo
         select(ReferralRow)
         .where(ReferralRow.client_id == client_id)
         .order_by(col(ReferralRow.id).desc())
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def appointments_of(session: AsyncSession, client_id: int) -> list[AppointmentRow]:
+    stmt = (
+        select(AppointmentRow)
+        .where(AppointmentRow.client_id == client_id)
+        .order_by(col(AppointmentRow.starts_at))
     )
     return list((await session.execute(stmt)).scalars())
 

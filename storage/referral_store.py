@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from flows.appointments import Appointment, AppointmentStatus, NewAppointment
 from flows.ports import NewReferral, Referral
 from flows.practices import PracticeInfo
 from flows.referrals import ReferralDetails, ReferralSource, ReferralStatus
-from storage.tables import Practice, ReferralRow, StaffUserRow, TimerRow
+from storage.tables import AppointmentRow, Practice, ReferralRow, StaffUserRow, TimerRow
 
 
 def to_referral(row: ReferralRow) -> Referral:
@@ -33,8 +34,57 @@ def to_referral(row: ReferralRow) -> Referral:
     )
 
 
+def to_appointment(row: AppointmentRow) -> Appointment:
+    assert row.id is not None
+    return Appointment(row.id, row.client_id, row.starts_at, row.duration_minutes, row.location,
+                       row.worker, AppointmentStatus(row.status), row.asked_again)  # fmt: skip
+
+
 class ReferralStore:
+    """Referrals, practices, timers and appointments: the later half of ``SqlStore``."""
+
     session: AsyncSession
+
+    async def add_appointment(self, new: NewAppointment) -> Appointment:
+        row = AppointmentRow(
+            client_id=new.client_id, starts_at=new.starts_at,
+            duration_minutes=new.duration_minutes, location=new.location, worker=new.worker,
+            status=AppointmentStatus.BOOKED.value, created_by=new.created_by,
+            created_at=new.created_at,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return to_appointment(row)
+
+    async def appointment_request(self, client_id: int, now: datetime) -> Appointment | None:
+        stmt = (
+            select(AppointmentRow)
+            .where(
+                AppointmentRow.client_id == client_id,
+                AppointmentRow.status == AppointmentStatus.BOOKED.value,
+                col(AppointmentRow.answered_at).is_(None),
+                col(AppointmentRow.starts_at) > now,
+            )
+            .order_by(col(AppointmentRow.starts_at))
+        )
+        row = (await self.session.execute(stmt)).scalars().first()
+        return to_appointment(row) if row else None
+
+    async def set_appointment(
+        self, appointment_id: int, status: AppointmentStatus, at: datetime, *,
+        answered: bool = False, outcome: bool = False, asked_again: bool | None = None,
+    ) -> None:
+        row = await self.session.get(AppointmentRow, appointment_id)
+        if row is None:
+            raise LookupError(appointment_id)
+        row.status = status.value
+        if answered:
+            row.answered_at = at
+        if outcome:
+            row.outcome_at = at
+        if asked_again is not None:
+            row.asked_again = asked_again
+        await self.session.flush()
 
     async def practices(self) -> tuple[PracticeInfo, ...]:
         rows = (await self.session.execute(select(Practice).order_by(col(Practice.name)))).scalars()

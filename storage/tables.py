@@ -148,6 +148,25 @@ class ReferralRow(SQLModel, table=True):
     closed_at: datetime | None = _time(nullable=True)
 
 
+class AppointmentRow(SQLModel, table=True):
+    """A session with a link worker. Status: booked, confirmed, rearrange, cancelled,
+    attended or dna."""
+
+    __tablename__ = "appointment"
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    starts_at: datetime = _time(index=True)
+    duration_minutes: int
+    location: str = Field(max_length=200)
+    worker: str = Field(max_length=100)
+    status: str = Field(max_length=12)
+    asked_again: bool = False  # an unclear answer was asked about once already
+    created_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = _time()
+    answered_at: datetime | None = _time(nullable=True)
+    outcome_at: datetime | None = _time(nullable=True)
+
+
 class TimerRow(SQLModel, table=True):
     """Something to do for a client at a time: a nudge, a reminder, a check-in.
 

@@ -16,7 +16,7 @@ from flows import engine
 from flows.model import CaseStatus, StaffUser
 from storage import queries, staff
 from storage.store import SqlStore, to_case
-from storage.tables import CaseRow, ClientRow, MessageRow, ReferralRow
+from storage.tables import AppointmentRow, CaseRow, ClientRow, MessageRow, ReferralRow
 
 PREFIX = "/api/v1"
 USER = web.RequestKey("api_user", StaffUser)
@@ -129,6 +129,18 @@ def message_json(row: MessageRow) -> dict[str, Any]:
     }
 
 
+def appointment_json(row: AppointmentRow) -> dict[str, Any]:
+    return {
+        "id": _id(row.id),
+        "client_id": _id(row.client_id),
+        "starts_at": _iso(row.starts_at),
+        "duration_minutes": row.duration_minutes,
+        "location": row.location,
+        "worker": row.worker,
+        "status": row.status,
+    }
+
+
 def referral_json(row: ReferralRow, codes: dict[int, str]) -> dict[str, Any]:
     return {
         "id": _id(row.id),
@@ -170,9 +182,10 @@ async def client_json(session: AsyncSession, row: ClientRow) -> dict[str, Any]:
         "opted_out": row.opted_out,
         "created_at": _iso(row.created_at),
         "referrals": [referral_json(r, codes) for r in referrals],
-        # Appointments and scores are recorded from later parts of the service; until a client
-        # has any, these lists are empty.
-        "appointments": [],
+        "appointments": [
+            appointment_json(a) for a in await queries.appointments_of(session, row.id or 0)
+        ],
+        # Scores are recorded from a later part of the service; until then the list is empty.
         "scores": [],
     }
 

@@ -17,7 +17,7 @@ PHONE = "01942 000000"
 
 # Placeholders that carry personal details: left empty, since the rule is about the template.
 PERSONAL = {"name", "friend", "referrer", "phone", "reference", "summary", "choices",
-            "organisation", "worker"}  # fmt: skip
+            "organisation", "worker", "when", "location"}  # fmt: skip
 
 
 def _fill_blank(template: str, service: ServiceInfo) -> str:
@@ -64,7 +64,8 @@ def test_the_needs_menu_is_one_gsm7_segment() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["SR_DONE", "SR_NUDGE", "FRIEND_INVITE", "FRIEND_DECLINED", "PRO_CLIENT_NOTICE",
+    ["SR_DONE", "SR_NUDGE", "APPT_CONFIRM", "APPT_CANCELLED", "APPT_DNA",
+     "FRIEND_INVITE", "FRIEND_DECLINED", "PRO_CLIENT_NOTICE",
      "REFERRER_RECEIVED", "REFERRER_PICKED_UP", "REFERRER_FIRST_CONTACT", "REFERRER_CLOSED",
      "RF_DONE"],
 )  # fmt: skip

@@ -1,0 +1,149 @@
+"""``/api/v1/appointments``: booking sessions, cancelling them and recording attendance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.web.api import PREFIX, ApiError, _body, _path_id, _user, appointment_json
+from bot.web.keys import SERVICES
+from flows import booking
+from flows.appointments import Appointment, AppointmentStatus, NewAppointment
+from storage import queries
+from storage.referral_store import to_appointment
+from storage.store import SqlStore, to_client
+from storage.tables import AppointmentRow, ClientRow
+
+MAX_MINUTES = 24 * 60
+MAX_LOCATION, MAX_WORKER = 200, 100
+
+
+def _json(appointment: Appointment | AppointmentRow) -> dict[str, Any]:
+    if isinstance(appointment, AppointmentRow):
+        return appointment_json(appointment)
+    row = AppointmentRow(
+        id=appointment.id, client_id=appointment.client_id, starts_at=appointment.starts_at,
+        duration_minutes=appointment.duration_minutes, location=appointment.location,
+        worker=appointment.worker, status=appointment.status.value,
+    )
+    return appointment_json(row)
+
+
+def _starts_at(body: dict[str, Any]) -> datetime:
+    raw = body.get("starts_at")
+    if not isinstance(raw, str):
+        raise ApiError(422, "invalid", "starts_at: an ISO 8601 time with an offset.")
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(422, "invalid", "starts_at: an ISO 8601 time with an offset.") from None
+    if value.tzinfo is None:
+        raise ApiError(422, "invalid", "starts_at: give the offset, e.g. +00:00 or Z.")
+    return value
+
+
+def _short_text(body: dict[str, Any], field: str, limit: int) -> str:
+    value = body.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise ApiError(422, "invalid", f"{field}: required.")
+    if len(value) > limit:
+        raise ApiError(422, "invalid", f"{field}: at most {limit} characters.")
+    return value.strip()
+
+
+async def _visible_client(session: AsyncSession, request: web.Request, raw: object) -> ClientRow:
+    if not isinstance(raw, str | int) or isinstance(raw, bool) or not str(raw).isdigit():
+        raise ApiError(422, "invalid", "client_id: the id of a client.")
+    row = await session.get(ClientRow, int(str(raw)))
+    if row is None or not queries.can_see(_user(request), row.practice_id):
+        raise ApiError(422, "invalid", "client_id: there is no such client.")
+    return row
+
+
+async def create(request: web.Request) -> web.Response:
+    body = await _body(request)
+    services = request.app[SERVICES]
+    starts_at = _starts_at(body)
+    minutes = body.get("duration_minutes")
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= MAX_MINUTES:
+        raise ApiError(422, "invalid", f"duration_minutes: a whole number from 1 to {MAX_MINUTES}.")
+    location = _short_text(body, "location", MAX_LOCATION)
+    worker = _short_text(body, "worker", MAX_WORKER)
+    outcome_raw = body.get("outcome")
+    outcome = None
+    if outcome_raw is not None:
+        if outcome_raw not in ("attended", "dna"):
+            raise ApiError(422, "invalid", "outcome: attended or dna.")
+        outcome = AppointmentStatus(outcome_raw)
+    now = services.clock.now()
+    if outcome is not None and starts_at > now:
+        raise ApiError(422, "invalid", "outcome: only for a session that has started.")
+    async with services.db.write() as session:
+        row = await _visible_client(session, request, body.get("client_id"))
+        client = to_client(row)
+        new = NewAppointment(client.id, starts_at, minutes, location, worker, _user(request).id,
+                             now)  # fmt: skip
+        made = await booking.book(SqlStore(session), client, new, services.settings.service,
+                                  now, outcome)  # fmt: skip
+    services.outbox.wake()
+    return web.json_response(_json(made), status=201)
+
+
+async def _visible_appointment(
+    session: AsyncSession, request: web.Request
+) -> tuple[AppointmentRow, ClientRow]:
+    appointment_id = _path_id(request)
+    row = await session.get(AppointmentRow, appointment_id)
+    client = await session.get(ClientRow, row.client_id) if row else None
+    if row is None or client is None or not queries.can_see(_user(request), client.practice_id):
+        raise ApiError(404, "not_found", f"There is no appointment {appointment_id}.")
+    return row, client
+
+
+async def cancel(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    async with services.db.write() as session:
+        row, client = await _visible_appointment(session, request)
+        if row.status in ("cancelled", "attended", "dna"):
+            raise ApiError(422, "invalid", f"status: the appointment is already {row.status}.")
+        await booking.cancel(SqlStore(session), to_client(client), to_appointment(row),
+                             services.settings.service, services.clock.now())  # fmt: skip
+        await session.refresh(row)
+        result = _json(row)
+    services.outbox.wake()
+    return web.json_response(result)
+
+
+async def attendance(request: web.Request) -> web.Response:
+    body = await _body(request)
+    outcome = body.get("outcome")
+    if outcome not in ("attended", "dna"):
+        raise ApiError(422, "invalid", "outcome: attended or dna.")
+    services = request.app[SERVICES]
+    async with services.db.write() as session:
+        row, client = await _visible_appointment(session, request)
+        if row.status == "cancelled":
+            raise ApiError(422, "invalid", "outcome: the appointment was cancelled.")
+        try:
+            await booking.record_attendance(
+                SqlStore(session), to_client(client), to_appointment(row),
+                AppointmentStatus(outcome), services.clock.now(),
+            )
+        except booking.NotStarted:
+            raise ApiError(422, "invalid", "outcome: the session has not started yet.") from None
+        await session.refresh(row)
+        result = _json(row)
+    services.outbox.wake()
+    return web.json_response(result)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post(f"{PREFIX}/appointments", create)
+    app.router.add_delete(f"{PREFIX}/appointments/{{id}}", cancel)
+    app.router.add_post(f"{PREFIX}/appointments/{{id}}/attendance", attendance)
+
+
+

@@ -1,0 +1,192 @@
+"""Appointments: the confirmation request and its answers, cancelling and attendance."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from flows import texts
+from tests.conftest import Bot
+
+PHONE = "+447700900123"
+# The fake clock starts on Tuesday 24 November 2026 at 10:00 in London (GMT).
+THURSDAY_2PM = "2026-11-26T14:00:00+00:00"
+FRIDAY_930 = "2026-11-27T09:30:00Z"
+
+
+async def _client(bot: Bot, token: str) -> str:
+    await bot.text(PHONE, "Hello")
+    await bot.text(PHONE, "TALK")
+    _, found = await bot.api("GET", f"/api/v1/clients?phone=%2B{PHONE[1:]}", token)
+    return str(found["items"][0]["id"])
+
+
+async def _book(bot: Bot, token: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Book, and let the confirmation request go out before the client answers it."""
+    status, made = await bot.api("POST", "/api/v1/appointments", token, body)
+    assert status == 201, made
+    await bot.services.outbox.send_due()
+    return dict(made)
+
+
+def _booking(client: str, **changes: Any) -> dict[str, Any]:
+    body = {"client_id": client, "starts_at": THURSDAY_2PM, "duration_minutes": 45,
+            "location": "Pemberton Library, Room 2", "worker": "Sam Jones"}  # fmt: skip
+    body.update(changes)
+    return body
+
+
+async def test_booking_asks_the_client_to_confirm_when_where_and_with_whom(bot: Bot) -> None:
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    status, made = await bot.api("POST", "/api/v1/appointments", token, _booking(client_id))
+    assert status == 201
+    assert made["status"] == "booked" and made["client_id"] == client_id
+    assert made["starts_at"] == "2026-11-26T14:00:00+00:00" and made["duration_minutes"] == 45
+    await bot.services.outbox.send_due()
+    request = bot.twilio.to(PHONE)[-1]
+    assert "with Sam on Thu 26 Nov at 2pm at Pemberton Library, Room 2" in request
+    assert "reply YES to confirm or NO" in request and "CANCEL" not in request
+    _, client = await bot.api("GET", f"/api/v1/clients/{client_id}", token)
+    assert [a["id"] for a in client["appointments"]] == [made["id"]]
+
+
+@pytest.mark.parametrize("said", ["yes", "Yes see you then", "YES!", "ok"])
+async def test_yes_confirms(bot: Bot, said: str) -> None:
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    await _book(bot, token, _booking(client_id))
+    await bot.text(PHONE, said)
+    assert bot.twilio.to(PHONE)[-1] == (
+        "Thank you, that's confirmed: Thu 26 Nov at 2pm at Pemberton Library, Room 2. "
+        "See you then."
+    )
+    _, client = await bot.api("GET", f"/api/v1/clients/{client_id}", token)
+    assert client["appointments"][0]["status"] == "confirmed"
+
+
+@pytest.mark.parametrize("said", ["no", "Sorry I can't make it", "I need to change it"])
+async def test_no_asks_a_link_worker_to_rearrange(make_bot: Any, said: str) -> None:
+    bot: Bot = await make_bot()
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    await _book(bot, token, _booking(client_id))
+    case_id = (await bot.api("GET", "/api/v1/cases", token))[1]["items"][0]["id"]
+    await bot.api("POST", f"/api/v1/cases/{case_id}/close", token, {"outcome": "booked"})
+    await bot.text(PHONE, said)
+    assert "A link worker will be in touch to find a better time" in bot.twilio.to(PHONE)[-1]
+    _, cases = await bot.api("GET", "/api/v1/cases", token)
+    assert cases["items"][0]["reason"] == "rearrange"
+    _, client = await bot.api("GET", f"/api/v1/clients/{client_id}", token)
+    assert client["appointments"][0]["status"] == "rearrange"
+
+
+async def test_an_unclear_answer_is_asked_about_once_then_goes_to_the_queue(bot: Bot) -> None:
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    case_id = (await bot.api("GET", "/api/v1/cases", token))[1]["items"][0]["id"]
+    await bot.api("POST", f"/api/v1/cases/{case_id}/close", token, {"outcome": "booked"})
+    await _book(bot, token, _booking(client_id))
+    await bot.text(PHONE, "which room is it?")
+    assert bot.twilio.to(PHONE)[-1] == (
+        "Sorry, I didn't follow. Can you come on Thu 26 Nov at 2pm? Please reply YES or NO."
+    )
+    await bot.text(PHONE, "is there parking")
+    assert bot.twilio.to(PHONE)[-1] == texts.acknowledge(bot.services.settings.service)
+    _, cases = await bot.api("GET", "/api/v1/cases", token)
+    assert len(cases["items"]) == 1 and cases["items"][0]["status"] == "open"
+
+
+async def test_a_reply_goes_to_the_nearest_unanswered_session_and_names_it(bot: Bot) -> None:
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    later = await _book(bot, token, _booking(client_id, starts_at=FRIDAY_930))
+    sooner = await _book(bot, token, _booking(client_id))
+    await bot.text(PHONE, "yes")
+    assert "Thu 26 Nov at 2pm" in bot.twilio.to(PHONE)[-1]
+    await bot.text(PHONE, "yes")
+    assert "Fri 27 Nov at 9:30am" in bot.twilio.to(PHONE)[-1]
+    _, client = await bot.api("GET", f"/api/v1/clients/{client_id}", token)
+    assert {a["id"]: a["status"] for a in client["appointments"]} == {
+        sooner["id"]: "confirmed", later["id"]: "confirmed"
+    }
+
+
+async def test_a_past_session_is_recorded_and_nothing_is_sent(bot: Bot) -> None:
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    sent = len(bot.twilio.to(PHONE))
+    status, made = await bot.api(
+        "POST", "/api/v1/appointments", token,
+        _booking(client_id, starts_at="2026-11-20T10:00:00+00:00", outcome="attended"),
+    )
+    assert status == 201 and made["status"] == "attended"
+    await bot.services.outbox.send_due()
+    assert len(bot.twilio.to(PHONE)) == sent
+
+
+async def test_cancelling_tells_the_client_and_a_later_yes_is_not_taken_for_it(bot: Bot) -> None:
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    made = await _book(bot, token, _booking(client_id))
+    status, cancelled = await bot.api("DELETE", f"/api/v1/appointments/{made['id']}", token)
+    assert status == 200 and cancelled["status"] == "cancelled"
+    await bot.services.outbox.send_due()
+    assert "your session on Thu 26 Nov at 2pm at Pemberton Library, Room 2 is cancelled" in (
+        bot.twilio.to(PHONE)[-1]
+    )
+    status, _ = await bot.api("DELETE", f"/api/v1/appointments/{made['id']}", token)
+    assert status == 422
+
+
+async def test_a_dna_gets_one_kind_message_and_a_case(bot: Bot) -> None:
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    case_id = (await bot.api("GET", "/api/v1/cases", token))[1]["items"][0]["id"]
+    await bot.api("POST", f"/api/v1/cases/{case_id}/close", token, {"outcome": "booked"})
+    made = await _book(bot, token, _booking(client_id))
+    status, body = await bot.api("POST", f"/api/v1/appointments/{made['id']}/attendance",
+                                 token, {"outcome": "dna"})  # fmt: skip
+    assert status == 422 and body["error"]["message"].startswith("outcome")  # not started yet
+    bot.clock.advance(timedelta(days=2, hours=5))
+    status, body = await bot.api("POST", f"/api/v1/appointments/{made['id']}/attendance",
+                                 token, {"outcome": "dna"})  # fmt: skip
+    assert status == 200 and body["status"] == "dna"
+    await bot.services.outbox.send_due()
+    assert bot.twilio.to(PHONE)[-1] == texts.APPT_DNA
+    _, cases = await bot.api("GET", "/api/v1/cases", token)
+    assert cases["items"][0]["reason"] == "dna"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"client_id": "999999"}, "client_id"),
+        ({"client_id": None}, "client_id"),
+        ({"starts_at": "2026-11-26T14:00:00"}, "starts_at"),
+        ({"starts_at": "next thursday"}, "starts_at"),
+        ({"duration_minutes": 0}, "duration_minutes"),
+        ({"duration_minutes": 1441}, "duration_minutes"),
+        ({"duration_minutes": "45"}, "duration_minutes"),
+        ({"location": "x" * 201}, "location"),
+        ({"location": ""}, "location"),
+        ({"worker": None}, "worker"),
+        ({"outcome": "attended"}, "outcome"),  # a session that has not started
+    ],
+)
+async def test_bad_bookings_get_422_naming_the_field_and_store_nothing(
+    make_bot: Any, changes: dict[str, Any], field: str
+) -> None:
+    bot: Bot = await make_bot()
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    sent = len(bot.twilio.to(PHONE))
+    status, body = await bot.api("POST", "/api/v1/appointments", token,
+                                 _booking(client_id, **changes))  # fmt: skip
+    assert status == 422 and body["error"]["message"].startswith(field), body
+    _, client = await bot.api("GET", f"/api/v1/clients/{client_id}", token)
+    assert client["appointments"] == []
+    await bot.services.outbox.send_due()
+    assert len(bot.twilio.to(PHONE)) == sent
