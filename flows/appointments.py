@@ -8,10 +8,11 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flows import answers
+from flows.sendwindow import SendWindow
 
 
 class AppointmentStatus(enum.StrEnum):
@@ -81,6 +82,42 @@ def when(starts_at: datetime, zone: ZoneInfo) -> str:
     return f"{local:%a} {local.day} {local:%b} at {hour}{minutes}{local:%p}".replace(
         "AM", "am"
     ).replace("PM", "pm")
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedReminder:
+    label: str  # "48h", as configured
+    due_at: datetime  # when it goes; for a dropped one, when it would have gone
+    dropped: str | None = None  # why it will not go
+
+
+def label(offset: timedelta) -> str:
+    seconds = int(offset.total_seconds())
+    if seconds % 3600:
+        return f"{seconds // 60}m"
+    return f"{seconds // 3600}h"
+
+
+def plan_reminders(
+    starts_at: datetime, offsets: list[timedelta], window: SendWindow, now: datetime
+) -> list[PlannedReminder]:
+    """When each reminder goes: ``offset`` before the start by the local wall clock (so "48h"
+    before 10:00 on the Monday after the clocks change is 10:00 on Saturday), moved back to the
+    last opening of the send window when it falls outside, and dropped when that is not before
+    the start, or already past when booking (the confirmation request goes instead)."""
+    zone = window.zone
+    local_start = starts_at.astimezone(zone).replace(tzinfo=None)
+    plans = []
+    for offset in offsets:
+        ideal = (local_start - offset).replace(tzinfo=zone).astimezone(UTC)
+        due = window.last_open_before(ideal)
+        if due >= starts_at:
+            plans.append(PlannedReminder(label(offset), due, "no time in the send window"))
+        elif due < now:
+            plans.append(PlannedReminder(label(offset), due, "booked after its time"))
+        else:
+            plans.append(PlannedReminder(label(offset), due))
+    return plans
 
 
 def first_name(worker: str) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flows import texts
@@ -11,13 +11,16 @@ from flows.appointments import (
     Appointment,
     AppointmentStatus,
     NewAppointment,
+    PlannedReminder,
     first_name,
+    plan_reminders,
     reply_to_request,
     when,
 )
 from flows.messages import Priority, Reply
 from flows.model import CasePriority, Client, due_by
-from flows.ports import NewCase, OutgoingDraft, Store
+from flows.ports import DueTimer, NewCase, OutgoingDraft, Store
+from flows.sendwindow import SendWindow
 from flows.texts import ServiceInfo
 
 
@@ -36,22 +39,69 @@ async def _tell(store: Store, client: Client, text: str, kind: str, now: datetim
                                            Priority.SCHEDULED, now))  # fmt: skip
 
 
+REMINDER = "reminder"
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    appointment: Appointment
+    reminders: tuple[PlannedReminder, ...] = ()  # those that will go, and those that cannot
+
+
 async def book(
     store: Store, client: Client, new: NewAppointment, service: ServiceInfo, now: datetime,
+    *, offsets: list[timedelta], window: SendWindow,
     outcome: AppointmentStatus | None = None,
-) -> Appointment:
-    """Book a session and ask the client to confirm it; a past one is only recorded."""
+) -> Booked:
+    """Book a session, ask the client to confirm it and set its reminders; a past one is
+    only recorded."""
     appointment = await store.add_appointment(new)
     if new.starts_at <= now:
         if outcome is not None:
             await store.set_appointment(appointment.id, outcome, now, outcome=True)
-            return replace(appointment, status=outcome)
-        return appointment
+            return Booked(replace(appointment, status=outcome))
+        return Booked(appointment)
     text = texts.APPT_CONFIRM.format(service=service.name, worker=first_name(new.worker),
                                      when=_when(appointment, service),
                                      location=new.location)  # fmt: skip
     await _tell(store, client, text, "appointment_confirm", now)
-    return appointment
+    plans = tuple(plan_reminders(new.starts_at, offsets, window, now))
+    for plan in plans:
+        subject = f"{appointment.id}:{plan.label}"
+        if plan.dropped:
+            await store.record_dropped_timer(client.id, REMINDER, plan.due_at, now, subject)
+        else:
+            await store.set_timer(client.id, REMINDER, plan.due_at, now, subject)
+    return Booked(appointment, plans)
+
+
+async def _withdraw_reminders(store: Store, appointment: Appointment) -> None:
+    await store.cancel_timers_about(REMINDER, f"{appointment.id}:")
+
+
+async def fire_reminder(
+    store: Store, timer: DueTimer, service: ServiceInfo, now: datetime
+) -> int:
+    """Send a due reminder, unless the session is over, cancelled or already past."""
+    appointment = await store.appointment(int(timer.subject.split(":")[0]))
+    if appointment is None or appointment.status not in (
+        AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED
+    ):
+        return 0
+    if now >= appointment.starts_at:
+        await store.mark_timer(timer.id, "dropped")  # too late: kept as the record
+        return 0
+    client = await store.client(appointment.client_id)
+    if client is None or client.opted_out:
+        return 0
+    text = texts.APPT_REMINDER.format(service=service.name, worker=first_name(appointment.worker),
+                                      when=_when(appointment, service),
+                                      location=appointment.location)  # fmt: skip
+    # It is no use after the start: the outbox drops it then, and Twilio's queue too.
+    await store.add_outgoing(OutgoingDraft(client.id, client.address, text, "appointment_reminder",
+                                           Priority.SCHEDULED, now,
+                                           expires_at=appointment.starts_at))  # fmt: skip
+    return 1
 
 
 async def answer(
@@ -62,18 +112,27 @@ async def answer(
 
     Returns the replies and whether a case should open (a no). Something unclear is asked
     about once (not while a person is talking with them); after that it is left to the queue."""
-    request = await store.appointment_request(client.id, now)
+    said = reply_to_request(text)
+    if said is False:
+        # A no also answers a confirmed session: "if you can't make it, reply NO".
+        going = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
+        upcoming = await store.upcoming_appointment(client.id, now, going, unanswered=False)
+        if upcoming is None:
+            return None
+        await store.set_appointment(upcoming.id, AppointmentStatus.REARRANGE, now, answered=True)
+        await _withdraw_reminders(store, upcoming)
+        at = _when(upcoming, service)
+        return [Reply(texts.APPT_REARRANGE.format(when=at), "appointment_rearrange")], True
+    request = await store.upcoming_appointment(
+        client.id, now, (AppointmentStatus.BOOKED,), unanswered=True
+    )
     if request is None:
         return None
-    said = reply_to_request(text)
     at = _when(request, service)
     if said is True:
         await store.set_appointment(request.id, AppointmentStatus.CONFIRMED, now, answered=True)
         done = texts.APPT_CONFIRMED.format(when=at, location=request.location)
         return [Reply(done, "appointment_confirmed")], False
-    if said is False:
-        await store.set_appointment(request.id, AppointmentStatus.REARRANGE, now, answered=True)
-        return [Reply(texts.APPT_REARRANGE.format(when=at), "appointment_rearrange")], True
     if ask_if_unclear and not request.asked_again:
         await store.set_appointment(request.id, request.status, now, asked_again=True)
         again = Reply(texts.APPT_ASK_AGAIN.format(when=at), "appointment_ask_again")
@@ -85,6 +144,7 @@ async def cancel(
     store: Store, client: Client, appointment: Appointment, service: ServiceInfo, now: datetime
 ) -> None:
     await store.set_appointment(appointment.id, AppointmentStatus.CANCELLED, now)
+    await _withdraw_reminders(store, appointment)
     if appointment.starts_at > now:
         text = texts.APPT_CANCELLED.format(service=service.name, when=_when(appointment, service),
                                            location=appointment.location)  # fmt: skip
@@ -99,6 +159,7 @@ async def record_attendance(
     if appointment.starts_at > now:
         raise NotStarted(appointment.id)
     await store.set_appointment(appointment.id, outcome, now, outcome=True)
+    await _withdraw_reminders(store, appointment)
     if outcome is AppointmentStatus.DNA:
         await _tell(store, client, texts.APPT_DNA, "appointment_dna", now)
         if await store.open_case_for(client.id) is None:

@@ -350,6 +350,8 @@ def _draft(client: Client, reply: Reply, now: datetime, case: Case | None) -> Ou
 
 async def fire_timer(store: Store, timer: DueTimer, service: ServiceInfo, now: datetime) -> int:
     """Do what a due timer is for. Returns how many messages it wrote."""
+    if timer.kind == booking.REMINDER:
+        return await booking.fire_reminder(store, timer, service, now)
     client = await store.client(timer.client_id)
     if client is None or client.flow != "self_referral":
         return 0  # the conversation ended since the timer was set

@@ -71,6 +71,7 @@ class DueTimer:
     client_id: int
     kind: str
     due_at: datetime
+    subject: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +123,6 @@ class Store(Protocol):
     async def practices(self) -> tuple[PracticeInfo, ...]: ...
 
     async def add_appointment(self, new: NewAppointment) -> Appointment: ...
-
-    async def appointment_request(self, client_id: int, now: datetime) -> Appointment | None:
-        """The nearest upcoming appointment the client has not yet answered."""
 
     async def set_appointment(
         self, appointment_id: int, status: AppointmentStatus, at: datetime, *,
@@ -180,7 +178,24 @@ class Store(Protocol):
         """Times this client has been invited by a friend since then."""
 
     async def set_timer(
-        self, client_id: int, kind: str, due_at: datetime, at: datetime
+        self, client_id: int, kind: str, due_at: datetime, at: datetime, subject: str = ""
     ) -> None: ...
 
     async def cancel_timers(self, client_id: int, kinds: tuple[str, ...]) -> None: ...
+
+    async def record_dropped_timer(
+        self, client_id: int, kind: str, due_at: datetime, at: datetime, subject: str
+    ) -> None:
+        """Keep a record of something that could not be done in time."""
+
+    async def cancel_timers_about(self, kind: str, subject_prefix: str) -> None: ...
+
+    async def mark_timer(self, timer_id: int, status: str) -> None: ...
+
+    async def appointment(self, appointment_id: int) -> Appointment | None: ...
+
+    async def upcoming_appointment(
+        self, client_id: int, now: datetime, statuses: tuple[AppointmentStatus, ...],
+        unanswered: bool,
+    ) -> Appointment | None:
+        """The nearest appointment after ``now`` in one of ``statuses``."""

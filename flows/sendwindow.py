@@ -48,3 +48,16 @@ class SendWindow:
             if opening >= local:
                 return opening.astimezone(UTC)
         raise AssertionError("a daily window always opens within two days")
+
+    def last_open_before(self, at: datetime, margin: timedelta = timedelta(minutes=15)) -> datetime:
+        """``at`` if the window is open then; else ``margin`` before the window last closed
+        before ``at`` (time for the outbox to send it while the window is still open)."""
+        if self.contains(at):
+            return at
+        local = at.astimezone(self.zone)
+        for days in range(0, 3):
+            day = local.date() - timedelta(days=days)
+            closing = datetime.combine(day, self.end, tzinfo=self.zone) - margin
+            if closing <= local and self.contains(closing):
+                return closing.astimezone(UTC)
+        raise AssertionError("a daily window always closes within two days")

@@ -201,6 +201,10 @@ APPT_CONFIRM = (
     "to confirm or NO if you can't make it."
 )
 APPT_CONFIRMED = "Thank you, that's confirmed: {when} at {location}. See you then."
+APPT_REMINDER = (
+    "{service}: a reminder of your session with {worker} on {when} at {location}. If you "
+    "can't make it, please reply NO."
+)
 APPT_REARRANGE = (
     "Thank you for letting us know about {when}. A link worker will be in touch to find a "
     "better time."

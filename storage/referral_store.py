@@ -56,17 +56,25 @@ class ReferralStore:
         await self.session.flush()
         return to_appointment(row)
 
-    async def appointment_request(self, client_id: int, now: datetime) -> Appointment | None:
+    async def appointment(self, appointment_id: int) -> Appointment | None:
+        row = await self.session.get(AppointmentRow, appointment_id)
+        return to_appointment(row) if row else None
+
+    async def upcoming_appointment(
+        self, client_id: int, now: datetime, statuses: tuple[AppointmentStatus, ...],
+        unanswered: bool,
+    ) -> Appointment | None:
         stmt = (
             select(AppointmentRow)
             .where(
                 AppointmentRow.client_id == client_id,
-                AppointmentRow.status == AppointmentStatus.BOOKED.value,
-                col(AppointmentRow.answered_at).is_(None),
+                col(AppointmentRow.status).in_([s.value for s in statuses]),
                 col(AppointmentRow.starts_at) > now,
             )
             .order_by(col(AppointmentRow.starts_at))
         )
+        if unanswered:
+            stmt = stmt.where(col(AppointmentRow.answered_at).is_(None))
         row = (await self.session.execute(stmt)).scalars().first()
         return to_appointment(row) if row else None
 
@@ -185,17 +193,43 @@ class ReferralStore:
         )
         return int((await self.session.execute(stmt)).scalar_one())
 
-    async def set_timer(self, client_id: int, kind: str, due_at: datetime, at: datetime) -> None:
+    async def set_timer(
+        self, client_id: int, kind: str, due_at: datetime, at: datetime, subject: str = ""
+    ) -> None:
         stmt = select(TimerRow).where(
-            TimerRow.client_id == client_id, TimerRow.kind == kind, TimerRow.status == "pending"
+            TimerRow.client_id == client_id, TimerRow.kind == kind, TimerRow.subject == subject,
+            TimerRow.status == "pending",
         )
         row = (await self.session.execute(stmt)).scalars().first()
         if row is None:
-            self.session.add(TimerRow(client_id=client_id, kind=kind, due_at=due_at,
-                                      created_at=at))  # fmt: skip
+            self.session.add(TimerRow(client_id=client_id, kind=kind, subject=subject,
+                                      due_at=due_at, created_at=at))  # fmt: skip
         else:
             row.due_at = due_at
         await self.session.flush()
+
+    async def record_dropped_timer(
+        self, client_id: int, kind: str, due_at: datetime, at: datetime, subject: str
+    ) -> None:
+        self.session.add(TimerRow(client_id=client_id, kind=kind, subject=subject, due_at=due_at,
+                                  status="dropped", created_at=at))  # fmt: skip
+        await self.session.flush()
+
+    async def mark_timer(self, timer_id: int, status: str) -> None:
+        await self.session.execute(
+            sa.update(TimerRow).where(col(TimerRow.id) == timer_id).values(status=status)
+        )
+
+    async def cancel_timers_about(self, kind: str, subject_prefix: str) -> None:
+        await self.session.execute(
+            sa.update(TimerRow)
+            .where(
+                col(TimerRow.kind) == kind,
+                col(TimerRow.subject).startswith(subject_prefix),
+                col(TimerRow.status) == "pending",
+            )
+            .values(status="cancelled")
+        )
 
     async def cancel_timers(self, client_id: int, kinds: tuple[str, ...]) -> None:
         await self.session.execute(

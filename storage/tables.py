@@ -178,7 +178,7 @@ class TimerRow(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_timer_due", "status", "due_at"),
         sa.Index(
-            "ux_timer_pending", "client_id", "kind", unique=True,
+            "ux_timer_pending", "client_id", "kind", "subject", unique=True,
             sqlite_where=sa.text("status = 'pending'"),
             postgresql_where=sa.text("status = 'pending'"),
         ),
@@ -186,8 +186,11 @@ class TimerRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
     kind: str = Field(max_length=30)
+    # What the timer is about, when a client can have several of a kind: "<appointment>:48h".
+    subject: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
     due_at: datetime = _time()
-    status: str = Field(default="pending", max_length=10)  # pending, done, cancelled
+    # pending, done, cancelled, failed, or dropped (could not go in time; kept as the record)
+    status: str = Field(default="pending", max_length=10)
     created_at: datetime = _time()
 
 

@@ -32,7 +32,14 @@ async def claim_next(session: AsyncSession, now: datetime) -> DueTimer | None:
     assert row.id is not None
     row.status = "done"
     await session.flush()
-    return DueTimer(row.id, row.client_id, row.kind, row.due_at)
+    return DueTimer(row.id, row.client_id, row.kind, row.due_at, row.subject)
+
+
+async def mark(session: AsyncSession, timer_id: int, status: str) -> None:
+    row = await session.get(TimerRow, timer_id)
+    if row is not None:
+        row.status = status
+        await session.flush()
 
 
 async def mark_failed(session: AsyncSession, timer_id: int) -> None:

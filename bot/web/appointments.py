@@ -86,10 +86,21 @@ async def create(request: web.Request) -> web.Response:
         client = to_client(row)
         new = NewAppointment(client.id, starts_at, minutes, location, worker, _user(request).id,
                              now)  # fmt: skip
-        made = await booking.book(SqlStore(session), client, new, services.settings.service,
-                                  now, outcome)  # fmt: skip
+        settings = services.settings
+        made = await booking.book(SqlStore(session), client, new, settings.service, now,
+                                  offsets=settings.reminder_deltas, window=settings.window,
+                                  outcome=outcome)  # fmt: skip
     services.outbox.wake()
-    return web.json_response(_json(made), status=201)
+    body = _json(made.appointment)
+    # The booking answer says which reminders will go, so none is silently missing.
+    body["reminders"] = [
+        {"offset": plan.label, "at": plan.due_at.isoformat()}
+        for plan in made.reminders if not plan.dropped
+    ]
+    body["reminders_not_sent"] = [
+        {"offset": plan.label, "reason": plan.dropped} for plan in made.reminders if plan.dropped
+    ]
+    return web.json_response(body, status=201)
 
 
 async def _visible_appointment(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from flows import texts
+from storage.tables import TimerRow
 from tests.conftest import Bot
 
 PHONE = "+447700900123"
@@ -190,3 +192,112 @@ async def test_bad_bookings_get_422_naming_the_field_and_store_nothing(
     assert client["appointments"] == []
     await bot.services.outbox.send_due()
     assert len(bot.twilio.to(PHONE)) == sent
+
+
+async def _fire_and_send(bot: Bot) -> None:
+    await bot.services.fire_due()
+    await bot.services.outbox.send_due()
+
+
+def _reminders(bot: Bot) -> list[str]:
+    return [text for text in bot.twilio.to(PHONE) if "a reminder of your session" in text]
+
+
+async def test_reminders_keep_their_local_time_across_the_clock_change(bot: Bot) -> None:
+    """Clocks go forward on Sunday 28 March 2027: a Monday 10:00 session still gets its 48-hour
+    reminder at 10:00 on Saturday and its 2-hour one at 08:00 on Monday, local time."""
+    bot.clock.set(datetime(2027, 3, 20, 10, 0, tzinfo=UTC))
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    made = await _book(bot, token, _booking(client_id, starts_at="2027-03-29T10:00:00+01:00"))
+    assert made["reminders"] == [
+        {"offset": "48h", "at": "2027-03-27T10:00:00+00:00"},
+        {"offset": "2h", "at": "2027-03-29T07:00:00+00:00"},
+    ]
+    bot.clock.set(datetime(2027, 3, 27, 9, 59, tzinfo=UTC))
+    await _fire_and_send(bot)
+    assert _reminders(bot) == []
+    bot.clock.set(datetime(2027, 3, 27, 10, 0, tzinfo=UTC))
+    await _fire_and_send(bot)
+    [first] = _reminders(bot)
+    assert "with Sam on Mon 29 Mar at 10am at Pemberton Library, Room 2" in first
+    assert "reply NO" in first and "CANCEL" not in first
+    bot.clock.set(datetime(2027, 3, 29, 7, 0, tzinfo=UTC))  # 08:00 BST
+    await _fire_and_send(bot)
+    assert len(_reminders(bot)) == 2
+    # Each reminder carries a validity period ending at the start, for Twilio's queue.
+    last = [m for m in bot.twilio.sent if m.to == PHONE][-1]
+    assert last.validity_period == str(2 * 3600)
+
+
+async def test_a_reminder_outside_the_send_window_goes_before_it_closes(bot: Bot) -> None:
+    """A 9:00 session's 2-hour reminder would be at 7:00: it goes at 19:45 the evening before."""
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    made = await _book(bot, token, _booking(client_id, starts_at="2026-11-27T09:00:00+00:00"))
+    assert {"offset": "2h", "at": "2026-11-26T19:45:00+00:00"} in made["reminders"]
+    bot.clock.set(datetime(2026, 11, 26, 19, 45, tzinfo=UTC))
+    await _fire_and_send(bot)
+    assert [r for r in _reminders(bot) if "Fri 27 Nov at 9am" in r]
+
+
+async def test_a_booking_after_a_reminders_time_says_so_and_keeps_a_record(bot: Bot) -> None:
+    """Booked on Tuesday for Wednesday: no 48-hour reminder; the confirmation request stands in."""
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    made = await _book(bot, token, _booking(client_id, starts_at="2026-11-25T15:00:00+00:00"))
+    assert [r["offset"] for r in made["reminders"]] == ["2h"]
+    assert made["reminders_not_sent"] == [{"offset": "48h", "reason": "booked after its time"}]
+    async with bot.services.db.read() as session:
+        statuses = (await session.execute(select(TimerRow.status).order_by(TimerRow.id))).all()
+    assert sorted(s for (s,) in statuses) == ["dropped", "pending"]
+
+
+async def test_confirmed_clients_still_get_reminders_and_no_second_request(bot: Bot) -> None:
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    await _book(bot, token, _booking(client_id))
+    await bot.text(PHONE, "yes")
+    bot.clock.set(datetime(2026, 11, 24, 14, 0, tzinfo=UTC))  # 48 hours before
+    await _fire_and_send(bot)
+    assert len(_reminders(bot)) == 1
+    bot.clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))  # 2 hours before
+    await _fire_and_send(bot)
+    assert len(_reminders(bot)) == 2
+    assert sum("Please reply YES" in t for t in bot.twilio.to(PHONE)) == 1
+    await bot.text(PHONE, "Sorry, no, I can't come now")
+    assert "find a better time" in bot.twilio.to(PHONE)[-1]
+    _, client = await bot.api("GET", f"/api/v1/clients/{client_id}", token)
+    assert client["appointments"][0]["status"] == "rearrange"
+
+
+async def test_cancelling_withdraws_reminders(bot: Bot) -> None:
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    made = await _book(bot, token, _booking(client_id))
+    await bot.api("DELETE", f"/api/v1/appointments/{made['id']}", token)
+    bot.clock.set(datetime(2026, 11, 26, 13, 0, tzinfo=UTC))
+    await _fire_and_send(bot)
+    assert _reminders(bot) == []
+
+
+async def test_a_reminder_that_fell_due_while_down_is_dropped_after_the_start(bot: Bot) -> None:
+    """The server was off through the session: nothing late is sent, and a record is kept."""
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    await _book(bot, token, _booking(client_id))
+    bot.clock.set(datetime(2026, 11, 26, 15, 0, tzinfo=UTC))
+    await _fire_and_send(bot)
+    assert _reminders(bot) == []
+    async with bot.services.db.read() as session:
+        statuses = (await session.execute(select(TimerRow.status))).all()
+    assert sorted(s for (s,) in statuses) == ["dropped", "dropped"]
+
+
+async def test_a_reminder_still_before_the_start_goes_after_downtime(bot: Bot) -> None:
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    await _book(bot, token, _booking(client_id))
+    bot.clock.set(datetime(2026, 11, 26, 13, 30, tzinfo=UTC))  # both reminders overdue
+    await _fire_and_send(bot)
+    assert len(_reminders(bot)) == 2

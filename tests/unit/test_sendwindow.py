@@ -178,3 +178,21 @@ def test_next_opening_accepts_times_in_other_zones() -> None:
     """Callers may pass local times; the answer is the same instant."""
     at = datetime(2026, 1, 14, 21, 0, tzinfo=LONDON)
     assert DAY.next_opening(at) == utc(2026, 1, 15, 8, 0)
+
+
+def test_last_open_before_is_the_moment_itself_inside_the_window() -> None:
+    window = SendWindow.parse("08:00-20:00", ZoneInfo("Europe/London"))
+    at = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    assert window.last_open_before(at) == at
+
+
+def test_last_open_before_an_early_morning_is_just_before_the_evening_close() -> None:
+    window = SendWindow.parse("08:00-20:00", ZoneInfo("Europe/London"))
+    at = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+    assert window.last_open_before(at) == datetime(2026, 11, 24, 19, 45, tzinfo=UTC)
+
+
+def test_last_open_before_follows_the_local_clock_in_summer() -> None:
+    window = SendWindow.parse("08:00-20:00", ZoneInfo("Europe/London"))
+    at = datetime(2027, 6, 10, 21, 0, tzinfo=UTC)  # 22:00 BST
+    assert window.last_open_before(at) == datetime(2027, 6, 10, 18, 45, tzinfo=UTC)
