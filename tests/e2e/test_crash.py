@@ -145,3 +145,51 @@ async def test_kill_9_between_writing_and_sending_loses_nothing(
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=20)
         await fake.stop()
+
+
+async def test_kill_9_mid_send_loses_no_reminder(database_url: str, tmp_path: Path) -> None:
+    """A real `linkbot serve` is killed while sending due reminders; after a restart every
+    reminder has gone, and only the ones in flight at the kill can have gone twice."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from storage.db import Database
+    from tests.support.reminders import seed_due_reminders
+
+    db = Database(database_url)
+    numbers = await seed_due_reminders(db, 60, datetime.now(UTC))
+    await db.dispose()
+    twilio = FakeTwilio()
+    await twilio.start()
+    port = _free_port()
+    local = datetime.now(ZoneInfo("Europe/London"))
+    window = f"{(local - timedelta(hours=1)):%H:%M}-{(local + timedelta(hours=3)):%H:%M}"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "LINKBOT_"))},
+        "DATABASE_URL": database_url, "LINKBOT_PORT": str(port),
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM": FROM_NUMBER,
+        "TWILIO_API_BASE_URL": twilio.base_url, "TWILIO_MAX_RATE": "10",
+        "SEND_WINDOW": window,  # open now, whatever the hour the tests run
+    }  # fmt: skip
+    process = await _start_server(env, tmp_path)
+    try:
+        async with asyncio.timeout(60):
+            while len(twilio.sent) < 15:  # noqa: ASYNC110  (the server sends; we watch)
+                await asyncio.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    at_kill = len(twilio.sent)
+    assert at_kill < len(numbers)  # killed part-way through
+    process = await _start_server(env, tmp_path)
+    try:
+        async with asyncio.timeout(120):  # claims in flight are retaken after their lease
+            while {m.to for m in twilio.sent} != set(numbers):  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+        await twilio.stop()
+    twice = [n for n in numbers if sum(m.to == n for m in twilio.sent) > 1]
+    assert len(twice) <= 10, twice  # at most one claimed batch (a second's worth at 10/s)
