@@ -32,13 +32,13 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project root
 
-from bot.bootstrap import build  # noqa: E402
-from storage.db import Database, upgrade  # noqa: E402
-from storage.tables import MessageRow, TimerRow  # noqa: E402
-from tests.conftest import settings_for  # noqa: E402
-from tests.support.clock import FakeClock  # noqa: E402
-from tests.support.fake_twilio import FakeTwilio  # noqa: E402
-from tests.support.reminders import seed_due_reminders  # noqa: E402
+from bot.bootstrap import build
+from storage.db import Database, upgrade
+from storage.tables import MessageRow, TimerRow
+from tests.conftest import settings_for
+from tests.support.clock import FakeClock
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.reminders import seed_due_reminders
 
 BATCH = 50_000
 

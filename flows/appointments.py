@@ -65,6 +65,8 @@ def reply_to_request(text: str) -> bool | None:
     words = re.findall(r"[a-z]+", text.lower())
     if words and words[0] in _YES_FIRST:
         return True  # "yes see you then"
+    if words[:2] in (["no", "problem"], ["no", "worries"], ["no", "bother"]):
+        return True  # "no problem, see you then"
     if words and words[0] in ("no", "nope", "nah"):
         return False  # "no sorry"
     return None
