@@ -65,14 +65,37 @@ async def book(
                                      when=_when(appointment, service),
                                      location=new.location)  # fmt: skip
     await _tell(store, client, text, "appointment_confirm", now)
-    plans = tuple(plan_reminders(new.starts_at, offsets, window, now))
+    return Booked(appointment, await _set_reminders(store, client, appointment, now, offsets,
+                                                    window))  # fmt: skip
+
+
+async def _set_reminders(
+    store: Store, client: Client, appointment: Appointment, now: datetime,
+    offsets: list[timedelta], window: SendWindow,
+) -> tuple[PlannedReminder, ...]:
+    plans = tuple(plan_reminders(appointment.starts_at, offsets, window, now))
     for plan in plans:
         subject = f"{appointment.id}:{plan.label}"
         if plan.dropped:
             await store.record_dropped_timer(client.id, REMINDER, plan.due_at, now, subject)
         else:
             await store.set_timer(client.id, REMINDER, plan.due_at, now, subject)
-    return Booked(appointment, plans)
+    return plans
+
+
+async def move(
+    store: Store, client: Client, appointment: Appointment, starts_at: datetime,
+    duration_minutes: int, location: str, service: ServiceInfo, now: datetime, *,
+    offsets: list[timedelta], window: SendWindow,
+) -> Booked:
+    """A new time or place: old reminders withdrawn, the client asked to confirm again."""
+    await _withdraw_reminders(store, appointment)
+    moved = await store.reschedule_appointment(appointment.id, starts_at, duration_minutes,
+                                               location)  # fmt: skip
+    text = texts.APPT_MOVED.format(service=service.name, worker=first_name(moved.worker),
+                                   when=_when(moved, service), location=location)  # fmt: skip
+    await _tell(store, client, text, "appointment_moved", now)
+    return Booked(moved, await _set_reminders(store, client, moved, now, offsets, window))
 
 
 async def _withdraw_reminders(store: Store, appointment: Appointment) -> None:

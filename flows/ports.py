@@ -194,6 +194,11 @@ class Store(Protocol):
 
     async def appointment(self, appointment_id: int) -> Appointment | None: ...
 
+    async def reschedule_appointment(
+        self, appointment_id: int, starts_at: datetime, duration_minutes: int, location: str
+    ) -> Appointment:
+        """A new time (and place): booked again, waiting for a fresh answer."""
+
     async def upcoming_appointment(
         self, client_id: int, now: datetime, statuses: tuple[AppointmentStatus, ...],
         unanswered: bool,

@@ -201,6 +201,10 @@ APPT_CONFIRM = (
     "to confirm or NO if you can't make it."
 )
 APPT_CONFIRMED = "Thank you, that's confirmed: {when} at {location}. See you then."
+APPT_MOVED = (
+    "{service}: your session with {worker} has moved to {when} at {location}. Please reply "
+    "YES to confirm or NO if you can't make it."
+)
 APPT_REMINDER = (
     "{service}: a reminder of your session with {worker} on {when} at {location}. If you "
     "can't make it, please reply NO."

@@ -60,6 +60,17 @@ class ReferralStore:
         row = await self.session.get(AppointmentRow, appointment_id)
         return to_appointment(row) if row else None
 
+    async def reschedule_appointment(
+        self, appointment_id: int, starts_at: datetime, duration_minutes: int, location: str
+    ) -> Appointment:
+        row = await self.session.get(AppointmentRow, appointment_id)
+        if row is None:
+            raise LookupError(appointment_id)
+        row.starts_at, row.duration_minutes, row.location = starts_at, duration_minutes, location
+        row.status, row.answered_at, row.asked_again = AppointmentStatus.BOOKED.value, None, False
+        await self.session.flush()
+        return to_appointment(row)
+
     async def upcoming_appointment(
         self, client_id: int, now: datetime, statuses: tuple[AppointmentStatus, ...],
         unanswered: bool,

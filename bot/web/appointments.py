@@ -91,8 +91,12 @@ async def create(request: web.Request) -> web.Response:
                                   offsets=settings.reminder_deltas, window=settings.window,
                                   outcome=outcome)  # fmt: skip
     services.outbox.wake()
+    return web.json_response(_booked_json(made), status=201)
+
+
+def _booked_json(made: booking.Booked) -> dict[str, Any]:
+    """The appointment, and which reminders will go, so none is silently missing."""
     body = _json(made.appointment)
-    # The booking answer says which reminders will go, so none is silently missing.
     body["reminders"] = [
         {"offset": plan.label, "at": plan.due_at.isoformat()}
         for plan in made.reminders if not plan.dropped
@@ -100,7 +104,38 @@ async def create(request: web.Request) -> web.Response:
     body["reminders_not_sent"] = [
         {"offset": plan.label, "reason": plan.dropped} for plan in made.reminders if plan.dropped
     ]
-    return web.json_response(body, status=201)
+    return body
+
+
+async def move(request: web.Request) -> web.Response:
+    """``PATCH``: a new ``starts_at`` (and optionally ``location``, ``duration_minutes``)."""
+    body = await _body(request)
+    services = request.app[SERVICES]
+    starts_at = _starts_at(body)
+    now = services.clock.now()
+    if starts_at <= now:
+        raise ApiError(422, "invalid", "starts_at: a move must be to a time still to come.")
+    async with services.db.write() as session:
+        row, client = await _visible_appointment(session, request)
+        if row.status in ("cancelled", "attended", "dna"):
+            raise ApiError(422, "invalid", f"status: the appointment is already {row.status}.")
+        minutes = body.get("duration_minutes", row.duration_minutes)
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not (
+            1 <= minutes <= MAX_MINUTES
+        ):
+            message = f"duration_minutes: a whole number from 1 to {MAX_MINUTES}."
+            raise ApiError(422, "invalid", message)
+        location = row.location
+        if "location" in body:
+            location = _short_text(body, "location", MAX_LOCATION)
+        settings = services.settings
+        moved = await booking.move(
+            SqlStore(session), to_client(client), to_appointment(row), starts_at, minutes,
+            location, settings.service, now, offsets=settings.reminder_deltas,
+            window=settings.window,
+        )
+    services.outbox.wake()
+    return web.json_response(_booked_json(moved))
 
 
 async def _visible_appointment(
@@ -154,6 +189,7 @@ async def attendance(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     app.router.add_post(f"{PREFIX}/appointments", create)
     app.router.add_delete(f"{PREFIX}/appointments/{{id}}", cancel)
+    app.router.add_patch(f"{PREFIX}/appointments/{{id}}", move)
     app.router.add_post(f"{PREFIX}/appointments/{{id}}/attendance", attendance)
 
 

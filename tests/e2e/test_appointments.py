@@ -301,3 +301,24 @@ async def test_a_reminder_still_before_the_start_goes_after_downtime(bot: Bot) -
     bot.clock.set(datetime(2026, 11, 26, 13, 30, tzinfo=UTC))  # both reminders overdue
     await _fire_and_send(bot)
     assert len(_reminders(bot)) == 2
+
+
+async def test_moving_a_session_withdraws_old_reminders_and_asks_again(bot: Bot) -> None:
+    token = await bot.staff_token()
+    client_id = await _client(bot, token)
+    made = await _book(bot, token, _booking(client_id))
+    await bot.text(PHONE, "yes")
+    change = {"starts_at": FRIDAY_930, "location": "Millbrook Surgery"}
+    status, moved = await bot.api("PATCH", f"/api/v1/appointments/{made['id']}", token, change)
+    assert status == 200 and moved["status"] == "booked"
+    assert {"offset": "2h", "at": "2026-11-26T19:45:00+00:00"} in moved["reminders"]
+    await bot.services.outbox.send_due()
+    assert "has moved to Fri 27 Nov at 9:30am at Millbrook Surgery" in bot.twilio.to(PHONE)[-1]
+    bot.clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))  # the old session's 2h reminder
+    await _fire_and_send(bot)
+    assert not [r for r in _reminders(bot) if "Thu 26 Nov" in r]
+    await bot.text(PHONE, "yes")
+    assert "confirmed: Fri 27 Nov at 9:30am" in bot.twilio.to(PHONE)[-1]
+    status, _ = await bot.api("PATCH", f"/api/v1/appointments/{made['id']}", token,
+                              {"starts_at": "2026-11-20T09:00:00Z"})  # fmt: skip
+    assert status == 422
