@@ -99,6 +99,8 @@ class ReferralStore:
         row.status = status.value
         if answered:
             row.answered_at = at
+            if status is AppointmentStatus.CONFIRMED:
+                row.confirmed_at = at
         if outcome:
             row.outcome_at = at
         if asked_again is not None:

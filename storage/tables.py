@@ -164,6 +164,7 @@ class AppointmentRow(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="staff_user.id")
     created_at: datetime = _time()
     answered_at: datetime | None = _time(nullable=True)
+    confirmed_at: datetime | None = _time(nullable=True)  # the client said yes
     outcome_at: datetime | None = _time(nullable=True)
 
 

@@ -1,0 +1,136 @@
+"""The service's figures (INTERFACES section 6), each defined once, here.
+
+The period selects the referrals submitted in it (a cohort) and counts their clients' activity
+up to the period's end. Rates are fractions from 0 to 1, or None when nothing was there to
+count. This first version reads the cohort's rows and counts in Python; it is correct, not yet
+fast for a very large service.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.tables import AppointmentRow, Practice, ReferralRow
+
+SOURCES = ("self", "friend", "professional")
+PATHWAYS = ("primary_care", "social_care", "hospital", "other")
+
+# What each figure means, shown beside it wherever it is shown.
+DEFINITIONS = {
+    "referrals": "Referrals submitted in the period (the cohort), by source, pathway "
+                 "(professional referrals), practice and need.",
+    "engagement_rate": "Share of the cohort's clients who attended at least one session by "
+                       "the end of the period.",
+    "sessions_per_client": "Clients who attended, by how many sessions they attended.",
+    "dna_rate": "Sessions recorded as did-not-attend, over sessions recorded as attended or "
+                "did-not-attend, for the cohort's clients, by the end of the period.",
+    "confirmation_rate": "Share of the cohort's sessions booked ahead (so a confirmation "
+                         "request went) that the client confirmed.",
+    "median_days_to_first_contact": "Median days from a referral to the link worker's first "
+                                    "reply.",
+    "median_days_to_first_session": "Median days from a referral to the first attended "
+                                    "session after it.",
+    "follow_ups": "Follow-up check-ins sent to the cohort's clients, and those answered.",
+    "wellbeing": "SWEMWBS metric scores: clients with a first and a last score, the mean "
+                 "change, and the share whose score rose.",
+    "unmet_needs": "Needs raised in the cohort's referrals with no matching service in the "
+                   "directory.",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """The period in UTC: from the start of its first local day to the end of its last."""
+        first = datetime.combine(self.start, time(), tzinfo=zone)
+        after = datetime.combine(self.end + timedelta(days=1), time(), tzinfo=zone)
+        return first, after
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _bucket(sessions: int) -> str:
+    return "1" if sessions == 1 else "2" if sessions == 2 else "3-4" if sessions <= 4 else "5+"
+
+
+def _median_days(spans: list[timedelta]) -> float | None:
+    return statistics.median(s.total_seconds() / 86400 for s in spans) if spans else None
+
+
+async def summary(session: AsyncSession, period: Period, zone: ZoneInfo) -> dict[str, Any]:
+    first, after = period.bounds(zone)
+    referrals = list((await session.execute(
+        select(ReferralRow).where(
+            ReferralRow.status == "submitted",
+            col(ReferralRow.submitted_at) >= first, col(ReferralRow.submitted_at) < after,
+        )
+    )).scalars())  # fmt: skip
+    clients = {r.client_id for r in referrals}
+    sessions = list((await session.execute(
+        select(AppointmentRow).where(col(AppointmentRow.client_id).in_(clients))
+    )).scalars()) if clients else []  # fmt: skip
+    codes: dict[int | None, str] = {
+        pid: code for pid, code in (await session.execute(select(Practice.id, Practice.code)))
+    }
+
+    attended = [s for s in sessions if s.status == "attended" and s.starts_at < after]
+    dna = [s for s in sessions if s.status == "dna" and s.starts_at < after]
+    per_client = Counter(s.client_id for s in attended)
+    asked = [s for s in sessions if s.starts_at > s.created_at and s.created_at < after]
+    confirmed = [s for s in asked if s.confirmed_at is not None and s.confirmed_at < after]
+
+    needs = Counter(n for r in referrals for n in json.loads(r.needs or "[]"))
+    to_contact = [
+        r.first_contact_at - r.submitted_at
+        for r in referrals
+        if r.first_contact_at and r.submitted_at and r.first_contact_at < after
+    ]
+    to_session = []
+    for r in referrals:
+        if r.submitted_at is None:
+            continue
+        later = [s.starts_at for s in attended
+                 if s.client_id == r.client_id and s.starts_at >= r.submitted_at]  # fmt: skip
+        if later:
+            to_session.append(min(later) - r.submitted_at)
+
+    return {
+        "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        "referrals": {
+            "total": len(referrals),
+            "by_source": {s: sum(r.source == s for r in referrals) for s in SOURCES},
+            "by_pathway": {p: sum(r.pathway == p for r in referrals) for p in PATHWAYS},
+            "by_practice": dict(Counter(codes.get(r.practice_id, "unknown") for r in referrals)),
+            "by_need": dict(needs),
+        },
+        "engagement_rate": _rate(len(per_client), len(clients)),
+        "sessions_per_client": {
+            bucket: sum(_bucket(n) == bucket for n in per_client.values())
+            for bucket in ("1", "2", "3-4", "5+")
+        },
+        "dna_rate": _rate(len(dna), len(dna) + len(attended)),
+        "confirmation_rate": _rate(len(confirmed), len(asked)),
+        "median_days_to_first_contact": _median_days(to_contact),
+        "median_days_to_first_session": _median_days(to_session),
+        # Follow-up check-ins and wellbeing scores are not recorded yet, so none can be counted.
+        "follow_ups": {"sent": 0, "answered": 0},
+        "wellbeing": {"clients_with_first_and_last": 0, "mean_change": None,
+                      "positive_share": None},
+        # The services directory is still empty: every need raised is, so far, unmet.
+        "unmet_needs": dict(needs),
+        "definitions": DEFINITIONS,
+    }
