@@ -25,7 +25,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -43,17 +43,15 @@ from tests.support.reminders import seed_due_reminders
 BATCH = 50_000
 
 
-async def _fill(db: Database, clients_from: int, count: int, now_ts: object) -> None:
+async def _fill(db: Database, clients_from: int, count: int, now: datetime) -> None:
     """Timers due later, spread over the coming months, on the seeded clients."""
-    now = now_ts
-    assert hasattr(now, "isoformat")
     written = 0
     while written < count:
         size = min(BATCH, count - written)
         rows = [
             {"client_id": 1 + (written + i) % clients_from, "kind": "reminder",
              "subject": f"later:{written + i}", "status": "pending",
-             "due_at": now + timedelta(minutes=10 + (written + i) % 200_000),  # type: ignore[operator]
+             "due_at": now + timedelta(minutes=10 + (written + i) % 200_000),
              "created_at": now}
             for i in range(size)
         ]  # fmt: skip

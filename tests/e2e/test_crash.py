@@ -185,7 +185,7 @@ async def test_kill_9_mid_send_loses_no_reminder(database_url: str, tmp_path: Pa
     process = await _start_server(env, tmp_path)
     try:
         async with asyncio.timeout(120):  # claims in flight are retaken after their lease
-            while {m.to for m in twilio.sent} != set(numbers):  # noqa: ASYNC110
+            while {m.to for m in twilio.sent} != set(numbers):  # noqa: ASYNC110  (as above)
                 await asyncio.sleep(0.1)
     finally:
         process.send_signal(signal.SIGTERM)
