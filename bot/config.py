@@ -15,9 +15,11 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from pydantic import ValidationError, field_validator, model_validator
+from pydantic import PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot import questionnaires
+from flows.questionnaires import Questionnaire
 from flows.sendwindow import SendWindow
 from flows.texts import Nation, ServiceInfo
 from storage.db import async_url
@@ -77,6 +79,7 @@ class Settings(BaseSettings):
     linkbot_simulator: str = ""
     questionnaires_dir: str = ""
     log_level: str = "INFO"
+    _loaded_questionnaires: dict[str, Questionnaire] = PrivateAttr(default_factory=dict)
 
     @field_validator("database_url")
     @classmethod
@@ -229,6 +232,10 @@ class Settings(BaseSettings):
             raise _named("TWILIO_FROM", "must be set when SMS is on")
         if bool(self.smtp_url) != bool(self.email_from):
             raise _named("EMAIL_FROM", "set both SMTP_URL and EMAIL_FROM, or neither")
+        try:
+            self._loaded_questionnaires = questionnaires.load(self.questionnaires_dir or None)
+        except questionnaires.QuestionnaireFileError as exc:
+            raise _named("QUESTIONNAIRES_DIR", str(exc)) from None
         return self
 
     # Parsed views of the raw values above.
@@ -277,9 +284,16 @@ class Settings(BaseSettings):
         return self.linkbot_simulator in _ON
 
     @property
+    def questionnaires(self) -> dict[str, Questionnaire]:
+        """Every questionnaire staff can record, by instrument; the bot asks those it has
+        the wording of."""
+        return self._loaded_questionnaires
+
+    @property
     def service(self) -> ServiceInfo:
+        asked = tuple(self._loaded_questionnaires.values())
         return ServiceInfo(self.service_name, self.service_phone or None, self.service_nation,
-                           self.service_timezone)  # fmt: skip
+                           self.service_timezone, asked)  # fmt: skip
 
 
 class _NamedError(ValueError):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flows import texts
+from flows import check_ins, texts
 from flows.appointments import (
     Appointment,
     AppointmentStatus,
@@ -50,7 +50,7 @@ class Booked:
 
 async def book(
     store: Store, client: Client, new: NewAppointment, service: ServiceInfo, now: datetime,
-    *, offsets: list[timedelta], window: SendWindow,
+    *, offsets: list[timedelta], window: SendWindow, follow_up_after: timedelta,
     outcome: AppointmentStatus | None = None,
 ) -> Booked:
     """Book a session, ask the client to confirm it and set its reminders; a past one is
@@ -59,6 +59,7 @@ async def book(
     if new.starts_at <= now:
         if outcome is not None:
             await store.set_appointment(appointment.id, outcome, now, outcome=True)
+            await check_ins.schedule(store, client.id, now, after=follow_up_after, window=window)
             return Booked(replace(appointment, status=outcome))
         return Booked(appointment)
     text = texts.APPT_CONFIRM.format(service=service.name, worker=first_name(new.worker),
@@ -176,13 +177,15 @@ async def cancel(
 
 async def record_attendance(
     store: Store, client: Client, appointment: Appointment, outcome: AppointmentStatus,
-    now: datetime,
+    now: datetime, *, follow_up_after: timedelta, window: SendWindow,
 ) -> None:
-    """Attended or DNA; after a DNA, one kind message and a case for the link worker."""
+    """Attended or DNA; after a DNA, one kind message and a case for the link worker. The
+    follow-up check-in is set from the latest attended session."""
     if appointment.starts_at > now:
         raise NotStarted(appointment.id)
     await store.set_appointment(appointment.id, outcome, now, outcome=True)
     await _withdraw_reminders(store, appointment)
+    await check_ins.schedule(store, client.id, now, after=follow_up_after, window=window)
     if outcome is AppointmentStatus.DNA:
         await _tell(store, client, texts.APPT_DNA, "appointment_dna", now)
         if await store.open_case_for(client.id) is None:

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 
 from flows import (
     booking,
+    check_ins,
+    follow_up,
     keywords,
     link_account,
     referrer_updates,
@@ -38,6 +40,8 @@ from flows.steps import (
     InviteFriend,
     MergeInto,
     OpenCase,
+    RecordFollowUp,
+    SaveAnswers,
     SaveReferral,
     SetTimer,
     StartReferral,
@@ -47,7 +51,10 @@ from flows.texts import ServiceInfo
 
 FLOWS: dict[str, Flow] = {
     flow.name: flow
-    for flow in (welcome.Welcome(), SelfReferral(), ReferAFriend(), FriendInvite(), LinkAccount())
+    for flow in (
+        welcome.Welcome(), SelfReferral(), ReferAFriend(), FriendInvite(), LinkAccount(),
+        follow_up.FollowUp(),
+    )
 }
 DEEP_LINK_PRACTICE = re.compile(r"^p[-_]([A-Za-z0-9]{3,20})$")
 INVITE_WINDOW = timedelta(days=7)
@@ -152,6 +159,9 @@ async def _decide(
     if safety.suggests_risk(inbound.text):
         # The conversation they were in carries on afterwards: its state is left as it was.
         case = await _open_case(store, client, OpenCase("crisis", CasePriority.URGENT), now)
+        if client.flow == follow_up.NAME:
+            await store.record_follow_up(int(client.flow_state["id"]), None, None, case.id, False,
+                                         now)  # fmt: skip
         return [Reply(texts.crisis(service), "crisis", Priority.CRISIS)], case
 
     if word is Keyword.HELP:
@@ -257,8 +267,16 @@ async def _apply(
                 if found is not None and found.status is ReferralStatus.INVITED:
                     status = ReferralStatus.LAPSED if lapsed else ReferralStatus.DECLINED
                     await store.set_referral_status(found.id, status)
-            case SetTimer(kind=kind, due_at=due_at):
-                await store.set_timer(client.id, kind, due_at, now)
+            case SetTimer(kind=kind, due_at=due_at, subject=subject):
+                await store.set_timer(client.id, kind, due_at, now, subject)
+            case RecordFollowUp():
+                case_id = case.id if effect.escalated and case is not None else None
+                await store.record_follow_up(effect.follow_up_id, effect.answer, effect.words,
+                                             case_id, effect.ended, now)  # fmt: skip
+            case SaveAnswers():
+                await store.save_answers(client.id, effect.follow_up_id, effect.instrument,
+                                         effect.answers, effect.raw, effect.metric,
+                                         effect.complete, now)  # fmt: skip
             case CancelTimers(kinds=kinds):
                 await store.cancel_timers(client.id, kinds)
     if step.flow != client.flow or step.state != client.flow_state:
@@ -350,8 +368,17 @@ def _draft(client: Client, reply: Reply, now: datetime, case: Case | None) -> Ou
 
 async def fire_timer(store: Store, timer: DueTimer, service: ServiceInfo, now: datetime) -> int:
     """Do what a due timer is for. Returns how many messages it wrote."""
-    if timer.kind == booking.REMINDER:
-        return await booking.fire_reminder(store, timer, service, now)
+    match timer.kind:
+        case booking.REMINDER:
+            return await booking.fire_reminder(store, timer, service, now)
+        case check_ins.CHECK_IN:
+            return await check_ins.fire_check_in(store, timer, service, now)
+        case follow_up.NUDGE:
+            return await check_ins.fire_nudge(store, timer, service, now)
+        case follow_up.END:
+            return await check_ins.fire_end(store, timer, now)
+        case check_ins.CAMPAIGN:
+            return await check_ins.fire_campaign_send(store, timer, service, now)
     client = await store.client(timer.client_id)
     if client is None or client.flow != "self_referral":
         return 0  # the conversation ended since the timer was set

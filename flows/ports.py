@@ -75,6 +75,13 @@ class DueTimer:
 
 
 @dataclass(frozen=True, slots=True)
+class Campaign:
+    id: int
+    message: str | None  # the staff's own message, or None for the check-in conversation
+    status: str  # scheduled, paused or cancelled
+
+
+@dataclass(frozen=True, slots=True)
 class NewCase:
     client_id: int
     practice_id: int | None
@@ -204,3 +211,30 @@ class Store(Protocol):
         unanswered: bool,
     ) -> Appointment | None:
         """The nearest appointment after ``now`` in one of ``statuses``."""
+
+    async def last_attended(self, client_id: int) -> datetime | None:
+        """When the client's latest attended session started."""
+
+    async def follow_up_since(self, client_id: int, since: datetime) -> bool:
+        """Whether a check-in or campaign message was written to them since then."""
+
+    async def add_follow_up(
+        self, client_id: int, campaign_id: int | None, kind: str, message_id: int, at: datetime
+    ) -> int: ...
+
+    async def record_follow_up(
+        self, follow_up_id: int, answer: str | None, words: str | None, case_id: int | None,
+        ended: bool, at: datetime,
+    ) -> None:
+        """Record an answer (the first one counts), their words and the case it opened."""
+
+    async def mark_follow_up(self, follow_up_id: int, event: str, at: datetime) -> None:
+        """``nudged`` or ``ended``."""
+
+    async def save_answers(
+        self, client_id: int, follow_up_id: int, instrument: str, answers: tuple[int, ...],
+        raw: int | None, metric: float | None, complete: bool, at: datetime,
+    ) -> None:
+        """Keep a questionnaire answered by message, so far or complete."""
+
+    async def campaign(self, campaign_id: int) -> Campaign | None: ...

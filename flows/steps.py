@@ -73,6 +73,7 @@ class SetTimer:
 
     kind: str
     due_at: datetime
+    subject: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +81,32 @@ class CancelTimers:
     kinds: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class RecordFollowUp:
+    """What the client said to a check-in; ``escalated`` ties it to the case now open."""
+
+    follow_up_id: int
+    answer: str | None = None  # better, same, worse, unclear, talk, replied
+    words: str | None = None
+    escalated: bool = False
+    ended: bool = False  # nothing more is expected from this check-in
+
+
+@dataclass(frozen=True, slots=True)
+class SaveAnswers:
+    """A questionnaire's answers so far; scored only when ``complete``."""
+
+    follow_up_id: int
+    instrument: str
+    answers: tuple[int, ...]
+    complete: bool = False
+    raw: int | None = None
+    metric: float | None = None
+
+
 Effect = (
     OpenCase | StartReferral | SaveReferral | InviteFriend | CloseInvitation | SetTimer
-    | CancelTimers | MergeInto
+    | CancelTimers | MergeInto | RecordFollowUp | SaveAnswers
 )
 
 

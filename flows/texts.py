@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flows.questionnaires import Questionnaire
 
 
 class Nation(enum.StrEnum):
@@ -26,6 +30,11 @@ class ServiceInfo:
     phone: str | None
     nation: Nation
     timezone: str = "Europe/London"
+    # Questionnaires the bot can ask by message: those whose wording it has.
+    questionnaires: tuple[Questionnaire, ...] = ()
+
+    def questionnaire(self, instrument: str) -> Questionnaire | None:
+        return next((q for q in self.questionnaires if q.instrument == instrument), None)
 
 
 # Templates are filled with str.format(service=..., phone_line=...).
@@ -256,6 +265,51 @@ REFERRER_FIRST_CONTACT = (
 )
 REFERRER_CLOSED = "{service}: referral {reference} is now closed. Thank you for referring."
 EMAIL_SUBJECT = "{service}: referral update"
+# Follow-up check-ins, two to three months after the last session. No health details.
+FU_CHECK_IN = (
+    "Hello from the {service}. How are things since you last saw your link worker? Reply 1 "
+    "if better, 2 if about the same, or 3 if worse."
+)
+FU_NUDGE = (
+    "Hello again from the {service}. We'd love to know how you are. Reply 1 if things are "
+    "better, 2 if about the same, or 3 if worse."
+)
+FU_AGAIN = (
+    "Sorry, I didn't follow. Please reply 1 if things are better, 2 if about the same, or 3 "
+    "if worse."
+)
+FU_BETTER = (
+    "That's good to hear, thank you. Is there anything you'd like to tell us? Reply in a few "
+    "words, or reply NO."
+)
+FU_SAME = (
+    "Thank you for letting us know. Is there anything you'd like to tell us? Reply in a few "
+    "words, or reply NO."
+)
+FU_WORSE = (
+    "I'm sorry things are harder. A link worker will be in touch soon. If you'd like to tell "
+    "us what has changed, reply in a few words."
+)
+FU_WORSE_NOTED = (
+    "Thank you for telling us, and I'm sorry things are harder. A link worker will be in "
+    "touch soon."
+)
+FU_UNCLEAR_TO_QUEUE = "Thank you for telling us. A link worker will read your message."
+FU_NOTED = "Thank you. A link worker will read this and be in touch."
+FU_THANKS = (
+    "Thank you, and take care. If you ever need us again, just send us a message."
+)
+FU_OFFER = (
+    "Thank you. Would you answer {count} short questions about how you have been feeling? It "
+    "helps us know what works. Reply YES or NO."
+)
+FU_OFFER_AGAIN = "Sorry, I didn't follow. Would you answer the questions? Please reply YES or NO."
+# One questionnaire item at a time. {item} is the service's own licensed wording.
+Q_START = "Thank you. {intro} {hint}"
+Q_ITEM = "{n} of {count}: {item}"
+Q_AGAIN = "Sorry, please reply with one number from {low} to {high}. {n} of {count}: {item}"
+Q_DONE = "Thank you, that's all. Your answers help us know what works. Take care."
+Q_STOPPED = "That's fine, we'll stop there. Thank you, and take care."
 
 
 def needs_menu(needs: tuple[tuple[int, str], ...]) -> str:
@@ -304,7 +358,7 @@ ONE_SEGMENT_TEMPLATES = {
     if name.isupper()
     and isinstance(value, str)
     and name.split("_")[0] in {"WELCOME", "ACKNOWLEDGE", "TALK", "HELP", "OPTED", "SR", "RF",
-                               "FRIEND", "PRO", "REFERRER", "LINK", "APPT"}
+                               "FRIEND", "PRO", "REFERRER", "LINK", "APPT", "FU", "Q"}
     and not name.endswith("_LINE")
 }
 ALL_TEMPLATES = {

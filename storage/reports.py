@@ -19,7 +19,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.tables import AppointmentRow, Practice, ReferralRow
+from storage.tables import (
+    AppointmentRow,
+    FollowUpRow,
+    MessageRow,
+    Practice,
+    ReferralRow,
+    ScoreRow,
+)
 
 SOURCES = ("self", "friend", "professional")
 PATHWAYS = ("primary_care", "social_care", "hospital", "other")
@@ -39,9 +46,11 @@ DEFINITIONS = {
                                     "reply.",
     "median_days_to_first_session": "Median days from a referral to the first attended "
                                     "session after it.",
-    "follow_ups": "Follow-up check-ins sent to the cohort's clients, and those answered.",
-    "wellbeing": "SWEMWBS metric scores: clients with a first and a last score, the mean "
-                 "change, and the share whose score rose.",
+    "follow_ups": "Follow-up check-ins and campaign messages sent to the cohort's clients by "
+                  "the end of the period, and those the client answered.",
+    "wellbeing": "Complete SWEMWBS metric scores taken by the end of the period: clients with "
+                 "a first and a last score (two or more), the mean change from first to last, "
+                 "and the share whose score rose.",
     "unmet_needs": "Needs raised in the cohort's referrals with no matching service in the "
                    "directory.",
 }  # fmt: skip
@@ -57,6 +66,36 @@ class Period:
         first = datetime.combine(self.start, time(), tzinfo=zone)
         after = datetime.combine(self.end + timedelta(days=1), time(), tzinfo=zone)
         return first, after
+
+
+async def _follow_ups(session: AsyncSession, clients: set[int], after: datetime) -> dict[str, int]:
+    if not clients:
+        return {"sent": 0, "answered": 0}
+    rows = (await session.execute(
+        select(FollowUpRow.answered_at)
+        .join(MessageRow, col(MessageRow.id) == col(FollowUpRow.message_id))
+        .where(col(FollowUpRow.client_id).in_(clients), col(MessageRow.sent_at) < after)
+    )).scalars().all()  # fmt: skip
+    return {"sent": len(rows), "answered": sum(1 for at in rows if at is not None and at < after)}
+
+
+async def _wellbeing(session: AsyncSession, clients: set[int], after: datetime) -> dict[str, Any]:
+    scores = (await session.execute(
+        select(ScoreRow.client_id, ScoreRow.metric)
+        .where(col(ScoreRow.client_id).in_(clients), ScoreRow.instrument == "swemwbs",
+               ScoreRow.status == "complete", col(ScoreRow.taken_at) < after)
+        .order_by(col(ScoreRow.client_id), col(ScoreRow.taken_at), col(ScoreRow.id))
+    )).all() if clients else []  # fmt: skip
+    by_client: dict[int, list[float]] = {}
+    for client_id, metric in scores:
+        if metric is not None:
+            by_client.setdefault(client_id, []).append(metric)
+    changes = [m[-1] - m[0] for m in by_client.values() if len(m) >= 2]
+    return {
+        "clients_with_first_and_last": len(changes),
+        "mean_change": round(statistics.mean(changes), 2) if changes else None,
+        "positive_share": _rate(sum(c > 0 for c in changes), len(changes)),
+    }
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -126,10 +165,8 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo) -> dict
         "confirmation_rate": _rate(len(confirmed), len(asked)),
         "median_days_to_first_contact": _median_days(to_contact),
         "median_days_to_first_session": _median_days(to_session),
-        # Follow-up check-ins and wellbeing scores are not recorded yet, so none can be counted.
-        "follow_ups": {"sent": 0, "answered": 0},
-        "wellbeing": {"clients_with_first_and_last": 0, "mean_change": None,
-                      "positive_share": None},
+        "follow_ups": await _follow_ups(session, clients, after),
+        "wellbeing": await _wellbeing(session, clients, after),
         # The services directory is still empty: every need raised is, so far, unmet.
         "unmet_needs": dict(needs),
         "definitions": DEFINITIONS,

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from flows.messages import Address, Button, Inbound
 from flows.model import Case, CasePriority, CaseStatus, Client
 from flows.ports import NewCase, OutgoingDraft
+from storage.follow_up_store import FollowUpStore
 from storage.referral_store import ReferralStore
 from storage.tables import (
     CaseRow,
@@ -72,7 +73,7 @@ def insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
     return module.insert(table).on_conflict_do_nothing()
 
 
-class SqlStore(ReferralStore):
+class SqlStore(ReferralStore, FollowUpStore):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

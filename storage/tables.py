@@ -263,3 +263,69 @@ class RateSlot(SQLModel, table=True):
     __tablename__ = "rate_slot"
     name: str = Field(primary_key=True, max_length=40)
     next_at: datetime = _time()
+
+
+class CampaignRow(SQLModel, table=True):
+    """A follow-up campaign: a cohort chosen by staff, sent one message or check-in each.
+
+    The cohort is fixed when the campaign is scheduled: one pending timer per client, which
+    checks again at send time that the client may still be contacted. ``status`` is
+    ``scheduled``, ``paused`` or ``cancelled``; whether it has started or finished is read
+    from its timers."""
+
+    __tablename__ = "campaign"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    cohort: str = "{}"  # JSON, as given
+    message: str | None = None  # a message of the staff's own, or ...
+    flow: str | None = Field(default=None, max_length=30)  # ... a conversation: "check_in"
+    send_on: str = Field(max_length=10)  # local date, ISO
+    send_at: datetime = _time()  # when the first sends are due: the window's opening that day
+    status: str = Field(default="scheduled", max_length=10)
+    eligible: int = 0  # clients in the cohort when it was scheduled
+    created_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = _time()
+    paused_at: datetime | None = _time(nullable=True)
+    cancelled_at: datetime | None = _time(nullable=True)
+
+
+class FollowUpRow(SQLModel, table=True):
+    """One check-in or campaign message to one client, and what came of it."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        sa.Index("ux_follow_up_campaign_client", "campaign_id", "client_id", unique=True),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
+    kind: str = Field(max_length=12)  # check_in (better, same or worse) or message
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    created_at: datetime = _time(index=True)  # when it was written to the outbox
+    nudged_at: datetime | None = _time(nullable=True)
+    # better, same, worse, unclear, talk, replied (to a campaign's own message)
+    answer: str | None = Field(default=None, max_length=10)
+    words: str | None = None  # what they told us in their own words
+    answered_at: datetime | None = _time(nullable=True)
+    case_id: int | None = Field(default=None, foreign_key="cases.id")  # opened because of it
+    ended_at: datetime | None = _time(nullable=True)
+
+
+class ScoreRow(SQLModel, table=True):
+    """A wellbeing questionnaire: taken on paper in a session and recorded by staff, or
+    answered by message. A half-finished one is kept as ``incomplete`` and never scored."""
+
+    __tablename__ = "score"
+    __table_args__ = (sa.Index("ix_score_client_taken", "client_id", "instrument", "taken_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id")
+    instrument: str = Field(max_length=30)
+    answers: str = "[]"  # JSON list of integers, in item order
+    raw: int | None = None
+    metric: float | None = None
+    status: str = Field(default="complete", max_length=10)  # complete or incomplete
+    via: str = Field(max_length=10)  # session (recorded by staff) or message
+    recorded_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    follow_up_id: int | None = Field(default=None, foreign_key="follow_up.id", index=True)
+    taken_at: datetime = _time()
+    created_at: datetime = _time()

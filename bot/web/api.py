@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from bot.channels.sms import normalise_phone
 from bot.web.keys import SERVICES
@@ -16,7 +17,15 @@ from flows import engine
 from flows.model import CaseStatus, StaffUser
 from storage import queries, staff
 from storage.store import SqlStore, to_case
-from storage.tables import AppointmentRow, CaseRow, ClientRow, MessageRow, ReferralRow
+from storage.tables import (
+    AppointmentRow,
+    CaseRow,
+    ClientRow,
+    FollowUpRow,
+    MessageRow,
+    ReferralRow,
+    ScoreRow,
+)
 
 PREFIX = "/api/v1"
 USER = web.RequestKey("api_user", StaffUser)
@@ -185,9 +194,33 @@ async def client_json(session: AsyncSession, row: ClientRow) -> dict[str, Any]:
         "appointments": [
             appointment_json(a) for a in await queries.appointments_of(session, row.id or 0)
         ],
-        # Scores are recorded from a later part of the service; until then the list is empty.
-        "scores": [],
+        "scores": [score_json(s) for s in await _rows(session, ScoreRow, row.id)],
+        "follow_ups": [follow_up_json(f) for f in await _rows(session, FollowUpRow, row.id)],
     }
+
+
+async def _rows(
+    session: AsyncSession, table: type[ScoreRow] | type[FollowUpRow], client_id: int | None
+) -> list[Any]:
+    stmt = select(table).where(table.client_id == client_id).order_by(col(table.id))
+    return list((await session.execute(stmt)).scalars())
+
+
+def score_json(row: ScoreRow) -> dict[str, Any]:
+    return {
+        "id": _id(row.id), "instrument": row.instrument, "answers": json.loads(row.answers),
+        "raw": row.raw, "metric": row.metric, "taken_at": _iso(row.taken_at),
+        "status": row.status, "via": row.via,
+    }  # fmt: skip
+
+
+def follow_up_json(row: FollowUpRow) -> dict[str, Any]:
+    return {
+        "id": _id(row.id), "kind": row.kind, "campaign_id": _id(row.campaign_id),
+        "sent_at": _iso(row.created_at), "nudged_at": _iso(row.nudged_at), "answer": row.answer,
+        "words": row.words, "answered_at": _iso(row.answered_at), "case_id": _id(row.case_id),
+        "ended_at": _iso(row.ended_at),
+    }  # fmt: skip
 
 
 async def list_cases(request: web.Request) -> web.Response:

@@ -9,7 +9,17 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from bot.bootstrap import Services
-from bot.web import api, appointments, referrals, reports, simulator, sms, telegram
+from bot.web import (
+    api,
+    appointments,
+    campaigns,
+    referrals,
+    reports,
+    scores,
+    simulator,
+    sms,
+    telegram,
+)
 from bot.web.keys import SERVICES
 
 log = logging.getLogger(__name__)
@@ -79,6 +89,8 @@ def create_app(services: Services) -> web.Application:
     referrals.add_routes(app)  # before the API's catch-all for unknown calls
     appointments.add_routes(app)
     reports.add_routes(app)
+    campaigns.add_routes(app)
+    scores.add_routes(app)
     api.add_routes(app)
     if services.settings.simulator_enabled:
         simulator.add_routes(app)

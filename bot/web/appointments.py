@@ -89,6 +89,7 @@ async def create(request: web.Request) -> web.Response:
         settings = services.settings
         made = await booking.book(SqlStore(session), client, new, settings.service, now,
                                   offsets=settings.reminder_deltas, window=settings.window,
+                                  follow_up_after=settings.follow_up_delta,
                                   outcome=outcome)  # fmt: skip
     services.outbox.wake()
     return web.json_response(_booked_json(made), status=201)
@@ -177,6 +178,8 @@ async def attendance(request: web.Request) -> web.Response:
             await booking.record_attendance(
                 SqlStore(session), to_client(client), to_appointment(row),
                 AppointmentStatus(outcome), services.clock.now(),
+                follow_up_after=services.settings.follow_up_delta,
+                window=services.settings.window,
             )
         except booking.NotStarted:
             raise ApiError(422, "invalid", "outcome: the session has not started yet.") from None

@@ -1,0 +1,181 @@
+"""``/api/v1/campaigns``: follow-up campaigns for a cohort, with a dry run, counts, pause,
+resume and cancel."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.web.api import PREFIX, ApiError, _body, _path_id, _user
+from bot.web.keys import SERVICES
+from flows import texts
+from flows.campaigns import CohortError, parse_cohort
+from flows.check_ins import CHECK_IN_FLOW
+from flows.gsm import is_gsm7, segments
+from flows.model import StaffUser
+from storage import campaigns
+from storage.store import SqlStore
+from storage.tables import CampaignRow
+
+MAX_NAME, MAX_MESSAGE = 200, 612  # four SMS segments at most
+BOOK_AHEAD = timedelta(days=366)
+PAGE = 50
+
+
+def _text(body: dict[str, Any], field: str, limit: int) -> str:
+    value = body.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise ApiError(422, "invalid", f"{field}: give some text.")
+    if len(value) > limit:
+        raise ApiError(422, "invalid", f"{field}: at most {limit} characters.")
+    return value.strip()
+
+
+def _preview(text: str) -> dict[str, Any]:
+    return {"text": text, "characters": len(text), "segments": segments(text),
+            "gsm7": is_gsm7(text)}  # fmt: skip
+
+
+async def create(request: web.Request) -> web.Response:
+    body = await _body(request)
+    services = request.app[SERVICES]
+    settings, user, now = services.settings, _user(request), services.clock.now()
+    name = _text(body, "name", MAX_NAME)
+    if ("message" in body) == ("flow" in body):
+        raise ApiError(422, "invalid", "message: give a message, or flow: \"check_in\", not both.")
+    message = _text(body, "message", MAX_MESSAGE) if "message" in body else None
+    if message is None and body.get("flow") != CHECK_IN_FLOW:
+        raise ApiError(422, "invalid", "flow: the one flow a campaign can start is check_in.")
+    raw_send_on = body.get("send_on")
+    try:
+        send_on = date.fromisoformat(raw_send_on) if isinstance(raw_send_on, str) else None
+    except ValueError:
+        send_on = None
+    today = now.astimezone(settings.zone).date()
+    if send_on is None:
+        raise ApiError(422, "invalid", "send_on: a date like 2026-12-01.")
+    if send_on < today or send_on > today + BOOK_AHEAD:
+        raise ApiError(422, "invalid", "send_on: today or a date in the coming year.")
+    dry_run = body.get("dry_run", False)
+    if not isinstance(dry_run, bool):
+        raise ApiError(422, "invalid", "dry_run: true or false.")
+    text = message or texts.FU_CHECK_IN.format(service=settings.service_name)
+    opening = datetime.combine(send_on, time(), tzinfo=settings.zone)
+    send_at = settings.window.next_opening(max(opening, now))
+
+    async with (services.db.read() if dry_run else services.db.write()) as session:
+        practices = await SqlStore(session).practices()
+        try:
+            cohort = parse_cohort(body.get("cohort"), practices)
+        except CohortError as exc:
+            raise ApiError(422, "invalid", str(exc)) from None
+        scope = None if user.is_admin else user.practice_ids
+        if scope is not None and not set(cohort.practice_ids) <= scope:
+            raise ApiError(422, "invalid", "cohort.practice: only your own practices.")
+        found = await campaigns.reach(session, cohort, now, settings.zone, scope)
+        if dry_run:
+            return web.json_response({
+                "eligible": len(found.eligible), "excluded": found.excluded,
+                "preview": _preview(text), "send_at": send_at.isoformat(),
+            })  # fmt: skip
+        row = await campaigns.create(
+            session, name=name, cohort=body["cohort"], message=message,
+            flow=None if message else CHECK_IN_FLOW, send_on=send_on.isoformat(),
+            send_at=send_at, clients=found.eligible, per_second=settings.twilio_max_rate,
+            window=settings.window, by=user.id, now=now,
+        )
+        result = await _json(session, row, now, settings.service_name)
+    return web.json_response(result, status=201)
+
+
+async def _json(session: AsyncSession, row: CampaignRow, now: datetime,
+                service: str) -> dict[str, Any]:  # fmt: skip
+    assert row.id is not None
+    figures = await campaigns.counts(session, row.id)
+    status = row.status
+    if status == "scheduled":
+        if figures["waiting"] == 0:
+            status = "finished"
+        elif now >= row.send_at:
+            status = "sending"
+    text = row.message or texts.FU_CHECK_IN.format(service=service)
+    return {
+        "id": str(row.id), "name": row.name, "cohort": json.loads(row.cohort),
+        "message": row.message, "flow": row.flow, "preview": _preview(text),
+        "send_on": row.send_on, "send_at": row.send_at.isoformat(), "status": status,
+        "eligible": row.eligible, **figures,
+        "created_by": str(row.created_by) if row.created_by else None,
+        "created_at": row.created_at.isoformat(),
+    }  # fmt: skip
+
+
+async def _visible(session: AsyncSession, request: web.Request) -> CampaignRow:
+    row = await session.get(CampaignRow, _path_id(request))
+    user = _user(request)
+    if row is None or not _may_see(user, row):
+        raise ApiError(404, "not_found", "There is no such campaign.")
+    return row
+
+
+def _may_see(user: StaffUser, row: CampaignRow) -> bool:
+    """Admins see every campaign; a link worker the ones they made."""
+    return user.is_admin or row.created_by == user.id
+
+
+async def get(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    async with services.db.read() as session:
+        row = await _visible(session, request)
+        result = await _json(session, row, services.clock.now(), services.settings.service_name)
+    return web.json_response(result)
+
+
+async def list_campaigns(request: web.Request) -> web.Response:
+    """Newest first; ``next`` is the id to pass as ``?before=`` for the next page."""
+    services, user = request.app[SERVICES], _user(request)
+    before = request.query.get("before", "")
+    stmt = select(CampaignRow).order_by(col(CampaignRow.id).desc()).limit(PAGE + 1)
+    if before:
+        if not before.isdigit():
+            raise ApiError(422, "invalid", "before: the next value from the previous page.")
+        stmt = stmt.where(col(CampaignRow.id) < int(before))
+    if not user.is_admin:
+        stmt = stmt.where(CampaignRow.created_by == user.id)
+    now, name = services.clock.now(), services.settings.service_name
+    async with services.db.read() as session:
+        rows = list((await session.execute(stmt)).scalars())
+        items = [await _json(session, row, now, name) for row in rows[:PAGE]]
+    more = len(rows) > PAGE
+    return web.json_response({"items": items, "next": items[-1]["id"] if more else None})
+
+
+def _change(status: str) -> Any:
+    async def handler(request: web.Request) -> web.Response:
+        services = request.app[SERVICES]
+        now = services.clock.now()
+        async with services.db.write() as session:
+            row = await _visible(session, request)
+            if row.status == "cancelled":
+                raise ApiError(422, "invalid", "status: the campaign is cancelled.")
+            if status == "scheduled" and row.status != "paused":
+                raise ApiError(422, "invalid", "status: only a paused campaign can resume.")
+            await campaigns.set_status(session, row, status, now)
+            result = await _json(session, row, now, services.settings.service_name)
+        return web.json_response(result)
+
+    return handler
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_post(f"{PREFIX}/campaigns", create)
+    r.add_get(f"{PREFIX}/campaigns", list_campaigns)
+    r.add_get(f"{PREFIX}/campaigns/{{id}}", get)
+    r.add_post(f"{PREFIX}/campaigns/{{id}}/pause", _change("paused"))
+    r.add_post(f"{PREFIX}/campaigns/{{id}}/resume", _change("scheduled"))
+    r.add_post(f"{PREFIX}/campaigns/{{id}}/cancel", _change("cancelled"))

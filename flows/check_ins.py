@@ -1,0 +1,160 @@
+"""Follow-up check-ins and campaign sends: when they are due, who may get one, sending them.
+
+A check-in is due ``FOLLOW_UP_AFTER`` after a client's last attended session, at the send
+window's next opening. When it falls due the client must still be reachable and free: not
+opted out, no open case, no session booked and not in the middle of another conversation.
+While any of those but the opt-out holds it waits a week and looks again, for up to
+``GIVE_UP_AFTER``; an opt-out drops it. Campaign sends check the same and are skipped, not
+postponed: the campaign went on its date.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flows import follow_up, texts
+from flows.appointments import AppointmentStatus
+from flows.messages import Priority
+from flows.model import Client
+from flows.ports import DueTimer, OutgoingDraft, Store
+from flows.sendwindow import SendWindow
+from flows.texts import ServiceInfo
+
+CHECK_IN = "follow_up"  # the timer of the automatic check-in
+CAMPAIGN = "campaign"  # one campaign send to one client; the subject is the campaign's id
+LOOK_AGAIN = timedelta(days=7)
+GIVE_UP_AFTER = timedelta(weeks=16)  # past its first due date, a check-in is no longer timely
+CHECK_IN_FLOW = "check_in"
+
+
+async def schedule(
+    store: Store, client_id: int, now: datetime, *, after: timedelta, window: SendWindow
+) -> datetime | None:
+    """Set (or move) the client's check-in to ``after`` their latest attended session; with
+    no attended session, there is none to set."""
+    last = await store.last_attended(client_id)
+    await store.cancel_timers(client_id, (CHECK_IN,))
+    if last is None:
+        return None
+    due = window.next_opening(max(last + after, now))
+    # The subject keeps the first due time, as postponing moves ``due_at``.
+    await store.set_timer(client_id, CHECK_IN, due, now, due.isoformat())
+    return due
+
+
+async def reachable(store: Store, client: Client, now: datetime) -> str | None:
+    """Why the client should not get a check-in now, or None when they may."""
+    if client.opted_out:
+        return "opted_out"
+    if await store.open_case_for(client.id) is not None:
+        return "open_case"
+    going = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
+    if await store.upcoming_appointment(client.id, now, going, unanswered=False) is not None:
+        return "session_booked"
+    if client.flow is not None:
+        return "in_conversation"
+    return None
+
+
+async def fire_check_in(store: Store, timer: DueTimer, service: ServiceInfo, now: datetime) -> int:
+    client = await store.client(timer.client_id)
+    if client is None:
+        return 0
+    why_not = await reachable(store, client, now)
+    if why_not is None:
+        last = await store.last_attended(client.id)
+        if last is not None and await store.follow_up_since(client.id, last):
+            return 0  # a campaign has already asked them since their last session
+        await send(store, client, service, now, campaign_id=None)
+        return 1
+    first_due = _first_due(timer)
+    if why_not == "opted_out" or now + LOOK_AGAIN > first_due + GIVE_UP_AFTER:
+        await store.mark_timer(timer.id, "dropped")
+        return 0
+    await store.set_timer(client.id, CHECK_IN, now + LOOK_AGAIN, now, timer.subject)
+    return 0
+
+
+def _first_due(timer: DueTimer) -> datetime:
+    try:
+        return datetime.fromisoformat(timer.subject)
+    except ValueError:
+        return timer.due_at
+
+
+async def send(
+    store: Store, client: Client, service: ServiceInfo, now: datetime, *,
+    campaign_id: int | None, message: str | None = None,
+) -> int:
+    """Write the check-in (or a campaign's own message) and wait for the answer."""
+    bulk = campaign_id is not None
+    text = message if message is not None else texts.FU_CHECK_IN.format(service=service.name)
+    buttons = () if message is not None else follow_up.BUTTONS
+    message_id = await store.add_outgoing(OutgoingDraft(
+        client.id, client.address, text, "campaign" if message is not None else "check_in",
+        Priority.BULK if bulk else Priority.SCHEDULED, now, buttons=buttons,
+    ))  # fmt: skip
+    kind = "message" if message is not None else CHECK_IN_FLOW
+    follow_up_id = await store.add_follow_up(client.id, campaign_id, kind, message_id, now)
+    subject = str(follow_up_id)
+    if message is not None:
+        state = follow_up.message_state(follow_up_id)
+        await store.set_timer(client.id, follow_up.END, now + follow_up.MESSAGE_REPLIES_FOR, now,
+                              subject)  # fmt: skip
+    else:
+        state = follow_up.check_in_state(follow_up_id)
+        await store.set_timer(client.id, follow_up.NUDGE, now + follow_up.NUDGE_AFTER, now,
+                              subject)  # fmt: skip
+    await store.set_flow(client.id, follow_up.NAME, state, now)
+    if bulk:
+        await store.cancel_timers(client.id, (CHECK_IN,))  # this one takes its place
+    return follow_up_id
+
+
+async def fire_nudge(store: Store, timer: DueTimer, service: ServiceInfo, now: datetime) -> int:
+    """One gentle nudge if the check-in is still unanswered; after that it lapses."""
+    client = await store.client(timer.client_id)
+    if client is None or not _waiting_on(client, timer.subject):
+        return 0
+    await store.set_timer(client.id, follow_up.END, now + follow_up.END_AFTER_NUDGE, now,
+                          timer.subject)  # fmt: skip
+    if client.flow_state.get("step") != "how" or client.opted_out:
+        return 0
+    if await store.open_case_for(client.id) is not None:
+        return 0  # a person is talking with them already
+    await store.mark_follow_up(int(timer.subject), "nudged", now)
+    await store.add_outgoing(OutgoingDraft(
+        client.id, client.address, texts.FU_NUDGE.format(service=service.name), "check_in_nudge",
+        Priority.SCHEDULED, now, buttons=follow_up.BUTTONS,
+    ))  # fmt: skip
+    return 1
+
+
+async def fire_end(store: Store, timer: DueTimer, now: datetime) -> int:
+    """The check-in lapses: replies from now on are ordinary messages again. Answers to a
+    questionnaire left half way are already kept, as incomplete."""
+    client = await store.client(timer.client_id)
+    if client is None or not _waiting_on(client, timer.subject):
+        return 0
+    await store.set_flow(client.id, None, {}, now)
+    await store.mark_follow_up(int(timer.subject), "ended", now)
+    return 0
+
+
+def _waiting_on(client: Client, subject: str) -> bool:
+    return client.flow == follow_up.NAME and str(client.flow_state.get("id")) == subject
+
+
+async def fire_campaign_send(
+    store: Store, timer: DueTimer, service: ServiceInfo, now: datetime
+) -> int:
+    campaign = await store.campaign(int(timer.subject))
+    client = await store.client(timer.client_id)
+    if campaign is None or campaign.status != "scheduled" or client is None:
+        await store.mark_timer(timer.id, "cancelled")
+        return 0
+    if await reachable(store, client, now) is not None:
+        await store.mark_timer(timer.id, "dropped")  # skipped: counted, never sent
+        return 0
+    await send(store, client, service, now, campaign_id=campaign.id, message=campaign.message)
+    return 1

@@ -1,0 +1,93 @@
+"""The follow-up, questionnaire and campaign part of ``SqlStore``."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from flows.ports import Campaign
+from storage.tables import AppointmentRow, CampaignRow, FollowUpRow, ScoreRow
+
+
+class FollowUpStore:
+    session: AsyncSession
+
+    async def last_attended(self, client_id: int) -> datetime | None:
+        stmt = select(sa.func.max(AppointmentRow.starts_at)).where(
+            AppointmentRow.client_id == client_id, AppointmentRow.status == "attended"
+        )
+        # max() keeps its argument's type, so this comes back as an aware UTC datetime.
+        value: datetime | None = (await self.session.execute(stmt)).scalar()
+        return value
+
+    async def follow_up_since(self, client_id: int, since: datetime) -> bool:
+        stmt = select(FollowUpRow.id).where(
+            FollowUpRow.client_id == client_id, col(FollowUpRow.created_at) >= since
+        ).limit(1)
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def add_follow_up(
+        self, client_id: int, campaign_id: int | None, kind: str, message_id: int, at: datetime
+    ) -> int:
+        row = FollowUpRow(client_id=client_id, campaign_id=campaign_id, kind=kind,
+                          message_id=message_id, created_at=at)  # fmt: skip
+        self.session.add(row)
+        await self.session.flush()
+        assert row.id is not None
+        return row.id
+
+    async def record_follow_up(
+        self, follow_up_id: int, answer: str | None, words: str | None, case_id: int | None,
+        ended: bool, at: datetime,
+    ) -> None:
+        row = await self.session.get(FollowUpRow, follow_up_id)
+        if row is None:
+            return
+        if answer is not None and row.answer is None:
+            row.answer, row.answered_at = answer, at
+        if words:
+            row.words = words if not row.words else f"{row.words}\n{words}"
+        if case_id is not None and row.case_id is None:
+            row.case_id = case_id
+        if ended and row.ended_at is None:
+            row.ended_at = at
+        await self.session.flush()
+
+    async def mark_follow_up(self, follow_up_id: int, event: str, at: datetime) -> None:
+        row = await self.session.get(FollowUpRow, follow_up_id)
+        if row is None:
+            return
+        if event == "nudged":
+            row.nudged_at = at
+        elif event == "ended" and row.ended_at is None:
+            row.ended_at = at
+        await self.session.flush()
+
+    async def save_answers(
+        self, client_id: int, follow_up_id: int, instrument: str, answers: tuple[int, ...],
+        raw: int | None, metric: float | None, complete: bool, at: datetime,
+    ) -> None:
+        stmt = select(ScoreRow).where(
+            ScoreRow.follow_up_id == follow_up_id, ScoreRow.instrument == instrument
+        )
+        row = (await self.session.execute(stmt)).scalars().first()
+        if row is None:
+            row = ScoreRow(client_id=client_id, instrument=instrument, via="message",
+                           follow_up_id=follow_up_id, taken_at=at, created_at=at)  # fmt: skip
+            self.session.add(row)
+        row.answers = json.dumps(list(answers))
+        row.status = "complete" if complete else "incomplete"
+        row.raw, row.metric = (raw, metric) if complete else (None, None)
+        row.taken_at = at
+        await self.session.flush()
+
+    async def campaign(self, campaign_id: int) -> Campaign | None:
+        row = await self.session.get(CampaignRow, campaign_id)
+        if row is None:
+            return None
+        assert row.id is not None
+        return Campaign(row.id, row.message, row.status)
