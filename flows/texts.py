@@ -268,7 +268,7 @@ EMAIL_SUBJECT = "{service}: referral update"
 # Follow-up check-ins, two to three months after the last session. No health details.
 FU_CHECK_IN = (
     "Hello from the {service}. How are things since you last saw your link worker? Reply 1 "
-    "if better, 2 if about the same, or 3 if worse."
+    "if better, 2 if the same, or 3 if worse."
 )
 FU_NUDGE = (
     "Hello again from the {service}. We'd love to know how you are. Reply 1 if things are "

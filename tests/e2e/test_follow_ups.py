@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,8 +12,10 @@ from sqlmodel import select
 from flows import texts
 from storage.tables import TimerRow
 from tests.conftest import Bot
+from tests.support.dialog import TelegramPhone, converse
 
 PHONE = "+447700900123"
+CHAT = 900123
 # The fake clock starts on Tuesday 24 November 2026 at 10:00 in London (GMT). The session
 # below was on Monday evening, so ten weeks later falls at 21:00, outside the send window.
 SESSION = "2026-11-23T21:00:00+00:00"
@@ -73,7 +76,7 @@ async def test_the_check_in_goes_ten_weeks_after_the_last_session_when_the_windo
     await _at(bot, WINDOW_OPENS)
     assert bot.twilio.to(PHONE)[before:] == [
         "Hello from the Community Link Worker service. How are things since you last saw your "
-        "link worker? Reply 1 if better, 2 if about the same, or 3 if worse."
+        "link worker? Reply 1 if better, 2 if the same, or 3 if worse."
     ]
     sent = bot.twilio.sent[-1]
     assert bot.services.settings.window.contains(bot.clock.now()) and sent.to == PHONE
@@ -270,3 +273,169 @@ async def test_the_report_counts_check_ins_sent_and_answered(bot: Bot) -> None:
     await bot.text(PHONE, "better")
     _, summary = await bot.api("GET", period, token)
     assert summary["follow_ups"] == {"sent": 1, "answered": 1}
+
+
+# SWEMWBS by message: the wording is licensed, so these tests supply placeholder statements in
+# a wording file, as a service holding the licence would supply the real ones.
+STATEMENTS = [f"Test statement {n}" for n in range(1, 8)]
+
+
+async def _with_wording(make_bot: Any, tmp_path: Any) -> Bot:
+    folder = tmp_path / "questionnaires"
+    folder.mkdir()
+    (folder / "swemwbs.json").write_text(json.dumps({
+        "instrument": "swemwbs", "intro": "Think about the last 2 weeks.", "items": STATEMENTS}))
+    made: Bot = await make_bot(QUESTIONNAIRES_DIR=str(folder))
+    return made
+
+
+async def _to_the_questions(bot: Bot, token: str) -> str:
+    client_id = await _checked_in(bot, token)
+    await bot.text(PHONE, "better")
+    await bot.text(PHONE, "nothing else")
+    assert bot.twilio.to(PHONE)[-1] == texts.FU_OFFER.format(count=7)
+    await bot.text(PHONE, "yes")
+    assert bot.twilio.to(PHONE)[-2:] == [
+        "Thank you. Think about the last 2 weeks. Reply with a number from 1 to 5: 1 none of the "
+        "time, 2 rarely, 3 some of the time, 4 often, 5 all of the time",
+        "1 of 7: Test statement 1",
+    ]
+    return client_id
+
+
+async def _scores(bot: Bot, token: str, client_id: str) -> list[dict[str, Any]]:
+    _, client = await bot.api("GET", f"/api/v1/clients/{client_id}", token)
+    return list(client["scores"])
+
+
+async def test_without_the_wording_the_questions_are_not_offered(bot: Bot) -> None:
+    token = await bot.staff_token()
+    await _checked_in(bot, token)
+    await bot.text(PHONE, "better")
+    await bot.text(PHONE, "no")
+    assert bot.twilio.to(PHONE)[-1] == texts.FU_THANKS
+
+
+async def test_a_swemwbs_taken_by_message_is_scored_by_the_published_table(
+    make_bot: Any, tmp_path: Any
+) -> None:
+    bot = await _with_wording(make_bot, tmp_path)
+    token = await bot.staff_token()
+    client_id = await _to_the_questions(bot, token)
+    for n, answer in enumerate(["3", "4", "2", "5", "3", "4"], start=2):
+        await bot.text(PHONE, answer)
+        assert bot.twilio.to(PHONE)[-1] == f"{n} of 7: Test statement {n}"
+    await bot.text(PHONE, "3")
+    assert bot.twilio.to(PHONE)[-1] == texts.Q_DONE
+    [score] = await _scores(bot, token, client_id)
+    # 3+4+2+5+3+4+3 = 24, which the SWEMWBS conversion table turns into 21.54.
+    assert score["answers"] == [3, 4, 2, 5, 3, 4, 3] and score["raw"] == 24
+    assert score["metric"] == 21.54 and score["status"] == "complete"
+    assert score["via"] == "message"
+
+
+@pytest.mark.parametrize("bad", ["0", "6", "often", "3 or 4"])
+async def test_an_answer_off_the_scale_is_asked_again_kindly(
+    make_bot: Any, tmp_path: Any, bad: str
+) -> None:
+    bot = await _with_wording(make_bot, tmp_path)
+    token = await bot.staff_token()
+    client_id = await _to_the_questions(bot, token)
+    await bot.text(PHONE, bad)
+    assert bot.twilio.to(PHONE)[-1] == (
+        "Sorry, please reply with one number from 1 to 5. 1 of 7: Test statement 1"
+    )
+    await bot.text(PHONE, "5")
+    assert bot.twilio.to(PHONE)[-1] == "2 of 7: Test statement 2"
+    [score] = await _scores(bot, token, client_id)
+    assert score["answers"] == [5]
+
+
+async def test_a_half_finished_questionnaire_is_kept_as_incomplete_and_not_scored(
+    make_bot: Any, tmp_path: Any
+) -> None:
+    bot = await _with_wording(make_bot, tmp_path)
+    token = await bot.staff_token()
+    client_id = await _to_the_questions(bot, token)
+    for answer in ("4", "4", "3"):
+        await bot.text(PHONE, answer)
+    await _at(bot, bot.clock.now() + timedelta(days=4))  # they went quiet: it lapses
+    [score] = await _scores(bot, token, client_id)
+    assert score["answers"] == [4, 4, 3] and score["status"] == "incomplete"
+    assert score["raw"] is None and score["metric"] is None
+    await bot.text(PHONE, "5")  # no longer taken as an answer
+    assert bot.twilio.to(PHONE)[-1] != "5 of 7: Test statement 5"
+    assert (await _scores(bot, token, client_id))[0]["answers"] == [4, 4, 3]
+
+
+async def test_they_can_stop_the_questions_part_way(make_bot: Any, tmp_path: Any) -> None:
+    bot = await _with_wording(make_bot, tmp_path)
+    token = await bot.staff_token()
+    client_id = await _to_the_questions(bot, token)
+    await bot.text(PHONE, "2")
+    await bot.text(PHONE, "no more please")
+    assert bot.twilio.to(PHONE)[-1] == texts.Q_STOPPED
+    [score] = await _scores(bot, token, client_id)
+    assert score["answers"] == [2] and score["status"] == "incomplete"
+
+
+async def test_saying_no_to_the_questions_thanks_them(make_bot: Any, tmp_path: Any) -> None:
+    bot = await _with_wording(make_bot, tmp_path)
+    token = await bot.staff_token()
+    client_id = await _checked_in(bot, token)
+    await bot.text(PHONE, "same")
+    await bot.text(PHONE, "no")
+    await bot.text(PHONE, "no thank you")
+    assert bot.twilio.to(PHONE)[-1] == texts.FU_THANKS
+    assert await _scores(bot, token, client_id) == []
+
+
+async def test_the_report_shows_the_change_in_wellbeing(bot: Bot) -> None:
+    """First and last SWEMWBS for each client: mean change and the share who improved."""
+    token = await bot.staff_token()
+    changes = {"+447700900201": ([2] * 7, [3] * 7), "+447700900202": ([3] * 7, [2] * 7),
+               "+447700900203": ([2] * 7, [4] * 7)}  # fmt: skip
+    for phone, (first, last) in changes.items():
+        status, made = await bot.api("POST", "/api/v1/referrals", token, {
+            "referrer": {"name": "Dr Shah", "role": "GP", "organisation": "Surgery",
+                         "pathway": "primary_care", "phone": "07700900999"},
+            "client": {"name": "A Client", "phone": phone, "needs": ["lonely"]},
+            "client_consent": True})
+        assert status == 201, made
+        for answers, taken in ((first, "2026-11-24T09:00:00Z"), (last, "2026-11-24T09:30:00Z")):
+            status, score = await bot.api(
+                "POST", f"/api/v1/clients/{made['client_id']}/scores", token,
+                {"instrument": "swemwbs", "answers": answers, "taken_at": taken})
+            assert status == 201, score
+    _, summary = await bot.api("GET", "/api/v1/reports/summary?from=2026-11-01&to=2026-11-30",
+                               token)
+    # Metric scores: 14 -> 15.32, 21 -> 19.25, 28 -> 25.03. Changes: +3.93, -3.93, +9.71.
+    assert summary["wellbeing"] == {"clients_with_first_and_last": 3, "mean_change": 3.24,
+                                    "positive_share": 2 / 3}
+
+
+async def test_on_telegram_the_check_in_has_buttons_and_a_press_answers_it(
+    make_bot: Any,
+) -> None:
+    bot: Bot = await make_bot(telegram="webhook")
+    assert bot.telegram is not None
+    person = TelegramPhone(bot, bot.telegram, CHAT, polling=False, press=True)
+    token = await bot.staff_token()
+    await person.say("Hello")
+    await person.say("TALK")
+    _, found = await bot.api("GET", f"/api/v1/clients?telegram_chat_id={CHAT}", token)
+    client_id = found["items"][0]["id"]
+    await bot.api("POST", "/api/v1/appointments", token, {
+        "client_id": client_id, "starts_at": SESSION, "duration_minutes": 45,
+        "location": "Pemberton Library", "worker": "Sam Jones", "outcome": "attended"})
+    case_id = (await _open_cases(bot, token))[0]["id"]
+    await bot.api("POST", f"/api/v1/cases/{case_id}/close", token, {"outcome": "supported"})
+    await _at(bot, WINDOW_OPENS)
+    check_in = bot.telegram.last(CHAT)
+    assert check_in.text.startswith("Hello from the") and check_in.reply_markup is not None
+    labels = [b["text"] for row in check_in.reply_markup["inline_keyboard"] for b in row]
+    assert labels == ["Better", "About the same", "Worse"]
+    await converse(person, [("3", [texts.FU_WORSE])])  # pressed, not typed
+    assert bot.telegram.answered_callbacks
+    [case] = await _open_cases(bot, token)
+    assert case["reason"] == "follow_up" and case["priority"] == "high"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -176,3 +177,22 @@ def test_follow_up_delta_is_parsed() -> None:
 def test_lower_case_variable_names_are_accepted() -> None:
     """Variable names are case-insensitive, as in the environment."""
     assert load_settings({"log_level": "debug"}).log_level == "DEBUG"
+
+
+def test_a_bad_questionnaire_file_stops_start_up_naming_the_variable_and_file(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "swemwbs.json").write_text('{"instrument": "swemwbs", "items": ["only one"]}')
+    with pytest.raises(ConfigError, match=r"^QUESTIONNAIRES_DIR: .*swemwbs\.json") as caught:
+        load_settings({"QUESTIONNAIRES_DIR": str(tmp_path)}, env_file=None)
+    assert "\n" not in str(caught.value)
+
+
+def test_questionnaire_wording_makes_swemwbs_askable(tmp_path: Path) -> None:
+    items = [f"Statement {n}" for n in range(1, 8)]
+    (tmp_path / "swemwbs.json").write_text(json.dumps({"instrument": "swemwbs", "items": items}))
+    without = load_settings({}, env_file=None).service.questionnaire("swemwbs")
+    settings = load_settings({"QUESTIONNAIRES_DIR": str(tmp_path)}, env_file=None)
+    swemwbs = settings.service.questionnaire("swemwbs")
+    assert without is not None and not without.askable
+    assert swemwbs is not None and swemwbs.askable and swemwbs.items == tuple(items)

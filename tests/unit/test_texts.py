@@ -17,7 +17,9 @@ PHONE = "01942 000000"
 
 # Placeholders that carry personal details: left empty, since the rule is about the template.
 PERSONAL = {"name", "friend", "referrer", "phone", "reference", "summary", "choices",
-            "organisation", "worker", "when", "location"}  # fmt: skip
+            "organisation", "worker", "when", "location",
+            # a questionnaire's own wording and numbers, filled in as it is asked
+            "intro", "hint", "item", "n", "count", "low", "high"}  # fmt: skip
 
 
 def _fill_blank(template: str, service: ServiceInfo) -> str:
