@@ -2,10 +2,10 @@
 
 A check-in is due ``FOLLOW_UP_AFTER`` after a client's last attended session, at the send
 window's next opening. When it falls due the client must still be reachable and free: not
-opted out, no open case, no session booked and not in the middle of another conversation.
-While any of those but the opt-out holds it waits a week and looks again, for up to
-``GIVE_UP_AFTER``; an opt-out drops it. Campaign sends check the same and are skipped, not
-postponed: the campaign went on its date.
+opted out, no open case, no session booked and not in the middle of another conversation (one
+left a week ago is over). While any of those but the opt-out holds it waits a week and looks
+again, for up to ``GIVE_UP_AFTER``; an opt-out drops it. Campaign sends check the same and
+are skipped, not postponed: the campaign went on its date.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from flows.texts import ServiceInfo
 CHECK_IN = "follow_up"  # the timer of the automatic check-in
 CAMPAIGN = "campaign"  # one campaign send to one client; the subject is the campaign's id
 LOOK_AGAIN = timedelta(days=7)
+# A conversation left this long is over for our purposes: a half-told referral is in the
+# queue by then, and the check-in may take its place.
+CONVERSATION_OVER_AFTER = timedelta(days=7)
 GIVE_UP_AFTER = timedelta(weeks=16)  # past its first due date, a check-in is no longer timely
 CHECK_IN_FLOW = "check_in"
 
@@ -51,7 +54,9 @@ async def reachable(store: Store, client: Client, now: datetime) -> str | None:
     going = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
     if await store.upcoming_appointment(client.id, now, going, unanswered=False) is not None:
         return "session_booked"
-    if client.flow is not None:
+    if client.flow is not None and (
+        client.last_seen_at is None or now - client.last_seen_at < CONVERSATION_OVER_AFTER
+    ):
         return "in_conversation"
     return None
 

@@ -44,6 +44,7 @@ class Client:
     flow: str | None
     flow_state: dict[str, Any] = field(default_factory=dict)
     date_of_birth: str | None = None  # ISO date
+    last_seen_at: datetime | None = None  # their latest message to us
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ def to_client(row: ClientRow) -> Client:
         flow=row.flow,
         flow_state=json.loads(row.flow_state or "{}"),
         date_of_birth=row.date_of_birth,
+        last_seen_at=row.last_seen_at,
     )
 
 

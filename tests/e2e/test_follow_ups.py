@@ -439,3 +439,15 @@ async def test_on_telegram_the_check_in_has_buttons_and_a_press_answers_it(
     assert bot.telegram.answered_callbacks
     [case] = await _open_cases(bot, token)
     assert case["reason"] == "follow_up" and case["priority"] == "high"
+
+
+async def test_a_conversation_left_weeks_ago_does_not_hold_the_check_in(bot: Bot) -> None:
+    """Someone who began to suggest a friend and stopped is not "in a conversation" for ever."""
+    token = await bot.staff_token()
+    await _client_with_a_session(bot, token)
+    bot.clock.set(WINDOW_OPENS - timedelta(days=3))
+    await bot.text(PHONE, "2")  # to suggest a friend; they never say who
+    await _at(bot, WINDOW_OPENS)
+    assert not bot.twilio.to(PHONE)[-1].startswith("Hello from the")  # only three days ago
+    await _at(bot, WINDOW_OPENS + timedelta(days=7))
+    assert bot.twilio.to(PHONE)[-1].startswith("Hello from the")
