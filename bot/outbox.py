@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -113,7 +114,9 @@ class Outbox:
         for name, per_second in slots:
             async with self._db.write() as session:
                 slot = await sql.take_rate_slot(
-                    session, name, self._clock.now(), timedelta(seconds=1 / per_second)
+                    session, name, self._clock.now(),
+                    # Rounded up to the microsecond, so that it never runs faster than the rate.
+                    timedelta(microseconds=math.ceil(1_000_000 / per_second)),
                 )
             wait = (slot - self._clock.now()).total_seconds()
             if wait > 0:

@@ -10,6 +10,7 @@ message sent to them in that many weeks).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -98,8 +99,10 @@ def parse_cohort(data: Any, practices: tuple[PracticeInfo, ...]) -> Cohort:
 def spread(start: datetime, count: int, per_second: float, window: SendWindow) -> list[datetime]:
     """When each of ``count`` sends falls due: ``per_second`` apart from ``start``, inside the
     send window, carrying on at the next opening when it closes. Pacing the timers (not just
-    the outbox) means each client's check-in is written only when it can go."""
-    step = timedelta(seconds=1 / per_second)
+    the outbox) means each client's check-in is written only when it can go.
+
+    The gap is rounded up to the microsecond, so the sends never run faster than the rate."""
+    step = timedelta(microseconds=math.ceil(1_000_000 / per_second))
     at = window.next_opening(start)
     times = []
     for _ in range(count):

@@ -111,8 +111,8 @@ async def send(
         await store.set_timer(client.id, follow_up.NUDGE, now + follow_up.NUDGE_AFTER, now,
                               subject)  # fmt: skip
     await store.set_flow(client.id, follow_up.NAME, state, now)
-    if bulk:
-        await store.cancel_timers(client.id, (CHECK_IN,))  # this one takes its place
+    if bulk and message is None:
+        await store.cancel_timers(client.id, (CHECK_IN,))  # this check-in takes its place
     return follow_up_id
 
 
@@ -155,6 +155,9 @@ async def fire_campaign_send(
 ) -> int:
     campaign = await store.campaign(int(timer.subject))
     client = await store.client(timer.client_id)
+    if campaign is not None and campaign.status == "paused":
+        await store.mark_timer(timer.id, "paused")  # held, as pausing holds the others
+        return 0
     if campaign is None or campaign.status != "scheduled" or client is None:
         await store.mark_timer(timer.id, "cancelled")
         return 0

@@ -216,7 +216,8 @@ class Store(Protocol):
         """When the client's latest attended session started."""
 
     async def follow_up_since(self, client_id: int, since: datetime) -> bool:
-        """Whether a check-in or campaign message was written to them since then."""
+        """Whether a check-in (automatic or a campaign's) was written to them since then; a
+        campaign's own message does not count."""
 
     async def add_follow_up(
         self, client_id: int, campaign_id: int | None, kind: str, message_id: int, at: datetime

@@ -131,11 +131,11 @@ async def create(
 
 async def counts(session: AsyncSession, campaign_id: int) -> dict[str, int]:
     """Sent, delivered, answered and escalated, and the sends still to come or skipped."""
-    timers = dict((await session.execute(
+    timers: dict[str, int] = {status: int(n) for status, n in await session.execute(
         select(TimerRow.status, sa.func.count()).where(
             TimerRow.kind == CAMPAIGN, TimerRow.subject == str(campaign_id)
         ).group_by(col(TimerRow.status))
-    )).tuples().all())  # fmt: skip
+    )}  # fmt: skip
     message_status = MessageRow.status
     row = (await session.execute(
         sa.select(
@@ -156,12 +156,15 @@ async def counts(session: AsyncSession, campaign_id: int) -> dict[str, int]:
         "delivered": delivered,
         "answered": answered,
         "escalated": escalated,
-        "waiting": int(timers.get("pending", 0) + timers.get("paused", 0)),
-        "skipped": int(timers.get("dropped", 0)),
+        "waiting": timers.get("pending", 0) + timers.get("paused", 0),
+        "skipped": timers.get("dropped", 0),
     }
 
 
-async def set_status(session: AsyncSession, row: CampaignRow, status: str, now: datetime) -> None:
+async def set_status(
+    session: AsyncSession, row: CampaignRow, status: str, now: datetime, *, per_second: float,
+    window: SendWindow,
+) -> None:
     """Pause, resume or cancel: the sends still to come are held, freed or withdrawn.
 
     Check-ins already written to the outbox (at most a few seconds' worth, as sends are
@@ -176,7 +179,7 @@ async def set_status(session: AsyncSession, row: CampaignRow, status: str, now: 
         )
         row.paused_at = now
     elif status == "scheduled":
-        await _resume(session, subject, now)
+        await _resume(session, subject, now, per_second, window)
         row.paused_at = None
     else:
         await session.execute(
@@ -188,18 +191,19 @@ async def set_status(session: AsyncSession, row: CampaignRow, status: str, now: 
     await session.flush()
 
 
-async def _resume(session: AsyncSession, subject: str, now: datetime) -> None:
-    """Held sends go again, keeping their pace: the first is due now."""
-    first = (await session.execute(
-        select(sa.func.min(TimerRow.due_at)).where(
-            TimerRow.kind == CAMPAIGN, TimerRow.subject == subject, TimerRow.status == "paused")
-    )).scalar()  # fmt: skip
-    if first is None:
-        return
-    shift = max(timedelta(0), now - first)
-    held = (await session.execute(
+async def _resume(
+    session: AsyncSession, subject: str, now: datetime, per_second: float, window: SendWindow
+) -> None:
+    """Held sends go again in their order, paced afresh from now (or from when they were due,
+    if that is still to come) and inside the send window: resumed late in the day, what is
+    left waits for the window to open again instead of being written after it has closed."""
+    held = list((await session.execute(
         select(TimerRow).where(TimerRow.kind == CAMPAIGN, TimerRow.subject == subject,
                                TimerRow.status == "paused")
-    )).scalars()  # fmt: skip
-    for timer in held:
-        timer.due_at, timer.status = timer.due_at + shift, "pending"
+        .order_by(col(TimerRow.due_at), col(TimerRow.id))
+    )).scalars())  # fmt: skip
+    if not held:
+        return
+    times = spread(max(now, held[0].due_at), len(held), per_second, window)
+    for timer, due in zip(held, times, strict=True):
+        timer.due_at, timer.status = due, "pending"

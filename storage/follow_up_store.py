@@ -26,7 +26,8 @@ class FollowUpStore:
 
     async def follow_up_since(self, client_id: int, since: datetime) -> bool:
         stmt = select(FollowUpRow.id).where(
-            FollowUpRow.client_id == client_id, col(FollowUpRow.created_at) >= since
+            FollowUpRow.client_id == client_id, FollowUpRow.kind == "check_in",
+            col(FollowUpRow.created_at) >= since,
         ).limit(1)
         return (await self.session.execute(stmt)).first() is not None
 

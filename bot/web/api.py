@@ -78,7 +78,7 @@ def _id(value: int | None) -> str | None:
 
 def _path_id(request: web.Request, name: str = "id") -> int:
     raw = request.match_info[name]
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise ApiError(404, "not_found", f"There is nothing with the id {raw[:40]!r}.")
     return int(raw)
 

@@ -115,6 +115,8 @@ async def _json(session: AsyncSession, row: CampaignRow, now: datetime,
 
 
 async def _visible(session: AsyncSession, request: web.Request) -> CampaignRow:
+    if not request.match_info["id"].isascii():  # "²" is a digit to isdigit(), not to int()
+        raise ApiError(404, "not_found", "There is no such campaign.")
     row = await session.get(CampaignRow, _path_id(request))
     user = _user(request)
     if row is None or not _may_see(user, row):
@@ -141,7 +143,7 @@ async def list_campaigns(request: web.Request) -> web.Response:
     before = request.query.get("before", "")
     stmt = select(CampaignRow).order_by(col(CampaignRow.id).desc()).limit(PAGE + 1)
     if before:
-        if not before.isdigit():
+        if not (before.isascii() and before.isdigit() and len(before) <= 18):
             raise ApiError(422, "invalid", "before: the next value from the previous page.")
         stmt = stmt.where(col(CampaignRow.id) < int(before))
     if not user.is_admin:
@@ -164,7 +166,9 @@ def _change(status: str) -> Any:
                 raise ApiError(422, "invalid", "status: the campaign is cancelled.")
             if status == "scheduled" and row.status != "paused":
                 raise ApiError(422, "invalid", "status: only a paused campaign can resume.")
-            await campaigns.set_status(session, row, status, now)
+            await campaigns.set_status(session, row, status, now,
+                                       per_second=services.settings.twilio_max_rate,
+                                       window=services.settings.window)  # fmt: skip
             result = await _json(session, row, now, services.settings.service_name)
         return web.json_response(result)
 

@@ -163,3 +163,13 @@ async def test_healthz_is_503_when_the_database_is_unreachable(
         assert response.status == 503
         assert (await response.json())["database"] == "unreachable"
     await services.close()
+
+
+@pytest.mark.parametrize("raw", ["%C2%B2", "%D9%A3", "12a", "1" * 19])
+async def test_an_id_that_is_not_plain_digits_is_not_found(bot: Bot, raw: str) -> None:
+    """Unicode digits such as superscript two pass str.isdigit() but are not ids."""
+    token = await bot.staff_token()
+    for path in (f"/api/v1/cases/{raw}", f"/api/v1/clients/{raw}",
+                 f"/api/v1/campaigns/{raw}"):  # fmt: skip
+        status, body = await bot.api("GET", path, token)
+        assert status == 404 and body["error"]["code"] == "not_found", path

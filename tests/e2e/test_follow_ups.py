@@ -451,3 +451,17 @@ async def test_a_conversation_left_weeks_ago_does_not_hold_the_check_in(bot: Bot
     assert not bot.twilio.to(PHONE)[-1].startswith("Hello from the")  # only three days ago
     await _at(bot, WINDOW_OPENS + timedelta(days=7))
     assert bot.twilio.to(PHONE)[-1].startswith("Hello from the")
+
+
+async def test_a_campaign_of_news_does_not_stand_in_for_the_check_in(bot: Bot) -> None:
+    """A notice about a walking group is not asking how they are: the check-in still goes."""
+    token = await bot.staff_token()
+    await _client_with_a_session(bot, token)
+    status, made = await bot.api("POST", "/api/v1/campaigns", token, {
+        "name": "Walking group", "message": "The walking group restarts on Monday at 10am.",
+        "send_on": "2026-11-26", "cohort": {}})
+    assert status == 201, made
+    await _at(bot, datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    assert bot.twilio.to(PHONE)[-1] == "The walking group restarts on Monday at 10am."
+    await _at(bot, WINDOW_OPENS)
+    assert bot.twilio.to(PHONE)[-1].startswith("Hello from the")
