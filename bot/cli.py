@@ -47,6 +47,7 @@ async def _serve(settings: Settings, demo: bool) -> None:
     if settings.simulator_enabled:
         print(f"Try it as a client: {base}/simulator", flush=True)
     if demo:
+        print(f"Staff sign-in: {base}/login", flush=True)
         print(f"Demo admin login: {login.email}  password: {login.password}", flush=True)
         print(f"Demo API token: {login.token}", flush=True)
 

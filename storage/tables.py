@@ -52,6 +52,8 @@ class StaffUserRow(SQLModel, table=True):
     password_hash: str
     must_change_password: bool = True
     created_at: datetime = _time()
+    failed_logins: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    locked_until: datetime | None = _time(nullable=True)
 
 
 class UserPractice(SQLModel, table=True):
@@ -329,3 +331,26 @@ class ScoreRow(SQLModel, table=True):
     follow_up_id: int | None = Field(default=None, foreign_key="follow_up.id", index=True)
     taken_at: datetime = _time()
     created_at: datetime = _time()
+
+
+class StaffSessionRow(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its hash is stored here."""
+
+    __tablename__ = "staff_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    user_id: int = Field(foreign_key="staff_user.id", index=True)
+    csrf_token: str = Field(max_length=64)  # every form posts it back
+    created_at: datetime = _time()
+    last_seen_at: datetime = _time()
+
+
+class AuditRow(SQLModel, table=True):
+    """Who did what, when: sign-ins, views of client records, exports and every change."""
+
+    __tablename__ = "audit"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
+    action: str = Field(max_length=40)  # login, login_failed, logout, view_client, ...
+    subject: str | None = Field(default=None, max_length=60)  # "client:12", "case:3"
+    at: datetime = _time(index=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -18,6 +19,7 @@ from bot.web import (
     scores,
     simulator,
     sms,
+    staff,
     telegram,
 )
 from bot.web.keys import SERVICES
@@ -74,16 +76,19 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def index(request: web.Request) -> web.Response:
-    if request.app[SERVICES].settings.simulator_enabled:
-        raise web.HTTPFound("/simulator")
-    raise web.HTTPNotFound()
+    """The staff app's home: the queue (the login guard sends strangers to sign in)."""
+    raise web.HTTPFound("/queue")
 
 
 def create_app(services: Services) -> web.Application:
-    app = web.Application(middlewares=[security_headers, never_echo_errors, api.authenticate])
+    app = web.Application(
+        middlewares=[security_headers, never_echo_errors, api.authenticate, staff.require_login]
+    )
     app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/", index)
+    staff.setup(app)
+    app.router.add_static("/static/", Path(__file__).parent / "static")
     sms.add_routes(app)
     telegram.add_routes(app)
     referrals.add_routes(app)  # before the API's catch-all for unknown calls

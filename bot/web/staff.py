@@ -1,0 +1,198 @@
+"""The staff web app's front door: sign in, sign out, choosing a password, and the guard that
+keeps every other staff page behind a login and every form behind a CSRF token."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from sqlmodel import col, select
+
+from bot.web.keys import SERVICES
+from storage import queries, web_sessions
+from storage.tables import CaseRow, Practice, StaffUserRow
+
+SESSION_COOKIE = "linkbot_session"
+LOGIN_CSRF_COOKIE = "linkbot_login_csrf"
+SESSION = web.RequestKey("staff_session", web_sessions.WebSession)
+TOKEN = web.RequestKey("staff_token", str)
+# Paths with their own protection (webhook signatures, API tokens) or none needed.
+OPEN_PREFIXES = ("/login", "/static/", "/healthz", "/sms/", "/telegram/", "/simulator", "/api/")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _is_open(path: str) -> bool:
+    return any(path == p.rstrip("/") or path.startswith(p) for p in OPEN_PREFIXES)
+
+
+def _secure(request: web.Request) -> bool:
+    return request.app[SERVICES].settings.public_base_url.startswith("https://")
+
+
+def _set_cookie(request: web.Request, response: web.StreamResponse, name: str,
+                value: str) -> None:  # fmt: skip
+    response.set_cookie(name, value, httponly=True, samesite="Strict", secure=_secure(request),
+                        path="/")  # fmt: skip
+
+
+def _local(target: str) -> str:
+    """Only a path on this site: never somewhere else after signing in."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/queue"
+
+
+@web.middleware
+async def require_login(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every staff page needs a signed-in user; every staff form needs its CSRF token."""
+    if _is_open(request.path):
+        return await handler(request)
+    services = request.app[SERVICES]
+    token = request.cookies.get(SESSION_COOKIE, "")
+    found = None
+    if token:
+        async with services.db.write() as session:
+            found = await web_sessions.session_for(session, token, services.clock.now())
+    if found is None:
+        if request.method in SAFE_METHODS:
+            raise web.HTTPFound(f"/login?next={request.path}")
+        raise web.HTTPForbidden(text="Please sign in again.")
+    if request.method not in SAFE_METHODS:
+        form = await request.post()
+        sent = form.get("csrf")
+        if not isinstance(sent, str) or not secrets.compare_digest(sent, found.csrf):
+            raise web.HTTPForbidden(text="This form has expired. Please go back and try again.")
+    if found.must_change_password and request.path not in ("/password", "/logout"):
+        raise web.HTTPFound("/password")
+    request[SESSION], request[TOKEN] = found, token
+    return await handler(request)
+
+
+def _page(request: web.Request, template: str, status: int = 200,
+          **context: Any) -> web.Response:  # fmt: skip
+    services = request.app[SERVICES]
+    found = request.get(SESSION)
+    context |= {"service": services.settings.service_name,
+                "user": found.user if found else None, "csrf": found.csrf if found else ""}
+    response = aiohttp_jinja2.render_template(template, request, context, status=status)
+    # Our own styles only: no scripts, frames or forms posting elsewhere.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    )
+    response.headers["Cache-Control"] = "no-store"  # pages hold personal data
+    return response
+
+
+async def login_page(request: web.Request) -> web.Response:
+    login_csrf = secrets.token_urlsafe(32)
+    response = _page(request, "login.html", login_csrf=login_csrf, problem=None, email="",
+                     next=_local(request.query.get("next", "/queue")))  # fmt: skip
+    _set_cookie(request, response, LOGIN_CSRF_COOKIE, login_csrf)
+    return response
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    sent, expected = form.get("csrf"), request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
+        raise web.HTTPForbidden(text="This form has expired. Please go back and try again.")
+    email, password = str(form.get("email", ""))[:320], str(form.get("password", ""))[:1024]
+    services = request.app[SERVICES]
+    async with services.db.write() as session:
+        outcome = await web_sessions.log_in(session, email, password, services.clock.now())
+    if isinstance(outcome, web_sessions.LoginProblem):
+        problem = ("Too many attempts. This account is locked for 15 minutes."
+                   if outcome is web_sessions.LoginProblem.LOCKED
+                   else "That e-mail address and password do not match.")  # fmt: skip
+        response = _page(request, "login.html", status=401, login_csrf=expected,
+                         problem=problem, email=email,
+                         next=_local(str(form.get("next", "/queue"))))  # fmt: skip
+        return response
+    target = "/password" if outcome.session.must_change_password else _local(
+        str(form.get("next", "/queue")))  # fmt: skip
+    response = web.HTTPFound(target)
+    _set_cookie(request, response, SESSION_COOKIE, outcome.token)
+    response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    async with services.db.write() as session:
+        await web_sessions.log_out(session, request[TOKEN], services.clock.now())
+    response = web.HTTPFound("/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+async def password_page(request: web.Request) -> web.Response:
+    return _page(request, "password.html", problem=None, min_length=web_sessions.MIN_PASSWORD,
+                 must_change=request[SESSION].must_change_password)  # fmt: skip
+
+
+async def change_password(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    services, found = request.app[SERVICES], request[SESSION]
+    async with services.db.write() as session:
+        problem = await web_sessions.change_password(
+            session, found.user.id, str(form.get("current", "")), str(form.get("new", "")),
+            request[TOKEN], services.clock.now(),
+        )
+    if problem:
+        return _page(request, "password.html", status=422, problem=problem,
+                     min_length=web_sessions.MIN_PASSWORD,
+                     must_change=found.must_change_password)  # fmt: skip
+    raise web.HTTPFound("/queue")
+
+
+def _waiting(since: datetime, now: datetime) -> str:
+    minutes = int((now - since).total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // 1440} days"
+
+
+async def queue(request: web.Request) -> web.Response:
+    """Open cases the user may see: most urgent first, then the longest waiting."""
+    services, user = request.app[SERVICES], request[SESSION].user
+    now = services.clock.now()
+    async with services.db.read() as session:
+        page = await queries.list_cases(session, user, "open", 200, None)
+        codes: dict[Any, str] = dict((await session.execute(
+            select(Practice.id, Practice.code))).all())  # fmt: skip
+        names: dict[Any, str] = dict((await session.execute(
+            select(StaffUserRow.id, StaffUserRow.name).where(
+                col(StaffUserRow.id).in_({r.assigned_to for r in page.rows if r.assigned_to}))
+        )).all())  # fmt: skip
+    cases = [_case_line(row, codes, names, now) for row in page.rows]
+    return _page(request, "queue.html", cases=cases)
+
+
+def _case_line(row: CaseRow, codes: dict[Any, str], names: dict[Any, str],
+               now: datetime) -> dict[str, Any]:  # fmt: skip
+    return {"priority": row.priority, "reason": row.reason.replace("_", " "),
+            "practice": codes.get(row.practice_id), "waiting": _waiting(row.created_at, now),
+            "assigned": names.get(row.assigned_to)}  # fmt: skip
+
+
+def setup(app: web.Application) -> None:
+    aiohttp_jinja2.setup(
+        app, loader=jinja2.PackageLoader("bot.web", "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+    )
+    r = app.router
+    r.add_get("/login", login_page)
+    r.add_post("/login", login)
+    r.add_post("/logout", logout)
+    r.add_get("/password", password_page)
+    r.add_post("/password", change_password)
+    r.add_get("/queue", queue)

@@ -1,0 +1,161 @@
+"""Staff sign-in for the web app: passwords, lock-out, sessions and the audit log.
+
+A session is a random token in an HttpOnly cookie; only its SHA-256 is stored, beside the
+CSRF token every form must post back. Sessions end after ``IDLE`` without use or ``LONGEST``
+in all. ``MAX_FAILURES`` wrong passwords in a row lock the account for ``LOCKED_FOR``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from flows.model import Role, StaffUser
+from storage.staff import hash_token
+from storage.tables import AuditRow, StaffSessionRow, StaffUserRow, UserPractice
+
+IDLE = timedelta(hours=8)
+LONGEST = timedelta(hours=12)
+MAX_FAILURES = 5
+LOCKED_FOR = timedelta(minutes=15)
+MIN_PASSWORD = 12
+
+_hasher = PasswordHasher()
+# Checked against when the e-mail is unknown, so that a wrong address takes as long as a wrong
+# password and does not give away who has an account.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class LoginProblem(enum.StrEnum):
+    WRONG = "wrong"  # unknown e-mail or wrong password: the same to the person signing in
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    user: StaffUser
+    csrf: str
+    must_change_password: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    token: str  # for the cookie; shown nowhere else
+    session: WebSession
+
+
+async def _matches(password_hash: str, password: str) -> bool:
+    """argon2 is slow on purpose: it runs in a thread so the server keeps answering."""
+    try:
+        return await asyncio.to_thread(_hasher.verify, password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def _staff_user(session: AsyncSession, row: StaffUserRow) -> StaffUser:
+    assert row.id is not None
+    practices = (await session.execute(
+        select(UserPractice.practice_id).where(UserPractice.user_id == row.id)
+    )).scalars()  # fmt: skip
+    return StaffUser(row.id, row.email, row.name, Role(row.role), frozenset(practices))
+
+
+async def log_in(
+    session: AsyncSession, email: str, password: str, now: datetime
+) -> SignedIn | LoginProblem:
+    row = (await session.execute(
+        select(StaffUserRow).where(StaffUserRow.email == email.strip().lower())
+    )).scalars().first()  # fmt: skip
+    if row is None:
+        await _matches(_DUMMY_HASH, password)
+        await audit(session, None, "login_failed", None, now)
+        return LoginProblem.WRONG
+    if row.locked_until is not None and row.locked_until > now:
+        await audit(session, row.id, "login_locked", None, now)
+        return LoginProblem.LOCKED
+    if not await _matches(row.password_hash, password):
+        row.failed_logins += 1
+        if row.failed_logins >= MAX_FAILURES:
+            row.locked_until, row.failed_logins = now + LOCKED_FOR, 0
+        await audit(session, row.id, "login_failed", None, now)
+        await session.flush()
+        return LoginProblem.LOCKED if row.locked_until and row.locked_until > now else (
+            LoginProblem.WRONG)  # fmt: skip
+    row.failed_logins, row.locked_until = 0, None
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    assert row.id is not None
+    session.add(StaffSessionRow(token_hash=hash_token(token), user_id=row.id, csrf_token=csrf,
+                                created_at=now, last_seen_at=now))  # fmt: skip
+    await audit(session, row.id, "login", None, now)
+    await session.flush()
+    user = await _staff_user(session, row)
+    return SignedIn(token, WebSession(user, csrf, row.must_change_password))
+
+
+async def session_for(session: AsyncSession, token: str, now: datetime) -> WebSession | None:
+    """The signed-in user behind a cookie, or None when it is unknown or has expired."""
+    found = (await session.execute(
+        select(StaffSessionRow, StaffUserRow)
+        .join(StaffUserRow, col(StaffUserRow.id) == col(StaffSessionRow.user_id))
+        .where(StaffSessionRow.token_hash == hash_token(token))
+    )).first()  # fmt: skip
+    if found is None:
+        return None
+    row, user = found
+    if now - row.last_seen_at > IDLE or now - row.created_at > LONGEST:
+        await session.delete(row)
+        return None
+    if now - row.last_seen_at > timedelta(minutes=1):  # a write at most once a minute
+        row.last_seen_at = now
+    await session.flush()
+    return WebSession(await _staff_user(session, user), row.csrf_token,
+                      user.must_change_password)  # fmt: skip
+
+
+async def log_out(session: AsyncSession, token: str, now: datetime) -> None:
+    row = (await session.execute(
+        select(StaffSessionRow).where(StaffSessionRow.token_hash == hash_token(token))
+    )).scalars().first()  # fmt: skip
+    if row is not None:
+        await audit(session, row.user_id, "logout", None, now)
+        await session.delete(row)
+        await session.flush()
+
+
+async def change_password(
+    session: AsyncSession, user_id: int, current: str, new: str, keep_token: str,
+    now: datetime,
+) -> str | None:
+    """Set a new password; returns what is wrong, or None. Other sessions are signed out."""
+    row = await session.get(StaffUserRow, user_id)
+    if row is None:
+        return "Your account no longer exists."
+    if not await _matches(row.password_hash, current):
+        return "Your current password is not right."
+    if len(new) < MIN_PASSWORD:
+        return f"Please choose a password of at least {MIN_PASSWORD} characters."
+    if new == current:
+        return "Please choose a password different from the one you were given."
+    row.password_hash, row.must_change_password = _hasher.hash(new), False
+    await session.execute(sa.delete(StaffSessionRow).where(
+        col(StaffSessionRow.user_id) == user_id,
+        col(StaffSessionRow.token_hash) != hash_token(keep_token),
+    ))  # fmt: skip
+    await audit(session, user_id, "password_changed", None, now)
+    await session.flush()
+    return None
+
+
+async def audit(
+    session: AsyncSession, user_id: int | None, action: str, subject: str | None, at: datetime
+) -> None:
+    session.add(AuditRow(user_id=user_id, action=action, subject=subject, at=at))
