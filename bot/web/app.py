@@ -20,6 +20,7 @@ from bot.web import (
     simulator,
     sms,
     staff,
+    staff_cases,
     telegram,
 )
 from bot.web.keys import SERVICES
@@ -88,6 +89,7 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/", index)
     staff.setup(app)
+    staff_cases.add_routes(app)
     app.router.add_static("/static/", Path(__file__).parent / "static")
     sms.add_routes(app)
     telegram.add_routes(app)

@@ -75,7 +75,7 @@ async def require_login(request: web.Request, handler: Handler) -> web.StreamRes
     return await handler(request)
 
 
-def _page(request: web.Request, template: str, status: int = 200,
+def page(request: web.Request, template: str, status: int = 200,
           **context: Any) -> web.Response:  # fmt: skip
     services = request.app[SERVICES]
     found = request.get(SESSION)
@@ -92,7 +92,7 @@ def _page(request: web.Request, template: str, status: int = 200,
 
 async def login_page(request: web.Request) -> web.Response:
     login_csrf = secrets.token_urlsafe(32)
-    response = _page(request, "login.html", login_csrf=login_csrf, problem=None, email="",
+    response = page(request, "login.html", login_csrf=login_csrf, problem=None, email="",
                      next=_local(request.query.get("next", "/queue")))  # fmt: skip
     _set_cookie(request, response, LOGIN_CSRF_COOKIE, login_csrf)
     return response
@@ -111,7 +111,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         problem = ("Too many attempts. This account is locked for 15 minutes."
                    if outcome is web_sessions.LoginProblem.LOCKED
                    else "That e-mail address and password do not match.")  # fmt: skip
-        response = _page(request, "login.html", status=401, login_csrf=expected,
+        response = page(request, "login.html", status=401, login_csrf=expected,
                          problem=problem, email=email,
                          next=_local(str(form.get("next", "/queue"))))  # fmt: skip
         return response
@@ -133,7 +133,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 async def password_page(request: web.Request) -> web.Response:
-    return _page(request, "password.html", problem=None, min_length=web_sessions.MIN_PASSWORD,
+    return page(request, "password.html", problem=None, min_length=web_sessions.MIN_PASSWORD,
                  must_change=request[SESSION].must_change_password)  # fmt: skip
 
 
@@ -146,7 +146,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
             request[TOKEN], services.clock.now(),
         )
     if problem:
-        return _page(request, "password.html", status=422, problem=problem,
+        return page(request, "password.html", status=422, problem=problem,
                      min_length=web_sessions.MIN_PASSWORD,
                      must_change=found.must_change_password)  # fmt: skip
     raise web.HTTPFound("/queue")
@@ -166,20 +166,20 @@ async def queue(request: web.Request) -> web.Response:
     services, user = request.app[SERVICES], request[SESSION].user
     now = services.clock.now()
     async with services.db.read() as session:
-        page = await queries.list_cases(session, user, "open", 200, None)
+        found = await queries.list_cases(session, user, "open", 200, None)
         codes: dict[Any, str] = dict((await session.execute(
             select(Practice.id, Practice.code))).all())  # fmt: skip
         names: dict[Any, str] = dict((await session.execute(
             select(StaffUserRow.id, StaffUserRow.name).where(
-                col(StaffUserRow.id).in_({r.assigned_to for r in page.rows if r.assigned_to}))
+                col(StaffUserRow.id).in_({r.assigned_to for r in found.rows if r.assigned_to}))
         )).all())  # fmt: skip
-    cases = [_case_line(row, codes, names, now) for row in page.rows]
-    return _page(request, "queue.html", cases=cases)
+    cases = [_case_line(row, codes, names, now) for row in found.rows]
+    return page(request, "queue.html", cases=cases)
 
 
 def _case_line(row: CaseRow, codes: dict[Any, str], names: dict[Any, str],
                now: datetime) -> dict[str, Any]:  # fmt: skip
-    return {"priority": row.priority, "reason": row.reason.replace("_", " "),
+    return {"id": row.id, "priority": row.priority, "reason": row.reason.replace("_", " "),
             "practice": codes.get(row.practice_id), "waiting": _waiting(row.created_at, now),
             "assigned": names.get(row.assigned_to)}  # fmt: skip
 

@@ -2,78 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from aiohttp import ClientResponse
 from sqlmodel import col, select
 
 from flows.model import Role
-from storage import staff
 from storage.tables import AuditRow
 from tests.conftest import Bot
-
-NEW_PASSWORD = "correct horse battery"
-
-
-@dataclass
-class Browser:
-    """Cookies kept by hand: the app marks them Secure (its public URL is https), and the
-    test server is plain http on loopback, where a browser would still send them."""
-
-    bot: Bot
-    cookies: dict[str, str] = field(default_factory=dict)
-
-    async def request(self, method: str, path: str, **form: str) -> ClientResponse:
-        header = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        response = await self.bot.client.request(
-            method, path, data=form or None, allow_redirects=False,
-            headers={"Cookie": header} if header else {},
-        )
-        for name, morsel in response.cookies.items():
-            if morsel.value:
-                self.cookies[name] = morsel.value
-            else:
-                self.cookies.pop(name, None)
-        return response
-
-    async def get(self, path: str) -> ClientResponse:
-        return await self.request("GET", path)
-
-    async def post(self, path: str, **form: str) -> ClientResponse:
-        return await self.request("POST", path, **form)
-
-    async def csrf(self, path: str) -> str:
-        page = await (await self.get(path)).text()
-        found = re.search(r'name="csrf" value="([^"]+)"', page)
-        assert found, page
-        return found[1]
-
-    async def sign_in(self, email: str, password: str) -> ClientResponse:
-        token = await self.csrf("/login")
-        return await self.post("/login", csrf=token, email=email, password=password,
-                               next="/queue")  # fmt: skip
-
-
-async def _user(bot: Bot, role: Role = Role.ADMIN, practices: list[str] | None = None,
-                email: str = "sam@practice.nhs.uk") -> str:  # fmt: skip
-    async with bot.services.db.write() as session:
-        _, password = await staff.add_user(session, email, "Sam Jones", role.value,
-                                           practices or [], bot.clock.now())  # fmt: skip
-    return password
-
-
-async def _signed_in(bot: Bot, **user: object) -> Browser:
-    password = await _user(bot, **user)  # type: ignore[arg-type]
-    browser = Browser(bot)
-    response = await browser.sign_in(str(user.get("email", "sam@practice.nhs.uk")), password)
-    assert response.headers["Location"] == "/password"
-    token = await browser.csrf("/password")
-    response = await browser.post("/password", csrf=token, current=password, new=NEW_PASSWORD)
-    assert response.status == 302 and response.headers["Location"] == "/queue"
-    return browser
+from tests.support.staff_web import NEW_PASSWORD, Browser, add_user, signed_in
 
 
 @pytest.mark.parametrize("path", ["/", "/queue", "/password", "/cases/1", "/clients/1"])
@@ -91,7 +28,7 @@ async def test_a_form_posted_without_a_login_is_refused(bot: Bot, path: str) -> 
 
 
 async def test_sign_in_needs_the_form_token(bot: Bot) -> None:
-    password = await _user(bot)
+    password = await add_user(bot)
     browser = Browser(bot)
     await browser.get("/login")
     response = await browser.post("/login", email="sam@practice.nhs.uk", password=password)
@@ -102,7 +39,7 @@ async def test_sign_in_needs_the_form_token(bot: Bot) -> None:
 
 
 async def test_first_sign_in_asks_for_a_new_password_before_anything_else(bot: Bot) -> None:
-    password = await _user(bot)
+    password = await add_user(bot)
     browser = Browser(bot)
     response = await browser.sign_in("sam@practice.nhs.uk", password)
     assert response.status == 302 and response.headers["Location"] == "/password"
@@ -121,7 +58,7 @@ async def test_first_sign_in_asks_for_a_new_password_before_anything_else(bot: B
 
 
 async def test_the_session_cookie_is_secure_http_only_and_same_site(bot: Bot) -> None:
-    password = await _user(bot)
+    password = await add_user(bot)
     browser = Browser(bot)
     response = await browser.sign_in("sam@practice.nhs.uk", password)
     cookie = response.cookies["linkbot_session"]
@@ -129,7 +66,7 @@ async def test_the_session_cookie_is_secure_http_only_and_same_site(bot: Bot) ->
 
 
 async def test_a_wrong_password_and_an_unknown_address_read_the_same(bot: Bot) -> None:
-    await _user(bot)
+    await add_user(bot)
     wrong = await Browser(bot).sign_in("sam@practice.nhs.uk", "not it")
     unknown = await Browser(bot).sign_in("nobody@practice.nhs.uk", "not it")
     assert wrong.status == unknown.status == 401
@@ -138,7 +75,7 @@ async def test_a_wrong_password_and_an_unknown_address_read_the_same(bot: Bot) -
 
 
 async def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(bot: Bot) -> None:
-    password = await _user(bot)
+    password = await add_user(bot)
     browser = Browser(bot)
     for _ in range(5):
         response = await browser.sign_in("sam@practice.nhs.uk", "guess")
@@ -150,7 +87,7 @@ async def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(bot: Bo
 
 
 async def test_signing_out_ends_the_session(bot: Bot) -> None:
-    browser = await _signed_in(bot)
+    browser = await signed_in(bot)
     kept = dict(browser.cookies)
     assert (await browser.post("/logout", csrf="forged")).status == 403
     response = await browser.post("/logout", csrf=await browser.csrf("/queue"))
@@ -161,7 +98,7 @@ async def test_signing_out_ends_the_session(bot: Bot) -> None:
 
 
 async def test_a_session_ends_after_eight_idle_hours(bot: Bot) -> None:
-    browser = await _signed_in(bot)
+    browser = await signed_in(bot)
     bot.clock.advance(timedelta(hours=8, minutes=1))
     assert (await browser.get("/queue")).headers["Location"].startswith("/login")
 
@@ -174,7 +111,7 @@ async def test_pages_carry_security_headers(bot: Bot) -> None:
 
 
 async def test_after_sign_in_only_a_path_on_this_site_is_followed(bot: Bot) -> None:
-    browser = await _signed_in(bot)
+    browser = await signed_in(bot)
     await browser.post("/logout", csrf=await browser.csrf("/queue"))
     token = await browser.csrf("/login?next=//evil.example")
     response = await browser.post("/login", csrf=token, email="sam@practice.nhs.uk",
@@ -194,14 +131,14 @@ async def test_a_link_worker_sees_only_their_practices_cases_in_the_queue(bot: B
                        "needs": ["lonely"]},
             "client_consent": True})
         assert status == 201
-    browser = await _signed_in(bot, role=Role.LINK_WORKER, practices=["P92001"])
+    browser = await signed_in(bot, role=Role.LINK_WORKER, practices=["P92001"])
     page = await (await browser.get("/queue")).text()
     assert "P92001" in page and "P92002" not in page
     assert "<title>Queue (1)" in page
 
 
 async def test_sign_ins_and_failures_are_audited(bot: Bot) -> None:
-    await _signed_in(bot)
+    await signed_in(bot)
     await Browser(bot).sign_in("sam@practice.nhs.uk", "wrong")
     async with bot.services.db.read() as session:
         actions = (await session.execute(

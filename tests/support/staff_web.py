@@ -1,0 +1,72 @@
+"""Using the staff web app over HTTP as a browser would: cookies, forms and CSRF tokens."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from aiohttp import ClientResponse
+
+from flows.model import Role
+from storage import staff
+from tests.conftest import Bot
+
+NEW_PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Browser:
+    """Cookies kept by hand: the app marks them Secure (its public URL is https), and the
+    test server is plain http on loopback, where a browser would still send them."""
+
+    bot: Bot
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    async def request(self, method: str, path: str, **form: str) -> ClientResponse:
+        header = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        response = await self.bot.client.request(
+            method, path, data=form or None, allow_redirects=False,
+            headers={"Cookie": header} if header else {},
+        )
+        for name, morsel in response.cookies.items():
+            if morsel.value:
+                self.cookies[name] = morsel.value
+            else:
+                self.cookies.pop(name, None)
+        return response
+
+    async def get(self, path: str) -> ClientResponse:
+        return await self.request("GET", path)
+
+    async def post(self, path: str, **form: str) -> ClientResponse:
+        return await self.request("POST", path, **form)
+
+    async def csrf(self, path: str) -> str:
+        page = await (await self.get(path)).text()
+        found = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert found, page
+        return found[1]
+
+    async def sign_in(self, email: str, password: str) -> ClientResponse:
+        token = await self.csrf("/login")
+        return await self.post("/login", csrf=token, email=email, password=password,
+                               next="/queue")  # fmt: skip
+
+
+async def add_user(bot: Bot, role: Role = Role.ADMIN, practices: list[str] | None = None,
+                email: str = "sam@practice.nhs.uk") -> str:  # fmt: skip
+    async with bot.services.db.write() as session:
+        _, password = await staff.add_user(session, email, "Sam Jones", role.value,
+                                           practices or [], bot.clock.now())  # fmt: skip
+    return password
+
+
+async def signed_in(bot: Bot, **user: object) -> Browser:
+    password = await add_user(bot, **user)  # type: ignore[arg-type]
+    browser = Browser(bot)
+    response = await browser.sign_in(str(user.get("email", "sam@practice.nhs.uk")), password)
+    assert response.headers["Location"] == "/password"
+    token = await browser.csrf("/password")
+    response = await browser.post("/password", csrf=token, current=password, new=NEW_PASSWORD)
+    assert response.status == 302 and response.headers["Location"] == "/queue"
+    return browser
