@@ -180,3 +180,21 @@ async def user_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
         select(StaffUserRow.id, StaffUserRow.name).where(col(StaffUserRow.id).in_(ids))
     )
     return {uid: name for uid, name in rows.all() if uid is not None}
+
+
+async def queue_state(session: AsyncSession, user: StaffUser) -> tuple[int, int, int]:
+    """What the queue page shows, in brief: open cases, a fingerprint of their assignments and
+    the latest message from a client in them. A change in any means the page is out of date."""
+    visible = visible_practice(user, CaseRow.practice_id)
+    count, assigned, latest = (await session.execute(
+        sa.select(
+            sa.func.count(sa.distinct(col(CaseRow.id))),
+            sa.func.coalesce(sa.func.sum(col(CaseRow.assigned_to)), 0),
+            sa.func.coalesce(sa.func.max(col(MessageRow.id)), 0),
+        )
+        .select_from(CaseRow)
+        .outerjoin(MessageRow, sa.and_(col(MessageRow.case_id) == col(CaseRow.id),
+                                       col(MessageRow.direction) == "in"))
+        .where(col(CaseRow.status) == "open", visible)
+    )).one()  # fmt: skip
+    return int(count or 0), int(assigned or 0), int(latest or 0)

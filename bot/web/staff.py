@@ -3,6 +3,7 @@ keeps every other staff page behind a login and every form behind a CSRF token."
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -22,8 +23,10 @@ LOGIN_CSRF_COOKIE = "linkbot_login_csrf"
 SESSION = web.RequestKey("staff_session", web_sessions.WebSession)
 TOKEN = web.RequestKey("staff_token", str)
 # Paths with their own protection (webhook signatures, API tokens) or none needed.
-OPEN_PREFIXES = ("/login", "/static/", "/healthz", "/sms/", "/telegram/", "/simulator", "/api/")
+OPEN_PREFIXES = ("/login", "/static/", "/healthz", "/sms/", "/telegram/", "/simulator", "/api/",
+                 "/favicon.ico")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+QUEUE_POLL_SECONDS = 1.0  # how often the queue page's event stream looks for changes
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -91,7 +94,10 @@ def page(request: web.Request, template: str, status: int = 200,
 
 
 async def login_page(request: web.Request) -> web.Response:
-    login_csrf = secrets.token_urlsafe(32)
+    # Kept while it lasts: a second sign-in page (another tab, a browser fetching the icon and
+    # being sent here) must not spoil the first one's form.
+    kept = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    login_csrf = kept if 20 <= len(kept) <= 64 else secrets.token_urlsafe(32)
     response = page(request, "login.html", login_csrf=login_csrf, problem=None, email="",
                      next=_local(request.query.get("next", "/queue")))  # fmt: skip
     _set_cookie(request, response, LOGIN_CSRF_COOKIE, login_csrf)
@@ -177,6 +183,30 @@ async def queue(request: web.Request) -> web.Response:
     return page(request, "queue.html", cases=cases)
 
 
+async def queue_events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events for the queue page: "changed" whenever a case opens, closes or
+    changes hands, or a client writes, among the cases the user may see. It reads the database,
+    so it works whichever instance took the message."""
+    services, user = request.app[SERVICES], request[SESSION].user
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
+                                           "Cache-Control": "no-store"})  # fmt: skip
+    await response.prepare(request)
+    last = None
+    try:
+        while True:
+            async with services.db.read() as session:
+                state = await queries.queue_state(session, user)
+            if last is not None and state != last:
+                await response.write(f"event: changed\ndata: {state[0]}\n\n".encode())
+            elif last is None:
+                await response.write(b": watching the queue\n\n")
+            last = state
+            await asyncio.sleep(QUEUE_POLL_SECONDS)
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    return response
+
+
 def _case_line(row: CaseRow, codes: dict[Any, str], names: dict[Any, str],
                now: datetime) -> dict[str, Any]:  # fmt: skip
     return {"id": row.id, "priority": row.priority, "reason": row.reason.replace("_", " "),
@@ -185,10 +215,17 @@ def _case_line(row: CaseRow, codes: dict[Any, str], names: dict[Any, str],
 
 
 def setup(app: web.Application) -> None:
-    aiohttp_jinja2.setup(
+    env = aiohttp_jinja2.setup(
         app, loader=jinja2.PackageLoader("bot.web", "templates"),
         autoescape=jinja2.select_autoescape(default=True),
     )
+    zone = app[SERVICES].settings.zone
+
+    def local(iso: str | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+        """A stored UTC time as people read it: in the service's time zone."""
+        return datetime.fromisoformat(iso).astimezone(zone).strftime(fmt) if iso else ""
+
+    env.filters["local"] = local
     r = app.router
     r.add_get("/login", login_page)
     r.add_post("/login", login)
@@ -196,3 +233,4 @@ def setup(app: web.Application) -> None:
     r.add_get("/password", password_page)
     r.add_post("/password", change_password)
     r.add_get("/queue", queue)
+    r.add_get("/queue/events", queue_events)
