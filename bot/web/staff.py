@@ -27,6 +27,7 @@ OPEN_PREFIXES = ("/login", "/static/", "/healthz", "/sms/", "/telegram/", "/simu
                  "/favicon.ico")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 QUEUE_POLL_SECONDS = 1.0  # how often the queue page's event stream looks for changes
+QUEUE_LIMIT = 200  # the queue page shows at most this many; the API pages through them all
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -168,19 +169,33 @@ def _waiting(since: datetime, now: datetime) -> str:
 
 
 async def queue(request: web.Request) -> web.Response:
-    """Open cases the user may see: most urgent first, then the longest waiting."""
+    """Open cases the user may see: most urgent first, then the longest waiting; filtered to
+    ``show`` (mine, unassigned or all), a ``practice`` code and a ``reason``."""
     services, user = request.app[SERVICES], request[SESSION].user
     now = services.clock.now()
+    show = request.query.get("show", "all")
+    practice, reason = request.query.get("practice", ""), request.query.get("reason", "")
     async with services.db.read() as session:
-        found = await queries.list_cases(session, user, "open", 200, None)
+        found = await queries.list_cases(session, user, "open", QUEUE_LIMIT, None)
         codes: dict[Any, str] = dict((await session.execute(
             select(Practice.id, Practice.code))).all())  # fmt: skip
         names: dict[Any, str] = dict((await session.execute(
             select(StaffUserRow.id, StaffUserRow.name).where(
                 col(StaffUserRow.id).in_({r.assigned_to for r in found.rows if r.assigned_to}))
         )).all())  # fmt: skip
-    cases = [_case_line(row, codes, names, now) for row in found.rows]
-    return page(request, "queue.html", cases=cases)
+    rows = [r for r in found.rows
+            if (show != "mine" or r.assigned_to == user.id)
+            and (show != "unassigned" or r.assigned_to is None)
+            and (not practice or codes.get(r.practice_id) == practice)
+            and (not reason or r.reason == reason)]  # fmt: skip
+    filters = {
+        "show": show, "practice": practice, "reason": reason,
+        "practices": sorted({codes[r.practice_id] for r in found.rows if r.practice_id in codes}),
+        "reasons": sorted({r.reason for r in found.rows}),
+    }  # fmt: skip
+    cases = [_case_line(row, codes, names, now) for row in rows]
+    return page(request, "queue.html", cases=cases, filters=filters,
+                more=found.next is not None)  # fmt: skip
 
 
 async def queue_events(request: web.Request) -> web.StreamResponse:
@@ -209,9 +224,12 @@ async def queue_events(request: web.Request) -> web.StreamResponse:
 
 def _case_line(row: CaseRow, codes: dict[Any, str], names: dict[Any, str],
                now: datetime) -> dict[str, Any]:  # fmt: skip
+    late = row.due_by < now
+    due = (f"overdue by {_waiting(row.due_by, now)}" if late
+           else f"answer within {_waiting(now, row.due_by)}")  # fmt: skip
     return {"id": row.id, "priority": row.priority, "reason": row.reason.replace("_", " "),
             "practice": codes.get(row.practice_id), "waiting": _waiting(row.created_at, now),
-            "assigned": names.get(row.assigned_to)}  # fmt: skip
+            "due": due, "late": late, "assigned": names.get(row.assigned_to)}  # fmt: skip
 
 
 def setup(app: web.Application) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlmodel import col, select
 
 from flows.model import Role
 from storage.tables import AuditRow
 from tests.conftest import Bot
-from tests.support.staff_web import Browser, signed_in
+from tests.support.staff_web import NEW_PASSWORD, Browser, signed_in
 
 PHONE = "+447700900201"
 
@@ -107,3 +108,40 @@ async def test_viewing_a_case_is_audited(bot: Bot) -> None:
         rows = (await session.execute(
             select(AuditRow.action, AuditRow.subject).order_by(col(AuditRow.id)))).all()
     assert ("view_client", "client:1") in [tuple(r) for r in rows]
+
+
+async def test_the_queue_filters_by_mine_unassigned_practice_and_reason(bot: Bot) -> None:
+    first = await _case(bot, practice="P92001")
+    await bot.text("+447700900202", "Hello")
+    await bot.text("+447700900202", "TALK")  # a second case, in the shared pool
+    browser = await signed_in(bot)  # an admin sees both
+    csrf = await browser.csrf("/queue")
+    await browser.post(f"/cases/{first}/claim", csrf=csrf)
+
+    async def listed(query: str) -> set[str]:
+        page = await (await browser.get(f"/queue{query}")).text()
+        return set(re.findall(r'href="/cases/(\d+)"', page))
+
+    everything = await listed("")
+    assert first in everything and len(everything) == 2
+    assert await listed("?show=mine") == {first}
+    assert await listed("?show=unassigned") == everything - {first}
+    assert await listed("?practice=P92001") == {first}
+    assert await listed("?reason=talk") == everything - {first}
+    assert await listed("?reason=crisis") == set()
+
+
+async def test_the_queue_shows_how_long_until_a_case_is_due_and_when_it_is_overdue(
+    bot: Bot,
+) -> None:
+    await bot.text(PHONE, "Hello")
+    await bot.text(PHONE, "TALK")  # normal priority: within two working days
+    browser = await signed_in(bot)
+    page = await (await browser.get("/queue")).text()
+    due = re.search(r'class="due">\(answer within (\d+) h\)', page)
+    assert due and 46 <= int(due[1]) <= 48 and 'class="late"' not in page
+    bot.clock.advance(timedelta(days=3))
+    browser = Browser(bot)  # the first session has long ended: sign in again
+    assert (await browser.sign_in("sam@practice.nhs.uk", NEW_PASSWORD)).status == 302
+    page = await (await browser.get("/queue")).text()
+    assert 'class="late">(overdue by' in page
