@@ -127,7 +127,7 @@ async def fire_nudge(store: Store, timer: DueTimer, service: ServiceInfo, now: d
         return 0
     if await store.open_case_for(client.id) is not None:
         return 0  # a person is talking with them already
-    await store.mark_follow_up(int(timer.subject), "nudged", now)
+    await store.follow_up_nudged(int(timer.subject), now)
     await store.add_outgoing(OutgoingDraft(
         client.id, client.address, texts.FU_NUDGE.format(service=service.name), "check_in_nudge",
         Priority.SCHEDULED, now, buttons=follow_up.BUTTONS,
@@ -142,7 +142,7 @@ async def fire_end(store: Store, timer: DueTimer, now: datetime) -> int:
     if client is None or not _waiting_on(client, timer.subject):
         return 0
     await store.set_flow(client.id, None, {}, now)
-    await store.mark_follow_up(int(timer.subject), "ended", now)
+    await store.record_follow_up(int(timer.subject), None, None, None, True, now)
     return 0
 
 

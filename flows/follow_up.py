@@ -20,7 +20,15 @@ from flows import answers, texts
 from flows.messages import Button, Inbound, Reply
 from flows.model import CasePriority
 from flows.questionnaires import Questionnaire, read_answer, score
-from flows.steps import Context, OpenCase, RecordFollowUp, SaveAnswers, SetTimer, Step
+from flows.steps import (
+    Context,
+    Effect,
+    OpenCase,
+    RecordFollowUp,
+    SaveAnswers,
+    SetTimer,
+    Step,
+)
 
 NAME = "follow_up"
 # Timers, each about one follow-up (its id is the subject).
@@ -227,7 +235,7 @@ def _thanks(follow_up: int, record: RecordFollowUp | None = None) -> Step:
 
 def _stay(
     ctx: Context, state: Mapping[str, Any], follow_up: int, *replies: Reply,
-    effects: tuple[Any, ...] = (),
+    effects: tuple[Effect, ...] = (),
 ) -> Step:
     """Carry on waiting for their answer; the check-in lapses if they go quiet."""
     lapse = SetTimer(END, ctx.now + IDLE, str(follow_up))

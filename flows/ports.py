@@ -229,8 +229,7 @@ class Store(Protocol):
     ) -> None:
         """Record an answer (the first one counts), their words and the case it opened."""
 
-    async def mark_follow_up(self, follow_up_id: int, event: str, at: datetime) -> None:
-        """``nudged`` or ``ended``."""
+    async def follow_up_nudged(self, follow_up_id: int, at: datetime) -> None: ...
 
     async def save_answers(
         self, client_id: int, follow_up_id: int, instrument: str, answers: tuple[int, ...],

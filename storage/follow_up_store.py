@@ -58,15 +58,10 @@ class FollowUpStore:
             row.ended_at = at
         await self.session.flush()
 
-    async def mark_follow_up(self, follow_up_id: int, event: str, at: datetime) -> None:
-        row = await self.session.get(FollowUpRow, follow_up_id)
-        if row is None:
-            return
-        if event == "nudged":
-            row.nudged_at = at
-        elif event == "ended" and row.ended_at is None:
-            row.ended_at = at
-        await self.session.flush()
+    async def follow_up_nudged(self, follow_up_id: int, at: datetime) -> None:
+        await self.session.execute(
+            sa.update(FollowUpRow).where(col(FollowUpRow.id) == follow_up_id).values(nudged_at=at)
+        )
 
     async def save_answers(
         self, client_id: int, follow_up_id: int, instrument: str, answers: tuple[int, ...],

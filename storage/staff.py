@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from flows.model import Role, StaffUser
 from storage.tables import ApiToken, Practice, StaffUserRow, UserPractice
 
-_hasher = PasswordHasher()
+password_hasher = PasswordHasher()  # one set of argon2 parameters for every password
 
 
 class StaffError(ValueError):
@@ -115,7 +115,7 @@ async def add_user(
         raise StaffError("a link worker needs at least one --practice")
     password = password or secrets.token_urlsafe(12)
     user = StaffUserRow(
-        email=email, name=name.strip(), role=role, password_hash=_hasher.hash(password),
+        email=email, name=name.strip(), role=role, password_hash=password_hasher.hash(password),
         must_change_password=True, created_at=now,
     )
     session.add(user)
@@ -131,7 +131,7 @@ async def add_user(
 async def reset_password(session: AsyncSession, email: str) -> str:
     user = await _user_by_email(session, email)
     password = secrets.token_urlsafe(12)
-    user.password_hash, user.must_change_password = _hasher.hash(password), True
+    user.password_hash, user.must_change_password = password_hasher.hash(password), True
     await session.flush()
     return password
 
@@ -165,8 +165,14 @@ async def user_by_token(session: AsyncSession, token: str) -> StaffUser | None:
             .where(ApiToken.token_hash == hash_token(token), col(ApiToken.revoked).is_(False))
         )
     ).scalars().first()
-    if row is None or row.id is None:
+    if row is None:
         return None
+    return await staff_user(session, row)
+
+
+async def staff_user(session: AsyncSession, row: StaffUserRow) -> StaffUser:
+    """The user as the rest of the code sees them: role and the practices they work for."""
+    assert row.id is not None
     practice_ids = (
         await session.execute(
             select(UserPractice.practice_id).where(UserPractice.user_id == row.id)

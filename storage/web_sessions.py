@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from flows.model import Role, StaffUser
-from storage.staff import hash_token
-from storage.tables import AuditRow, StaffSessionRow, StaffUserRow, UserPractice
+from flows.model import StaffUser
+from storage.staff import hash_token, password_hasher, staff_user
+from storage.tables import AuditRow, StaffSessionRow, StaffUserRow
 
 IDLE = timedelta(hours=8)
 LONGEST = timedelta(hours=12)
@@ -29,10 +29,12 @@ MAX_FAILURES = 5
 LOCKED_FOR = timedelta(minutes=15)
 MIN_PASSWORD = 12
 
-_hasher = PasswordHasher()
-# Checked against when the e-mail is unknown, so that a wrong address takes as long as a wrong
-# password and does not give away who has an account.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the e-mail is unknown, so that a wrong address takes as long as a
+    wrong password and gives away nobody's account. Made on first use, not at import: hashing
+    is slow on purpose."""
+    return password_hasher.hash(secrets.token_urlsafe(16))
 
 
 class LoginProblem(enum.StrEnum):
@@ -56,17 +58,9 @@ class SignedIn:
 async def _matches(password_hash: str, password: str) -> bool:
     """argon2 is slow on purpose: it runs in a thread so the server keeps answering."""
     try:
-        return await asyncio.to_thread(_hasher.verify, password_hash, password)
+        return await asyncio.to_thread(password_hasher.verify, password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-async def _staff_user(session: AsyncSession, row: StaffUserRow) -> StaffUser:
-    assert row.id is not None
-    practices = (await session.execute(
-        select(UserPractice.practice_id).where(UserPractice.user_id == row.id)
-    )).scalars()  # fmt: skip
-    return StaffUser(row.id, row.email, row.name, Role(row.role), frozenset(practices))
 
 
 async def log_in(
@@ -76,7 +70,7 @@ async def log_in(
         select(StaffUserRow).where(StaffUserRow.email == email.strip().lower())
     )).scalars().first()  # fmt: skip
     if row is None:
-        await _matches(_DUMMY_HASH, password)
+        await _matches(_dummy_hash(), password)
         await audit(session, None, "login_failed", None, now)
         return LoginProblem.WRONG
     if row.locked_until is not None and row.locked_until > now:
@@ -97,7 +91,7 @@ async def log_in(
                                 created_at=now, last_seen_at=now))  # fmt: skip
     await audit(session, row.id, "login", None, now)
     await session.flush()
-    user = await _staff_user(session, row)
+    user = await staff_user(session, row)
     return SignedIn(token, WebSession(user, csrf, row.must_change_password))
 
 
@@ -117,7 +111,7 @@ async def session_for(session: AsyncSession, token: str, now: datetime) -> WebSe
     if now - row.last_seen_at > timedelta(minutes=1):  # a write at most once a minute
         row.last_seen_at = now
     await session.flush()
-    return WebSession(await _staff_user(session, user), row.csrf_token,
+    return WebSession(await staff_user(session, user), row.csrf_token,
                       user.must_change_password)  # fmt: skip
 
 
@@ -145,7 +139,8 @@ async def change_password(
         return f"Please choose a password of at least {MIN_PASSWORD} characters."
     if new == current:
         return "Please choose a password different from the one you were given."
-    row.password_hash, row.must_change_password = _hasher.hash(new), False
+    new_hash = await asyncio.to_thread(password_hasher.hash, new)
+    row.password_hash, row.must_change_password = new_hash, False
     await session.execute(sa.delete(StaffSessionRow).where(
         col(StaffSessionRow.user_id) == user_id,
         col(StaffSessionRow.token_hash) != hash_token(keep_token),

@@ -76,11 +76,17 @@ def _id(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
+def parse_id(raw: str) -> int | None:
+    """An id from a URL: plain ASCII digits that fit a database integer, else None."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+
+
 def _path_id(request: web.Request, name: str = "id") -> int:
     raw = request.match_info[name]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+    found = parse_id(raw)
+    if found is None:
         raise ApiError(404, "not_found", f"There is nothing with the id {raw[:40]!r}.")
-    return int(raw)
+    return found
 
 
 async def _body(request: web.Request) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from bot.web.api import PREFIX, ApiError, _body, _path_id, _user
+from bot.web.api import PREFIX, ApiError, _body, _path_id, _text_field, _user
 from bot.web.keys import SERVICES
 from flows import texts
 from flows.campaigns import CohortError, parse_cohort
@@ -27,15 +27,6 @@ BOOK_AHEAD = timedelta(days=366)
 PAGE = 50
 
 
-def _text(body: dict[str, Any], field: str, limit: int) -> str:
-    value = body.get(field)
-    if not isinstance(value, str) or not value.strip():
-        raise ApiError(422, "invalid", f"{field}: give some text.")
-    if len(value) > limit:
-        raise ApiError(422, "invalid", f"{field}: at most {limit} characters.")
-    return value.strip()
-
-
 def _preview(text: str) -> dict[str, Any]:
     return {"text": text, "characters": len(text), "segments": segments(text),
             "gsm7": is_gsm7(text)}  # fmt: skip
@@ -45,10 +36,11 @@ async def create(request: web.Request) -> web.Response:
     body = await _body(request)
     services = request.app[SERVICES]
     settings, user, now = services.settings, _user(request), services.clock.now()
-    name = _text(body, "name", MAX_NAME)
+    name = _text_field(body, "name", limit=MAX_NAME).strip()
     if ("message" in body) == ("flow" in body):
         raise ApiError(422, "invalid", "message: give a message, or flow: \"check_in\", not both.")
-    message = _text(body, "message", MAX_MESSAGE) if "message" in body else None
+    message = (_text_field(body, "message", limit=MAX_MESSAGE).strip() if "message" in body
+               else None)  # fmt: skip
     if message is None and body.get("flow") != CHECK_IN_FLOW:
         raise ApiError(422, "invalid", "flow: the one flow a campaign can start is check_in.")
     raw_send_on = body.get("send_on")

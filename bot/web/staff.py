@@ -12,11 +12,10 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from sqlmodel import col, select
 
 from bot.web.keys import SERVICES
 from storage import queries, web_sessions
-from storage.tables import CaseRow, Practice, StaffUserRow
+from storage.tables import CaseRow
 
 SESSION_COOKIE = "linkbot_session"
 LOGIN_CSRF_COOKIE = "linkbot_login_csrf"
@@ -177,16 +176,14 @@ async def queue(request: web.Request) -> web.Response:
     practice, reason = request.query.get("practice", ""), request.query.get("reason", "")
     async with services.db.read() as session:
         found = await queries.list_cases(session, user, "open", QUEUE_LIMIT, None)
-        codes: dict[Any, str] = dict((await session.execute(
-            select(Practice.id, Practice.code))).all())  # fmt: skip
-        names: dict[Any, str] = dict((await session.execute(
-            select(StaffUserRow.id, StaffUserRow.name).where(
-                col(StaffUserRow.id).in_({r.assigned_to for r in found.rows if r.assigned_to}))
-        )).all())  # fmt: skip
+        codes = await queries.practice_codes(
+            session, {r.practice_id for r in found.rows if r.practice_id})
+        names = await queries.user_names(
+            session, {r.assigned_to for r in found.rows if r.assigned_to})
     rows = [r for r in found.rows
             if (show != "mine" or r.assigned_to == user.id)
             and (show != "unassigned" or r.assigned_to is None)
-            and (not practice or codes.get(r.practice_id) == practice)
+            and (not practice or codes.get(r.practice_id or 0) == practice)
             and (not reason or r.reason == reason)]  # fmt: skip
     filters = {
         "show": show, "practice": practice, "reason": reason,
@@ -222,14 +219,14 @@ async def queue_events(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _case_line(row: CaseRow, codes: dict[Any, str], names: dict[Any, str],
+def _case_line(row: CaseRow, codes: dict[int, str], names: dict[int, str],
                now: datetime) -> dict[str, Any]:  # fmt: skip
     late = row.due_by < now
     due = (f"overdue by {_waiting(row.due_by, now)}" if late
            else f"answer within {_waiting(now, row.due_by)}")  # fmt: skip
     return {"id": row.id, "priority": row.priority, "reason": row.reason.replace("_", " "),
-            "practice": codes.get(row.practice_id), "waiting": _waiting(row.created_at, now),
-            "due": due, "late": late, "assigned": names.get(row.assigned_to)}  # fmt: skip
+            "practice": codes.get(row.practice_id or 0), "waiting": _waiting(row.created_at, now),
+            "due": due, "late": late, "assigned": names.get(row.assigned_to or 0)}  # fmt: skip
 
 
 def setup(app: web.Application) -> None:

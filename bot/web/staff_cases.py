@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.web.api import MAX_TEXT, client_json, message_json
+from bot.web.api import MAX_TEXT, client_json, message_json, parse_id
 from bot.web.keys import SERVICES
 from bot.web.staff import SESSION, page
 from flows import engine
@@ -18,9 +18,8 @@ from storage.tables import CaseRow, ClientRow
 
 
 async def _visible(session: AsyncSession, request: web.Request) -> tuple[CaseRow, ClientRow]:
-    raw = request.match_info["id"]
-    found = await queries.case_with_client(session, int(raw)) if (
-        raw.isascii() and raw.isdigit() and len(raw) < 19) else None  # fmt: skip
+    case_id = parse_id(request.match_info["id"])
+    found = await queries.case_with_client(session, case_id) if case_id is not None else None
     if found is None or not queries.can_see(request[SESSION].user, found[0].practice_id):
         raise web.HTTPNotFound(text="There is no such case.")
     return found

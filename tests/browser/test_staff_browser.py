@@ -19,12 +19,14 @@ def _url(bot: Bot, path: str) -> str:
     return f"http://localhost:{bot.client.port}{path}"
 
 
-async def _sign_in(bot: Bot, chromium: Browser, **user: object) -> Page:
-    password = await add_user(bot, **user)  # type: ignore[arg-type]
+async def _sign_in(bot: Bot, chromium: Browser, role: Role = Role.ADMIN,
+                   practices: list[str] | None = None) -> Page:  # fmt: skip
+    email = "sam@practice.nhs.uk"
+    password = await add_user(bot, role, practices, email)
     page = await chromium.new_page(viewport={"width": 1280, "height": 800})
     await page.goto(_url(bot, "/queue"))
     await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    await page.get_by_label("E-mail address").fill(str(user.get("email", "sam@practice.nhs.uk")))
+    await page.get_by_label("E-mail address").fill(email)
     await page.get_by_label("Password").fill(password)
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.get_by_role("heading", name="Choose your own password")).to_be_visible()

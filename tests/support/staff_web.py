@@ -61,10 +61,11 @@ async def add_user(bot: Bot, role: Role = Role.ADMIN, practices: list[str] | Non
     return password
 
 
-async def signed_in(bot: Bot, **user: object) -> Browser:
-    password = await add_user(bot, **user)  # type: ignore[arg-type]
+async def signed_in(bot: Bot, role: Role = Role.ADMIN, practices: list[str] | None = None,
+                    email: str = "sam@practice.nhs.uk") -> Browser:  # fmt: skip
+    password = await add_user(bot, role, practices, email)
     browser = Browser(bot)
-    response = await browser.sign_in(str(user.get("email", "sam@practice.nhs.uk")), password)
+    response = await browser.sign_in(email, password)
     assert response.headers["Location"] == "/password"
     token = await browser.csrf("/password")
     response = await browser.post("/password", csrf=token, current=password, new=NEW_PASSWORD)

@@ -360,7 +360,7 @@ def test_labels_too_long_for_one_sms_hint_are_rejected() -> None:
 def test_a_definition_cannot_be_changed_after_loading(swemwbs: Questionnaire) -> None:
     """Definitions are shared by every conversation; a stray write must not rescore everyone."""
     with pytest.raises(TypeError):
-        swemwbs.table[24] = 0.0  # type: ignore[index]
+        swemwbs.table[24] = 0.0  # type: ignore[index]  # the write the type forbids, on purpose
     assert hash(swemwbs) == hash(from_dict(_shipped_data("swemwbs"), "other.json"))
 
 
