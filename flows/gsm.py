@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-_BASIC = (
+GSM_BASIC = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-_EXTENDED = "^{}\\[~]|€\f"
-_BASIC_SET = frozenset(_BASIC)
-_EXTENDED_SET = frozenset(_EXTENDED)
+GSM_EXTENDED = "^{}\\[~]|€\f"
+_BASIC_SET = frozenset(GSM_BASIC)
+_EXTENDED_SET = frozenset(GSM_EXTENDED)
 
 
 def is_gsm7(text: str) -> bool:

@@ -16,12 +16,14 @@ from sqlmodel import col, select
 from flows.model import StaffUser
 from storage.tables import (
     AppointmentRow,
+    AuditRow,
     CaseRow,
     ClientRow,
     MessageRow,
     Practice,
     ReferralRow,
     StaffUserRow,
+    UserPractice,
     UTCDateTime,
 )
 
@@ -198,3 +200,99 @@ async def queue_state(session: AsyncSession, user: StaffUser) -> tuple[int, int,
         .where(col(CaseRow.status) == "open", visible)
     )).one()  # fmt: skip
     return int(count or 0), int(assigned or 0), int(latest or 0)
+
+
+async def staff_for_practice(session: AsyncSession, practice_id: int | None) -> list[StaffUserRow]:
+    """Who a case of this practice can be given to: admins, and link workers of the practice
+    (anyone, for the shared pool of people not yet matched to a practice)."""
+    stmt = select(StaffUserRow).order_by(col(StaffUserRow.name), col(StaffUserRow.id))
+    if practice_id is not None:
+        workers = select(UserPractice.user_id).where(UserPractice.practice_id == practice_id)
+        stmt = stmt.where(sa.or_(col(StaffUserRow.role) == "admin",
+                                 col(StaffUserRow.id).in_(workers)))  # fmt: skip
+    return list((await session.execute(stmt)).scalars())
+
+
+SEARCH_LIMIT = 50
+
+
+async def search_clients(
+    session: AsyncSession, user: StaffUser, *, name: str | None = None,
+    phone: str | None = None, date_of_birth: str | None = None, reference: str | None = None,
+) -> list[ClientRow]:  # fmt: skip
+    """Clients the user may see matching any of the terms given: part of a name (any case), a
+    phone number in E.164, a date of birth (YYYY-MM-DD) or a referral reference."""
+    terms: list[sa.ColumnElement[bool]] = []
+    if name:
+        pattern = "%" + name.lower().replace("\\", "\\\\").replace("%", "\\%").replace(
+            "_", "\\_") + "%"  # fmt: skip
+        terms.append(sa.func.lower(col(ClientRow.name)).like(pattern, escape="\\"))
+    if phone:
+        terms.append(col(ClientRow.phone) == phone)
+    if date_of_birth:
+        terms.append(col(ClientRow.date_of_birth) == date_of_birth)
+    if reference:
+        terms.append(col(ClientRow.id).in_(
+            select(ReferralRow.client_id).where(ReferralRow.reference == reference.upper())))
+    if not terms:
+        return []
+    stmt = (select(ClientRow)
+            .where(sa.or_(*terms), visible_practice(user, col(ClientRow.practice_id)))
+            .order_by(col(ClientRow.name), col(ClientRow.id)).limit(SEARCH_LIMIT))  # fmt: skip
+    return list((await session.execute(stmt)).scalars())
+
+
+async def open_cases_of(session: AsyncSession, client_ids: set[int]) -> dict[int, CaseRow]:
+    """Each client's most urgent open case, if they have one."""
+    if not client_ids:
+        return {}
+    stmt = (select(CaseRow)
+            .where(col(CaseRow.client_id).in_(client_ids), col(CaseRow.status) == "open")
+            .order_by(col(CaseRow.priority_rank).desc(), col(CaseRow.id).desc()))  # fmt: skip
+    return {row.client_id: row for row in (await session.execute(stmt)).scalars()}
+
+
+async def cases_of(session: AsyncSession, client_id: int) -> list[CaseRow]:
+    """All the client's cases, newest first."""
+    stmt = select(CaseRow).where(CaseRow.client_id == client_id).order_by(col(CaseRow.id).desc())
+    return list((await session.execute(stmt)).scalars())
+
+
+async def all_practices(session: AsyncSession) -> list[Practice]:
+    return list((await session.execute(select(Practice).order_by(col(Practice.code)))).scalars())
+
+
+AUDIT_PAGE = 100
+
+
+async def audit_page(session: AsyncSession, *, before: int | None, user_id: int | None,
+                     action: str, subject: str) -> Page:  # fmt: skip
+    """The audit log, newest first, a page at a time; ``next`` is the id to go on before."""
+    stmt = select(AuditRow).order_by(col(AuditRow.id).desc()).limit(AUDIT_PAGE + 1)
+    if before is not None:
+        stmt = stmt.where(col(AuditRow.id) < before)
+    if user_id is not None:
+        stmt = stmt.where(AuditRow.user_id == user_id)
+    if action:
+        stmt = stmt.where(col(AuditRow.action).startswith(action, autoescape=True))
+    if subject:
+        stmt = stmt.where(AuditRow.subject == subject)
+    rows = list((await session.execute(stmt)).scalars())
+    more = len(rows) > AUDIT_PAGE
+    rows = rows[:AUDIT_PAGE]
+    return Page(rows, str(rows[-1].id) if more else None)
+
+
+async def all_staff(session: AsyncSession) -> list[tuple[StaffUserRow, list[str]]]:
+    """Every staff user with the codes of their practices."""
+    users = list((await session.execute(
+        select(StaffUserRow).order_by(col(StaffUserRow.name), col(StaffUserRow.id))
+    )).scalars())  # fmt: skip
+    links = (await session.execute(
+        select(UserPractice.user_id, Practice.code)
+        .join(Practice, col(Practice.id) == col(UserPractice.practice_id))
+    )).all()  # fmt: skip
+    codes: dict[int, list[str]] = {}
+    for user_id, code in links:
+        codes.setdefault(user_id, []).append(code)
+    return [(u, sorted(codes.get(u.id or 0, []))) for u in users]

@@ -9,12 +9,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.model import Role, StaffUser
-from storage.tables import ApiToken, Practice, StaffUserRow, UserPractice
+from storage.tables import ApiToken, Practice, StaffSessionRow, StaffUserRow, UserPractice
 
 password_hasher = PasswordHasher()  # one set of argon2 parameters for every password
 
@@ -129,9 +130,12 @@ async def add_user(
 
 
 async def reset_password(session: AsyncSession, email: str) -> str:
+    """A new one-time password: the account is unlocked and signed out everywhere."""
     user = await _user_by_email(session, email)
     password = secrets.token_urlsafe(12)
     user.password_hash, user.must_change_password = password_hasher.hash(password), True
+    user.failed_logins, user.locked_until = 0, None
+    await session.execute(sa.delete(StaffSessionRow).where(col(StaffSessionRow.user_id) == user.id))
     await session.flush()
     return password
 

@@ -354,3 +354,25 @@ class AuditRow(SQLModel, table=True):
     action: str = Field(max_length=40)  # login, login_failed, logout, view_client, ...
     subject: str | None = Field(default=None, max_length=60)  # "client:12", "case:3"
     at: datetime = _time(index=True)
+
+
+class CaseNoteRow(SQLModel, table=True):
+    """A link worker's internal note on a client's case: staff read it, the client never does."""
+
+    __tablename__ = "case_note"
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="cases.id")
+    author_id: int = Field(foreign_key="staff_user.id")
+    text: str
+    created_at: datetime = _time()
+
+
+class ReplyTemplateRow(SQLModel, table=True):
+    """A saved reply link workers can start from; admins keep the list."""
+
+    __tablename__ = "reply_template"
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(unique=True, max_length=80)
+    text: str
+    created_at: datetime = _time()

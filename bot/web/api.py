@@ -26,6 +26,7 @@ from storage.tables import (
     ReferralRow,
     ScoreRow,
 )
+from storage.web_sessions import audit
 
 PREFIX = "/api/v1"
 USER = web.RequestKey("api_user", StaffUser)
@@ -262,9 +263,12 @@ async def _visible_case(
 
 
 async def get_case(request: web.Request) -> web.Response:
-    async with request.app[SERVICES].db.read() as session:
+    services = request.app[SERVICES]
+    async with services.db.write() as session:
         case, client = await _visible_case(session, request)
         assert client.id is not None
+        await audit(session, _user(request).id, "view_client", f"client:{client.id}",
+                    services.clock.now())  # fmt: skip
         messages = await queries.transcript(session, client.id)
         names = await queries.user_names(session, {case.assigned_to} if case.assigned_to else set())
         referrals = await queries.referrals_for_cases(session, {case.id or 0})
@@ -285,6 +289,7 @@ async def claim_case(request: web.Request) -> web.Response:
             SqlStore(session), to_case(case), user, services.settings.service,
             services.clock.now(),
         )
+        await audit(session, user.id, "claim_case", f"case:{case.id}", services.clock.now())
         await session.refresh(case)
         body = case_json(case, {user.id: user.name})
     services.outbox.wake()
@@ -308,6 +313,7 @@ async def reply_case(request: web.Request) -> web.Response:
             raise ApiError(
                 422, "opted_out", "text: the client has opted out of messages, so it was not sent."
             ) from None
+        await audit(session, _user(request).id, "reply", f"case:{case.id}", services.clock.now())
         message = await session.get(MessageRow, message_id)
         assert message is not None
         result = message_json(message)
@@ -334,6 +340,7 @@ async def close_case(request: web.Request) -> web.Response:
             )
         except engine.CaseClosed:
             raise ApiError(422, "case_closed", "This case is already closed.") from None
+        await audit(session, user.id, "close_case", f"case:{case.id}", services.clock.now())
         await session.refresh(case)
         names = await queries.user_names(session, {case.assigned_to} if case.assigned_to else set())
         result = case_json(case, names)
@@ -345,7 +352,8 @@ async def find_clients(request: web.Request) -> web.Response:
     chat = request.query.get("telegram_chat_id")
     if not (phone or chat):
         raise ApiError(422, "invalid", "phone: give phone or telegram_chat_id to search by.")
-    async with request.app[SERVICES].db.read() as session:
+    services = request.app[SERVICES]
+    async with services.db.write() as session:
         rows = await queries.find_clients(
             session,
             _user(request),
@@ -353,15 +361,21 @@ async def find_clients(request: web.Request) -> web.Response:
             telegram_chat_id=chat.strip() if chat else None,
         )
         items = [await client_json(session, row) for row in rows]
+        for row in rows:
+            await audit(session, _user(request).id, "view_client", f"client:{row.id}",
+                        services.clock.now())  # fmt: skip
     return web.json_response({"items": items, "next": None})
 
 
 async def get_client(request: web.Request) -> web.Response:
     client_id = _path_id(request)
-    async with request.app[SERVICES].db.read() as session:
+    services = request.app[SERVICES]
+    async with services.db.write() as session:
         row = await session.get(ClientRow, client_id)
         if row is None or not queries.can_see(_user(request), row.practice_id):
             raise ApiError(404, "not_found", f"There is no client {client_id}.")
+        await audit(session, _user(request).id, "view_client", f"client:{client_id}",
+                    services.clock.now())  # fmt: skip
         return web.json_response(await client_json(session, row))
 
 

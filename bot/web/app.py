@@ -20,7 +20,10 @@ from bot.web import (
     simulator,
     sms,
     staff,
+    staff_admin,
+    staff_campaigns,
     staff_cases,
+    staff_clients,
     telegram,
 )
 from bot.web.keys import SERVICES
@@ -90,6 +93,9 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/", index)
     staff.setup(app)
     staff_cases.add_routes(app)
+    staff_clients.add_routes(app)
+    staff_campaigns.add_routes(app)
+    staff_admin.add_routes(app)
     app.router.add_static("/static/", Path(__file__).parent / "static")
     sms.add_routes(app)
     telegram.add_routes(app)

@@ -8,14 +8,17 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.bootstrap import Services
 from bot.web.api import PREFIX, ApiError, _body, _path_id, _user, appointment_json
 from bot.web.keys import SERVICES
 from flows import booking
 from flows.appointments import Appointment, AppointmentStatus, NewAppointment
+from flows.model import StaffUser
 from storage import queries
 from storage.referral_store import to_appointment
 from storage.store import SqlStore, to_client
 from storage.tables import AppointmentRow, ClientRow
+from storage.web_sessions import audit
 
 MAX_MINUTES = 24 * 60
 MAX_LOCATION, MAX_WORKER = 200, 100
@@ -54,22 +57,27 @@ def _short_text(body: dict[str, Any], field: str, limit: int) -> str:
     return value.strip()
 
 
-async def _visible_client(session: AsyncSession, request: web.Request, raw: object) -> ClientRow:
+async def _visible_client(session: AsyncSession, user: StaffUser, raw: object) -> ClientRow:
     if not isinstance(raw, str | int) or isinstance(raw, bool) or not str(raw).isdigit():
         raise ApiError(422, "invalid", "client_id: the id of a client.")
     row = await session.get(ClientRow, int(str(raw)))
-    if row is None or not queries.can_see(_user(request), row.practice_id):
+    if row is None or not queries.can_see(user, row.practice_id):
         raise ApiError(422, "invalid", "client_id: there is no such client.")
     return row
 
 
-async def create(request: web.Request) -> web.Response:
-    body = await _body(request)
-    services = request.app[SERVICES]
-    starts_at = _starts_at(body)
-    minutes = body.get("duration_minutes")
+def _minutes(body: dict[str, Any], default: object = None) -> int:
+    minutes = body.get("duration_minutes", default)
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= MAX_MINUTES:
         raise ApiError(422, "invalid", f"duration_minutes: a whole number from 1 to {MAX_MINUTES}.")
+    return minutes
+
+
+async def book(services: Services, user: StaffUser, body: dict[str, Any]) -> dict[str, Any]:
+    """Book a session (or record one already held, with its ``outcome``); the API and the
+    staff web app both come here, so both check the same things."""
+    starts_at = _starts_at(body)
+    minutes = _minutes(body)
     location = _short_text(body, "location", MAX_LOCATION)
     worker = _short_text(body, "worker", MAX_WORKER)
     outcome_raw = body.get("outcome")
@@ -82,17 +90,23 @@ async def create(request: web.Request) -> web.Response:
     if outcome is not None and starts_at > now:
         raise ApiError(422, "invalid", "outcome: only for a session that has started.")
     async with services.db.write() as session:
-        row = await _visible_client(session, request, body.get("client_id"))
+        row = await _visible_client(session, user, body.get("client_id"))
         client = to_client(row)
-        new = NewAppointment(client.id, starts_at, minutes, location, worker, _user(request).id,
-                             now)  # fmt: skip
+        new = NewAppointment(client.id, starts_at, minutes, location, worker, user.id, now)
         settings = services.settings
         made = await booking.book(SqlStore(session), client, new, settings.service, now,
                                   offsets=settings.reminder_deltas, window=settings.window,
                                   follow_up_after=settings.follow_up_delta,
                                   outcome=outcome)  # fmt: skip
+        await audit(session, user.id, "book_appointment", f"appointment:{made.appointment.id}",
+                    now)  # fmt: skip
     services.outbox.wake()
-    return web.json_response(_booked_json(made), status=201)
+    return _booked_json(made)
+
+
+async def create(request: web.Request) -> web.Response:
+    body = await _body(request)
+    return web.json_response(await book(request.app[SERVICES], _user(request), body), status=201)
 
 
 def _booked_json(made: booking.Booked) -> dict[str, Any]:
@@ -108,24 +122,18 @@ def _booked_json(made: booking.Booked) -> dict[str, Any]:
     return body
 
 
-async def move(request: web.Request) -> web.Response:
-    """``PATCH``: a new ``starts_at`` (and optionally ``location``, ``duration_minutes``)."""
-    body = await _body(request)
-    services = request.app[SERVICES]
+async def move_appointment(services: Services, user: StaffUser, appointment_id: int,
+                           body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """A new ``starts_at`` (and optionally ``location``, ``duration_minutes``)."""
     starts_at = _starts_at(body)
     now = services.clock.now()
     if starts_at <= now:
         raise ApiError(422, "invalid", "starts_at: a move must be to a time still to come.")
     async with services.db.write() as session:
-        row, client = await _visible_appointment(session, request)
+        row, client = await _visible_appointment(session, user, appointment_id)
         if row.status in ("cancelled", "attended", "dna"):
             raise ApiError(422, "invalid", f"status: the appointment is already {row.status}.")
-        minutes = body.get("duration_minutes", row.duration_minutes)
-        if not isinstance(minutes, int) or isinstance(minutes, bool) or not (
-            1 <= minutes <= MAX_MINUTES
-        ):
-            message = f"duration_minutes: a whole number from 1 to {MAX_MINUTES}."
-            raise ApiError(422, "invalid", message)
+        minutes = _minutes(body, row.duration_minutes)
         location = row.location
         if "location" in body:
             location = _short_text(body, "location", MAX_LOCATION)
@@ -135,58 +143,78 @@ async def move(request: web.Request) -> web.Response:
             location, settings.service, now, offsets=settings.reminder_deltas,
             window=settings.window,
         )
+        await audit(session, user.id, "move_appointment", f"appointment:{row.id}", now)
     services.outbox.wake()
-    return web.json_response(_booked_json(moved))
+    return _booked_json(moved)
+
+
+async def move(request: web.Request) -> web.Response:
+    body = await _body(request)
+    return web.json_response(
+        await move_appointment(request.app[SERVICES], _user(request), _path_id(request), body))
 
 
 async def _visible_appointment(
-    session: AsyncSession, request: web.Request
+    session: AsyncSession, user: StaffUser, appointment_id: int
 ) -> tuple[AppointmentRow, ClientRow]:
-    appointment_id = _path_id(request)
     row = await session.get(AppointmentRow, appointment_id)
     client = await session.get(ClientRow, row.client_id) if row else None
-    if row is None or client is None or not queries.can_see(_user(request), client.practice_id):
+    if row is None or client is None or not queries.can_see(user, client.practice_id):
         raise ApiError(404, "not_found", f"There is no appointment {appointment_id}.")
     return row, client
 
 
-async def cancel(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
+async def cancel_appointment(services: Services, user: StaffUser,
+                             appointment_id: int) -> dict[str, Any]:  # fmt: skip
+    now = services.clock.now()
     async with services.db.write() as session:
-        row, client = await _visible_appointment(session, request)
+        row, client = await _visible_appointment(session, user, appointment_id)
         if row.status in ("cancelled", "attended", "dna"):
             raise ApiError(422, "invalid", f"status: the appointment is already {row.status}.")
         await booking.cancel(SqlStore(session), to_client(client), to_appointment(row),
-                             services.settings.service, services.clock.now())  # fmt: skip
+                             services.settings.service, now)  # fmt: skip
+        await audit(session, user.id, "cancel_appointment", f"appointment:{row.id}", now)
         await session.refresh(row)
         result = _json(row)
     services.outbox.wake()
-    return web.json_response(result)
+    return result
 
 
-async def attendance(request: web.Request) -> web.Response:
-    body = await _body(request)
+async def cancel(request: web.Request) -> web.Response:
+    return web.json_response(
+        await cancel_appointment(request.app[SERVICES], _user(request), _path_id(request)))
+
+
+async def record_attendance(services: Services, user: StaffUser, appointment_id: int,
+                            body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     outcome = body.get("outcome")
     if outcome not in ("attended", "dna"):
         raise ApiError(422, "invalid", "outcome: attended or dna.")
-    services = request.app[SERVICES]
+    now = services.clock.now()
     async with services.db.write() as session:
-        row, client = await _visible_appointment(session, request)
+        row, client = await _visible_appointment(session, user, appointment_id)
         if row.status == "cancelled":
             raise ApiError(422, "invalid", "outcome: the appointment was cancelled.")
         try:
             await booking.record_attendance(
                 SqlStore(session), to_client(client), to_appointment(row),
-                AppointmentStatus(outcome), services.clock.now(),
+                AppointmentStatus(outcome), now,
                 follow_up_after=services.settings.follow_up_delta,
                 window=services.settings.window,
             )
         except booking.NotStarted:
             raise ApiError(422, "invalid", "outcome: the session has not started yet.") from None
+        await audit(session, user.id, "record_attendance", f"appointment:{row.id}", now)
         await session.refresh(row)
         result = _json(row)
     services.outbox.wake()
-    return web.json_response(result)
+    return result
+
+
+async def attendance(request: web.Request) -> web.Response:
+    body = await _body(request)
+    return web.json_response(await record_attendance(
+        request.app[SERVICES], _user(request), _path_id(request), body))
 
 
 def add_routes(app: web.Application) -> None:

@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.bootstrap import Services
 from bot.web.api import PREFIX, ApiError, _body, _path_id, _text_field, _user
 from bot.web.keys import SERVICES
 from flows import texts
@@ -21,6 +22,7 @@ from flows.model import StaffUser
 from storage import campaigns
 from storage.store import SqlStore
 from storage.tables import CampaignRow
+from storage.web_sessions import audit
 
 MAX_NAME, MAX_MESSAGE = 200, 612  # four SMS segments at most
 BOOK_AHEAD = timedelta(days=366)
@@ -33,9 +35,15 @@ def _preview(text: str) -> dict[str, Any]:
 
 
 async def create(request: web.Request) -> web.Response:
-    body = await _body(request)
-    services = request.app[SERVICES]
-    settings, user, now = services.settings, _user(request), services.clock.now()
+    result = await create_campaign(request.app[SERVICES], _user(request), await _body(request))
+    return web.json_response(result, status=200 if "id" not in result else 201)
+
+
+async def create_campaign(services: Services, user: StaffUser,
+                          body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """A dry run (the count, exclusions and preview) or a scheduled campaign, from the API or
+    the staff web app."""
+    settings, now = services.settings, services.clock.now()
     name = _text_field(body, "name", limit=MAX_NAME).strip()
     if ("message" in body) == ("flow" in body):
         raise ApiError(422, "invalid", "message: give a message, or flow: \"check_in\", not both.")
@@ -71,18 +79,18 @@ async def create(request: web.Request) -> web.Response:
             raise ApiError(422, "invalid", "cohort.practice: only your own practices.")
         found = await campaigns.reach(session, cohort, now, settings.zone, scope)
         if dry_run:
-            return web.json_response({
+            return {
                 "eligible": len(found.eligible), "excluded": found.excluded,
                 "preview": _preview(text), "send_at": send_at.isoformat(),
-            })  # fmt: skip
+            }  # fmt: skip
         row = await campaigns.create(
             session, name=name, cohort=body["cohort"], message=message,
             flow=None if message else CHECK_IN_FLOW, send_on=send_on.isoformat(),
             send_at=send_at, clients=found.eligible, per_second=settings.twilio_max_rate,
             window=settings.window, by=user.id, now=now,
         )
-        result = await _json(session, row, now, settings.service_name)
-    return web.json_response(result, status=201)
+        await audit(session, user.id, "create_campaign", f"campaign:{row.id}", now)
+        return await _json(session, row, now, settings.service_name)
 
 
 async def _json(session: AsyncSession, row: CampaignRow, now: datetime,
@@ -106,11 +114,8 @@ async def _json(session: AsyncSession, row: CampaignRow, now: datetime,
     }  # fmt: skip
 
 
-async def _visible(session: AsyncSession, request: web.Request) -> CampaignRow:
-    if not request.match_info["id"].isascii():  # "²" is a digit to isdigit(), not to int()
-        raise ApiError(404, "not_found", "There is no such campaign.")
-    row = await session.get(CampaignRow, _path_id(request))
-    user = _user(request)
+async def _visible(session: AsyncSession, user: StaffUser, campaign_id: int) -> CampaignRow:
+    row = await session.get(CampaignRow, campaign_id)
     if row is None or not _may_see(user, row):
         raise ApiError(404, "not_found", "There is no such campaign.")
     return row
@@ -121,18 +126,26 @@ def _may_see(user: StaffUser, row: CampaignRow) -> bool:
     return user.is_admin or row.created_by == user.id
 
 
-async def get(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
+async def campaign(services: Services, user: StaffUser, campaign_id: int) -> dict[str, Any]:
     async with services.db.read() as session:
-        row = await _visible(session, request)
-        result = await _json(session, row, services.clock.now(), services.settings.service_name)
-    return web.json_response(result)
+        row = await _visible(session, user, campaign_id)
+        return await _json(session, row, services.clock.now(), services.settings.service_name)
+
+
+async def get(request: web.Request) -> web.Response:
+    return web.json_response(
+        await campaign(request.app[SERVICES], _user(request), _path_id(request)))
 
 
 async def list_campaigns(request: web.Request) -> web.Response:
     """Newest first; ``next`` is the id to pass as ``?before=`` for the next page."""
-    services, user = request.app[SERVICES], _user(request)
-    before = request.query.get("before", "")
+    items, more = await campaign_page(request.app[SERVICES], _user(request),
+                                      request.query.get("before", ""))  # fmt: skip
+    return web.json_response({"items": items, "next": items[-1]["id"] if more else None})
+
+
+async def campaign_page(services: Services, user: StaffUser,
+                        before: str) -> tuple[list[dict[str, Any]], bool]:  # fmt: skip
     stmt = select(CampaignRow).order_by(col(CampaignRow.id).desc()).limit(PAGE + 1)
     if before:
         if not (before.isascii() and before.isdigit() and len(before) <= 18):
@@ -144,25 +157,30 @@ async def list_campaigns(request: web.Request) -> web.Response:
     async with services.db.read() as session:
         rows = list((await session.execute(stmt)).scalars())
         items = [await _json(session, row, now, name) for row in rows[:PAGE]]
-    more = len(rows) > PAGE
-    return web.json_response({"items": items, "next": items[-1]["id"] if more else None})
+    return items, len(rows) > PAGE
+
+
+async def change_status(services: Services, user: StaffUser, campaign_id: int,
+                        status: str) -> dict[str, Any]:  # fmt: skip
+    """``paused``, ``scheduled`` (resume) or ``cancelled``."""
+    now = services.clock.now()
+    async with services.db.write() as session:
+        row = await _visible(session, user, campaign_id)
+        if row.status == "cancelled":
+            raise ApiError(422, "invalid", "status: the campaign is cancelled.")
+        if status == "scheduled" and row.status != "paused":
+            raise ApiError(422, "invalid", "status: only a paused campaign can resume.")
+        await campaigns.set_status(session, row, status, now,
+                                   per_second=services.settings.twilio_max_rate,
+                                   window=services.settings.window)  # fmt: skip
+        await audit(session, user.id, f"campaign_{status}", f"campaign:{row.id}", now)
+        return await _json(session, row, now, services.settings.service_name)
 
 
 def _change(status: str) -> Any:
     async def handler(request: web.Request) -> web.Response:
-        services = request.app[SERVICES]
-        now = services.clock.now()
-        async with services.db.write() as session:
-            row = await _visible(session, request)
-            if row.status == "cancelled":
-                raise ApiError(422, "invalid", "status: the campaign is cancelled.")
-            if status == "scheduled" and row.status != "paused":
-                raise ApiError(422, "invalid", "status: only a paused campaign can resume.")
-            await campaigns.set_status(session, row, status, now,
-                                       per_second=services.settings.twilio_max_rate,
-                                       window=services.settings.window)  # fmt: skip
-            result = await _json(session, row, now, services.settings.service_name)
-        return web.json_response(result)
+        return web.json_response(await change_status(
+            request.app[SERVICES], _user(request), _path_id(request), status))
 
     return handler
 

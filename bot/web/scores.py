@@ -8,11 +8,14 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.bootstrap import Services
 from bot.web.api import PREFIX, ApiError, _body, _path_id, _user, score_json
 from bot.web.keys import SERVICES
+from flows.model import StaffUser
 from flows.questionnaires import InvalidAnswers, score
 from storage import queries
 from storage.tables import ClientRow, ScoreRow
+from storage.web_sessions import audit
 
 
 def _taken_at(body: dict[str, Any], now: datetime) -> datetime:
@@ -30,10 +33,9 @@ def _taken_at(body: dict[str, Any], now: datetime) -> datetime:
     return value
 
 
-async def record(request: web.Request) -> web.Response:
-    client_id = _path_id(request)
-    body = await _body(request)
-    services = request.app[SERVICES]
+async def record_score(services: Services, user: StaffUser, client_id: int,
+                       body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """A questionnaire taken in a session, from the API or the staff web app."""
     known = services.settings.questionnaires
     instrument = body.get("instrument")
     if not isinstance(instrument, str) or instrument.lower() not in known:
@@ -50,15 +52,21 @@ async def record(request: web.Request) -> web.Response:
     taken_at = _taken_at(body, now)
     async with services.db.write() as session:
         client = await session.get(ClientRow, client_id)
-        if client is None or not queries.can_see(_user(request), client.practice_id):
+        if client is None or not queries.can_see(user, client.practice_id):
             raise ApiError(404, "not_found", f"There is no client {client_id}.")
         row = ScoreRow(client_id=client_id, instrument=questionnaire.instrument,
                        answers=json.dumps(answers), raw=scored.raw, metric=scored.metric,
-                       via="session", recorded_by=_user(request).id, taken_at=taken_at,
+                       via="session", recorded_by=user.id, taken_at=taken_at,
                        created_at=now)  # fmt: skip
         session.add(row)
         await session.flush()
-        result = score_json(row)
+        await audit(session, user.id, "record_score", f"client:{client_id}", now)
+        return score_json(row)
+
+
+async def record(request: web.Request) -> web.Response:
+    body = await _body(request)
+    result = await record_score(request.app[SERVICES], _user(request), _path_id(request), body)
     return web.json_response(result, status=201)
 
 

@@ -1,7 +1,11 @@
-"""The case page of the staff web app: the client's whole conversation and details, and
-claiming, replying to and closing the case. A case of another practice is not found."""
+"""The client's page in the staff web app, with or without one of their cases open on it: the
+whole conversation, details, notes, appointments and scores; claiming, assigning, replying to
+and closing the case, and writing notes. Anything of another practice is not found."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,101 +14,221 @@ from bot.web.api import MAX_TEXT, client_json, message_json, parse_id
 from bot.web.keys import SERVICES
 from bot.web.staff import SESSION, page
 from flows import engine
-from flows.gsm import segments
+from flows.gsm import GSM_BASIC, GSM_EXTENDED, segments
 from flows.model import CaseStatus
-from storage import queries, web_sessions
+from storage import notes, queries, web_sessions
+from storage.staff import staff_user
 from storage.store import SqlStore, to_case
-from storage.tables import CaseRow, ClientRow
+from storage.tables import CaseRow, ClientRow, StaffUserRow
+
+SCORE_INSTRUMENT = "swemwbs"  # the one both source services use
 
 
-async def _visible(session: AsyncSession, request: web.Request) -> tuple[CaseRow, ClientRow]:
-    case_id = parse_id(request.match_info["id"])
+async def visible_client(session: AsyncSession, request: web.Request,
+                         client_id: int | None) -> ClientRow:  # fmt: skip
+    client = await session.get(ClientRow, client_id) if client_id is not None else None
+    if client is None or not queries.can_see(request[SESSION].user, client.practice_id):
+        raise web.HTTPNotFound(text="There is no such client.")
+    return client
+
+
+async def _visible_case(session: AsyncSession, request: web.Request,
+                        case_id: int | None) -> tuple[CaseRow, ClientRow]:  # fmt: skip
     found = await queries.case_with_client(session, case_id) if case_id is not None else None
     if found is None or not queries.can_see(request[SESSION].user, found[0].practice_id):
         raise web.HTTPNotFound(text="There is no such case.")
     return found
 
 
-async def case_page(request: web.Request, problem: str | None = None,
-                    draft: str = "", status: int = 200) -> web.Response:  # fmt: skip
+def back_to(client_id: int, case_id: int | None, anchor: str = "") -> web.HTTPFound:
+    """Where a form on the client's page returns to: the same page, at the part it changed."""
+    path = f"/cases/{case_id}" if case_id is not None else f"/clients/{client_id}"
+    return web.HTTPFound(path + (f"#{anchor}" if anchor else ""))
+
+
+async def form_case(session: AsyncSession, form: Any, client: ClientRow) -> int | None:
+    """The case a form on the client's page was sent from, if it is one of theirs."""
+    case_id = parse_id(str(form.get("case", "")))
+    row = await session.get(CaseRow, case_id) if case_id is not None else None
+    return case_id if row is not None and row.client_id == client.id else None
+
+
+async def show(request: web.Request, client_id: int | None, case_id: int | None = None, *,
+               problem: str | None = None, draft: str = "",
+               status: int = 200) -> web.Response:  # fmt: skip
+    """The page: the client, and the case when one is given. Every showing is audited."""
     services, user = request.app[SERVICES], request[SESSION].user
+    settings = services.settings
     async with services.db.write() as session:
-        case, client = await _visible(session, request)
+        case = None
+        if case_id is not None:
+            case, client = await _visible_case(session, request, case_id)
+        else:
+            client = await visible_client(session, request, client_id)
         assert client.id is not None
-        messages = await queries.transcript(session, client.id)
         details = await client_json(session, client)
-        names = await queries.user_names(session, {case.assigned_to} if case.assigned_to else set())
+        messages = await queries.transcript(session, client.id)
+        client_notes = await notes.notes_of(session, client.id)
+        cases = await queries.cases_of(session, client.id)
+        staff = await queries.staff_for_practice(session, case.practice_id if case else None)
+        templates = await notes.templates(session)
+        names = await queries.user_names(
+            session, {n.author_id for n in client_notes} | {c.assigned_to or 0 for c in cases})
         await web_sessions.audit(session, user.id, "view_client", f"client:{client.id}",
                                  services.clock.now())  # fmt: skip
+    chosen = parse_id(request.query.get("template", ""))
+    if not draft and chosen is not None:
+        draft = next((t.text for t in templates if t.id == chosen), "")
+    now = services.clock.now()
+    for appointment in details["appointments"]:
+        appointment["started"] = datetime.fromisoformat(appointment["starts_at"]) <= now
+    questionnaire = settings.questionnaires.get(SCORE_INSTRUMENT)
     return page(
         request, "case.html", status=status, case=case, client=details,
-        messages=[message_json(m) for m in messages], assigned=names.get(case.assigned_to or 0),
-        open=case.status == CaseStatus.OPEN, problem=problem, draft=draft, max_text=MAX_TEXT,
+        messages=[message_json(m) for m in messages], names=names, cases=cases,
+        assigned=names.get(case.assigned_to or 0) if case else None,
+        open=case is not None and case.status == CaseStatus.OPEN, problem=problem, draft=draft,
+        max_text=MAX_TEXT, draft_segments=segments(draft), notes=client_notes,
+        staff=[s for s in staff if s.id != (case.assigned_to if case else None)],
+        templates=templates, gsm_basic=GSM_BASIC, gsm_extended=GSM_EXTENDED,
+        today=now.astimezone(settings.zone).date().isoformat(),
+        questionnaire=questionnaire, zone=settings.service_timezone,
     )
 
 
+async def case_page(request: web.Request) -> web.Response:
+    case_id = parse_id(request.match_info["id"])
+    if case_id is None:
+        raise web.HTTPNotFound(text="There is no such case.")
+    return await show(request, None, case_id)
+
+
+async def client_page(request: web.Request) -> web.Response:
+    client_id = parse_id(request.match_info["id"])
+    return await show(request, client_id)
+
+
 async def claim(request: web.Request) -> web.StreamResponse:
+    return await _assign(request, request[SESSION].user.id)
+
+
+async def assign(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    target = parse_id(str(form.get("user", "")))
+    if target is None:
+        return await show(request, None, parse_id(request.match_info["id"]),
+                          problem="Please choose who should have the case.", status=422)
+    return await _assign(request, target)
+
+
+async def _assign(request: web.Request, target: int) -> web.StreamResponse:
+    """Give the case to ``target`` (the user themself, when claiming), if they may see it."""
     services, user = request.app[SERVICES], request[SESSION].user
+    case_id = parse_id(request.match_info["id"])
     async with services.db.write() as session:
-        case, _ = await _visible(session, request)
-        if case.status == CaseStatus.OPEN:
-            await engine.claim_case(SqlStore(session), to_case(case), user,
+        case, _ = await _visible_case(session, request, case_id)
+        row = await session.get(StaffUserRow, target)
+        taker = await staff_user(session, row) if row is not None else None
+        if taker is None or not queries.can_see(taker, case.practice_id):
+            problem = "That person does not work for this case's practice."
+        elif case.status != CaseStatus.OPEN:
+            problem = "This case is closed."
+        else:
+            problem = None
+            await engine.claim_case(SqlStore(session), to_case(case), taker,
                                     services.settings.service, services.clock.now())  # fmt: skip
-            await web_sessions.audit(session, user.id, "claim_case", f"case:{case.id}",
+            action = "claim_case" if taker.id == user.id else f"assign_case_to:{taker.id}"
+            await web_sessions.audit(session, user.id, action, f"case:{case.id}",
                                      services.clock.now())  # fmt: skip
+    if problem:
+        return await show(request, None, case_id, problem=problem, status=422)
     services.outbox.wake()
-    raise web.HTTPFound(f"/cases/{case.id}")
+    raise web.HTTPFound(f"/cases/{case_id}")
 
 
 async def reply(request: web.Request) -> web.StreamResponse:
     form = await request.post()
+    case_id = parse_id(request.match_info["id"])
     text = str(form.get("text", "")).strip()
     if not text:
-        return await case_page(request, "Please write a reply first.", status=422)
+        return await show(request, None, case_id, problem="Please write a reply first.",
+                          status=422)  # fmt: skip
     if len(text) > MAX_TEXT:
-        return await case_page(request, f"A reply can be at most {MAX_TEXT} characters "
-                               f"({segments(text)} SMS).", text, status=422)  # fmt: skip
+        return await show(request, None, case_id, draft=text, status=422,
+                          problem=f"A reply can be at most {MAX_TEXT} characters "
+                          f"({segments(text)} SMS).")  # fmt: skip
     services, user = request.app[SERVICES], request[SESSION].user
     async with services.db.write() as session:
-        case, _ = await _visible(session, request)
+        case, _ = await _visible_case(session, request, case_id)
+        problem = None
         if case.status != CaseStatus.OPEN:
-            return await case_page(request, "This case is closed.", text, status=422)
-        try:
-            await engine.reply_from_staff(
-                SqlStore(session), to_case(case), user, text, services.settings.service,
-                services.clock.now(),
-            )
-        except engine.OptedOut:
-            return await case_page(request, "This client has opted out of messages, so it "
-                                   "was not sent.", text, status=422)  # fmt: skip
-        await web_sessions.audit(session, user.id, "reply", f"case:{case.id}",
-                                 services.clock.now())  # fmt: skip
+            problem = "This case is closed."
+        else:
+            try:
+                await engine.reply_from_staff(SqlStore(session), to_case(case), user, text,
+                                              services.settings.service,
+                                              services.clock.now())  # fmt: skip
+                await web_sessions.audit(session, user.id, "reply", f"case:{case.id}",
+                                         services.clock.now())  # fmt: skip
+            except engine.OptedOut:
+                problem = "This client has opted out of messages, so it was not sent."
+    if problem:
+        return await show(request, None, case_id, problem=problem, draft=text, status=422)
     services.outbox.wake()
-    raise web.HTTPFound(f"/cases/{case.id}")
+    raise web.HTTPFound(f"/cases/{case_id}#conversation")
 
 
 async def close(request: web.Request) -> web.StreamResponse:
     form = await request.post()
+    case_id = parse_id(request.match_info["id"])
     outcome = str(form.get("outcome", "")).strip()[:2000]
     if not outcome:
-        return await case_page(request, "Please say what the outcome was.", status=422)
+        return await show(request, None, case_id, problem="Please say what the outcome was.",
+                          status=422)  # fmt: skip
     services, user = request.app[SERVICES], request[SESSION].user
     async with services.db.write() as session:
-        case, _ = await _visible(session, request)
+        case, _ = await _visible_case(session, request, case_id)
         try:
             await engine.close_case(SqlStore(session), to_case(case), user, outcome, [],
                                     services.settings.service, services.clock.now())  # fmt: skip
         except engine.CaseClosed:
-            return await case_page(request, "This case is already closed.", status=422)
+            return await show(request, None, case_id, problem="This case is already closed.",
+                              status=422)  # fmt: skip
         await web_sessions.audit(session, user.id, "close_case", f"case:{case.id}",
                                  services.clock.now())  # fmt: skip
     services.outbox.wake()
     raise web.HTTPFound("/queue")
 
 
+async def add_note(request: web.Request) -> web.StreamResponse:
+    """An internal note: kept on the client's record for staff, never sent to the client."""
+    form = await request.post()
+    client_id = parse_id(request.match_info["id"])
+    text = str(form.get("text", "")).strip()
+    services, user = request.app[SERVICES], request[SESSION].user
+    async with services.db.write() as session:
+        client = await visible_client(session, request, client_id)
+        case_id = await form_case(session, form, client)
+        if text and len(text) <= notes.MAX_NOTE:
+            assert client.id is not None
+            await notes.add_note(session, client.id, case_id, user.id, text, services.clock.now())
+            await web_sessions.audit(session, user.id, "add_note", f"client:{client.id}",
+                                     services.clock.now())  # fmt: skip
+    if not text:
+        return await show(request, client_id, case_id, problem="Please write the note first.",
+                          status=422)  # fmt: skip
+    if len(text) > notes.MAX_NOTE:
+        return await show(request, client_id, case_id, status=422,
+                          problem=f"A note can be at most {notes.MAX_NOTE} characters.")
+    raise back_to(client.id or 0, case_id, "notes")
+
+
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/cases/{id}", case_page)
     r.add_post("/cases/{id}/claim", claim)
+    r.add_post("/cases/{id}/assign", assign)
     r.add_post("/cases/{id}/reply", reply)
     r.add_post("/cases/{id}/close", close)
+    r.add_get("/clients/{id}", client_page)
+    r.add_post("/clients/{id}/notes", add_note)

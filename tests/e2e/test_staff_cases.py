@@ -10,25 +10,13 @@ from sqlmodel import col, select
 from flows.model import Role
 from storage.tables import AuditRow
 from tests.conftest import Bot
-from tests.support.staff_web import NEW_PASSWORD, Browser, signed_in
+from tests.support.staff_web import NEW_PASSWORD, Browser, referred_case, signed_in
 
 PHONE = "+447700900201"
 
 
 async def _case(bot: Bot, practice: str = "P92001") -> str:
-    """A professional referral for a client of ``practice``; returns the case id."""
-    await bot.add_practice("P92001", "Pemberton Surgery")
-    await bot.add_practice("P92002", "Standish Surgery")
-    admin = await bot.staff_token()
-    status, made = await bot.api("POST", "/api/v1/referrals", admin, {
-        "referrer": {"name": "Dr Shah", "role": "GP", "organisation": "Surgery",
-                     "pathway": "primary_care", "phone": "07700900999"},
-        "client": {"name": "Ann Lee", "phone": PHONE, "practice": practice,
-                   "needs": ["lonely"], "notes": "Lives alone since March"},
-        "client_consent": True})
-    assert status == 201, made
-    await bot.services.outbox.send_due()
-    return str(made["case_id"])
+    return await referred_case(bot, practice, PHONE)
 
 
 async def _worker(bot: Bot, practice: str = "P92001") -> Browser:

@@ -7,13 +7,42 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
+from bot.bootstrap import Services
+from bot.web.app import create_app
+from bot.web.staff import _is_open
 from flows.model import Role
+from storage.db import Database
 from storage.tables import AuditRow
-from tests.conftest import Bot
+from tests.conftest import Bot, settings_for
+from tests.support.clock import FakeClock
 from tests.support.staff_web import NEW_PASSWORD, Browser, add_user, signed_in
 
 
-@pytest.mark.parametrize("path", ["/", "/queue", "/password", "/cases/1", "/clients/1"])
+def _staff_routes(method: str) -> list[str]:
+    """Every staff page of the app (not the webhooks, API or simulator), with ids filled in."""
+    settings = settings_for("sqlite:///unused.db", None, LINKBOT_SIMULATOR="on")
+    app = create_app(Services(settings, FakeClock(), Database(settings.database_url), {},
+                              None))  # type: ignore[arg-type]  # routes only: nothing runs
+    paths = set()
+    for route in app.router.routes():
+        info = route.resource.get_info() if route.resource else {}
+        path = info.get("path") or info.get("formatter") or info.get("prefix", "")
+        if route.method == method and not _is_open(path):
+            paths.add(path.replace("{id}", "1").replace("{change}", "pause"))
+    return sorted(paths)
+
+
+GET_PAGES = _staff_routes("GET")
+FORMS = _staff_routes("POST")
+
+
+def test_the_route_lists_hold_every_kind_of_staff_page() -> None:
+    assert {"/", "/queue", "/cases/1", "/clients", "/campaigns/new", "/admin/audit"} <= set(
+        GET_PAGES)
+    assert {"/cases/1/reply", "/clients/1/appointments", "/admin/users", "/logout"} <= set(FORMS)
+
+
+@pytest.mark.parametrize("path", GET_PAGES)
 async def test_staff_pages_without_a_login_go_to_the_sign_in_page(bot: Bot, path: str) -> None:
     response = await Browser(bot).get(path)
     assert response.status == 302
@@ -21,10 +50,19 @@ async def test_staff_pages_without_a_login_go_to_the_sign_in_page(bot: Bot, path
     assert "<table" not in await response.text()
 
 
-@pytest.mark.parametrize("path", ["/logout", "/password", "/queue"])
+@pytest.mark.parametrize("path", FORMS)
 async def test_a_form_posted_without_a_login_is_refused(bot: Bot, path: str) -> None:
     response = await Browser(bot).post(path, csrf="guess")
     assert response.status == 403
+
+
+@pytest.mark.parametrize("path", FORMS)
+async def test_a_form_posted_without_its_csrf_token_is_refused(bot: Bot, path: str) -> None:
+    browser = await signed_in(bot)
+    for form in ({}, {"csrf": "guess"}):
+        response = await browser.post(path, text="hello", **form)
+        assert response.status == 403, (path, form)
+        assert "expired" in await response.text()
 
 
 async def test_sign_in_needs_the_form_token(bot: Bot) -> None:

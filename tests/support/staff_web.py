@@ -71,3 +71,21 @@ async def signed_in(bot: Bot, role: Role = Role.ADMIN, practices: list[str] | No
     response = await browser.post("/password", csrf=token, current=password, new=NEW_PASSWORD)
     assert response.status == 302 and response.headers["Location"] == "/queue"
     return browser
+
+
+async def referred_case(bot: Bot, practice: str = "P92001", phone: str = "+447700900201",
+                        name: str = "Ann Lee") -> str:  # fmt: skip
+    """A professional referral for a client of ``practice`` (practices P92001 Pemberton and
+    P92002 Standish exist afterwards); returns the case id."""
+    await bot.add_practice("P92001", "Pemberton Surgery")
+    await bot.add_practice("P92002", "Standish Surgery")
+    admin = await bot.staff_token()
+    status, made = await bot.api("POST", "/api/v1/referrals", admin, {
+        "referrer": {"name": "Dr Shah", "role": "GP", "organisation": "Surgery",
+                     "pathway": "primary_care", "phone": "07700900999"},
+        "client": {"name": name, "phone": phone, "practice": practice, "date_of_birth":
+                   "1950-03-14", "needs": ["lonely"], "notes": "Lives alone since March"},
+        "client_consent": True})  # fmt: skip
+    assert status == 201, made
+    await bot.services.outbox.send_due()
+    return str(made["case_id"])
