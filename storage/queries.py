@@ -296,3 +296,11 @@ async def all_staff(session: AsyncSession) -> list[tuple[StaffUserRow, list[str]
     for user_id, code in links:
         codes.setdefault(user_id, []).append(code)
     return [(u, sorted(codes.get(u.id or 0, []))) for u in users]
+
+
+async def client_names(session: AsyncSession, ids: set[int]) -> dict[int, str | None]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(ClientRow.id, ClientRow.name).where(col(ClientRow.id).in_(ids)))
+    return {cid: name for cid, name in rows.all() if cid is not None}

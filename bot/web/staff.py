@@ -180,6 +180,7 @@ async def queue(request: web.Request) -> web.Response:
             session, {r.practice_id for r in found.rows if r.practice_id})
         names = await queries.user_names(
             session, {r.assigned_to for r in found.rows if r.assigned_to})
+        clients = await queries.client_names(session, {r.client_id for r in found.rows})
     rows = [r for r in found.rows
             if (show != "mine" or r.assigned_to == user.id)
             and (show != "unassigned" or r.assigned_to is None)
@@ -190,7 +191,8 @@ async def queue(request: web.Request) -> web.Response:
         "practices": sorted({codes[r.practice_id] for r in found.rows if r.practice_id in codes}),
         "reasons": sorted({r.reason for r in found.rows}),
     }  # fmt: skip
-    cases = [_case_line(row, codes, names, now) for row in rows]
+    cases = [_case_line(row, codes, names, now) | {"client": clients.get(row.client_id)}
+             for row in rows]  # fmt: skip
     return page(request, "queue.html", cases=cases, filters=filters,
                 more=found.next is not None)  # fmt: skip
 
