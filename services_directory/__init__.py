@@ -1,5 +1,2 @@
-"""The services directory (Open Referral UK): a leaf library with no I/O beyond import and export.
-
-Its model, search and import/export arrive with the services directory issue; the package exists
-now so that the import direction (bot -> storage -> flows -> services_directory) is fixed early.
-"""
+"""The services directory: community services in Open Referral UK format, read, exported,
+mapped to linkbot's needs and searched (see README.md in this folder)."""
