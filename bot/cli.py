@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
+from services_directory.readers import DirectoryFileError
 from storage import staff
 from storage.db import Database, upgrade
 
@@ -84,6 +85,39 @@ async def _with_session(
         await db.dispose()
 
 
+async def _directory_import(settings: Settings, path: Path, source: str) -> None:
+    """Read the whole file first (a bad row is listed, never stops the rest), then save."""
+    from services_directory.readers import read_path
+    from storage import directory
+
+    found = read_path(path)  # raises DirectoryFileError, naming the file
+    started = _now()
+
+    async def save(session: object) -> None:
+        counts = await directory.save_services(session, found.services, source, _now())  # type: ignore[arg-type]
+        seconds = (_now() - started).total_seconds()
+        print(f"Read {len(found.services)} services from {path.name} in source {source!r}: "
+              f"{counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged, "
+              f"{counts.deactivated} no longer listed (now inactive); "
+              f"{len(found.problems)} problems ({seconds:.1f} s to save).")
+        for problem in found.problems:
+            print(f"  {problem}")
+
+    await _with_session(settings, save)
+
+
+async def _directory_export(settings: Settings, path: Path, everything: bool) -> None:
+    from services_directory.export import write_json
+    from storage import directory
+
+    async def export(session: object) -> None:
+        services = await directory.all_services(session, active_only=not everything)  # type: ignore[arg-type]
+        write_json(services, path)
+        print(f"Wrote {len(services)} services to {path} (Open Referral UK 3.0 JSON).")
+
+    await _with_session(settings, export)
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> None:
     match args.command, getattr(args, "action", None):
         case "serve", _:
@@ -120,6 +154,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
                 print("They will be asked to choose a new password when they first log in.")
 
             asyncio.run(_with_session(settings, add_user))
+        case "directory", "import":
+            asyncio.run(_directory_import(settings, Path(args.path), args.source))
+        case "directory", "export":
+            asyncio.run(_directory_export(settings, Path(args.path), args.all))
         case "token", "create":
             async def token(session: object) -> None:
                 print(await staff.create_token(session, args.email, _now()))  # type: ignore[arg-type]
@@ -169,6 +207,21 @@ def parser() -> argparse.ArgumentParser:
     token_actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
     tcreate = token_actions.add_parser("create", help="print a new API token for a user")
     tcreate.add_argument("--email", required=True)
+
+    directory = commands.add_parser("directory", help="the services directory (Open Referral UK)")
+    directory_actions = directory.add_subparsers(dest="action", required=True, metavar="ACTION")
+    dimport = directory_actions.add_parser(
+        "import", help="import or update services from Open Referral UK 3.0 / HSDS 3 JSON, or "
+        "Open Referral UK 1.0 / HSDS 1.x CSV tables (a folder or .zip with datapackage.json)")
+    dimport.add_argument("path", help="a .json file, a folder of CSV files or a .zip")
+    dimport.add_argument("--source", default="directory",
+                         help="which directory this is (default: directory); services of the "
+                         "same source missing from the file become inactive")
+    dexport = directory_actions.add_parser(
+        "export", help="write the directory as Open Referral UK 3.0 JSON")
+    dexport.add_argument("path", help="the .json file to write")
+    dexport.add_argument("--all", action="store_true",
+                         help="include services no longer listed (inactive)")
     return p
 
 
@@ -182,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logs.setup(settings.log_level)
     try:
         _run(args, settings)
-    except (staff.StaffError, OSError) as exc:
+    except (staff.StaffError, DirectoryFileError, OSError) as exc:
         print(f"linkbot: {exc}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:

@@ -1,18 +1,22 @@
-"""The demo database: fictional practices and one admin login, for trying linkbot."""
+"""The demo database: fictional practices, a fictional services directory and one admin
+login, for trying linkbot."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlmodel import select
 
-from storage import staff
+from services_directory.readers import read_path
+from storage import directory, staff
 from storage.db import Database
 from storage.tables import StaffUserRow
 
 DEMO_DATABASE_URL = "sqlite:///data/linkbot-demo.db"
 DEMO_ADMIN = "admin@demo.linkbot.invalid"
+DEMO_DIRECTORY = Path(__file__).parent / "data" / "demo_directory.json"
 
 # Fictional practices in a fictional borough; codes follow the shape of real ODS codes.
 PRACTICES = [
@@ -43,4 +47,6 @@ async def seed(db: Database, now: datetime) -> DemoLogin:
         else:
             _, password = await staff.add_user(session, DEMO_ADMIN, "Demo Admin", "admin", [], now)
         token = await staff.create_token(session, DEMO_ADMIN, now)
+        # A fictional borough's services, clearly marked as demo data in each description.
+        await directory.save_services(session, read_path(DEMO_DIRECTORY).services, "demo", now)
     return DemoLogin(DEMO_ADMIN, password, token)

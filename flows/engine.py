@@ -21,6 +21,7 @@ from flows import (
     referrer_updates,
     safety,
     self_referral,
+    signposting,
     texts,
     welcome,
 )
@@ -30,7 +31,7 @@ from flows.messages import SHARE_CONTACT, Address, Button, Channel, Inbound, Pri
 from flows.model import Case, CasePriority, CaseStatus, Client, StaffUser, due_by
 from flows.ports import DueTimer, NewCase, NewReferral, OutgoingDraft, Store
 from flows.refer_a_friend import INVITE, FriendInvite, ReferAFriend, invitation
-from flows.referrals import ReferralSource, ReferralStatus, new_reference
+from flows.referrals import ReferralDetails, ReferralSource, ReferralStatus, new_reference
 from flows.self_referral import INCOMPLETE, INCOMPLETE_AFTER_NUDGE, NUDGE, SelfReferral
 from flows.steps import (
     CancelTimers,
@@ -244,6 +245,7 @@ async def _apply(
     merges: list[MergeInto] | None = None,
 ) -> tuple[list[Reply], Case | None]:
     client, now = ctx.client, ctx.now
+    extra: list[Reply] = []
     for effect in step.effects:
         match effect:
             case MergeInto():
@@ -260,6 +262,8 @@ async def _apply(
                         reference, client.id, source, ReferralStatus.INCOMPLETE, now))
             case SaveReferral():
                 case = await _save_referral(store, client, effect, now) or case
+                if effect.submit and effect.signpost:
+                    extra += await _signposts(store, effect.details)
             case InviteFriend():
                 await _invite_friend(store, ctx, effect)
             case CloseInvitation(reference=reference, lapsed=lapsed):
@@ -281,7 +285,18 @@ async def _apply(
                 await store.cancel_timers(client.id, kinds)
     if step.flow != client.flow or step.state != client.flow_state:
         await store.set_flow(client.id, step.flow, dict(step.state), now)
-    return list(step.replies), case
+    return [*step.replies, *extra], case
+
+
+async def _signposts(store: Store, details: ReferralDetails) -> list[Reply]:
+    """One or two services that may help while they wait, one short message each. Needs that
+    are health details (low mood, alcohol or drugs, bereavement) are left to the link worker:
+    a text can be read by anyone holding the phone."""
+    needs = tuple(n for n in details.needs if n not in signposting.PRIVATE_NEEDS)
+    if not needs:
+        return []
+    found = await store.signposts(needs, details.practice_id, signposting.MOST)
+    return [Reply(text, "signpost") for text in signposting.messages(found)]
 
 
 async def _save_referral(

@@ -11,6 +11,7 @@ from flows.messages import Address, Button, Inbound, Priority
 from flows.model import Case, CasePriority, Client
 from flows.practices import PracticeInfo
 from flows.referrals import Pathway, ReferralDetails, ReferralSource, ReferralStatus
+from flows.signposting import Signpost
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,11 @@ class Store(Protocol):
     async def add_outgoing(self, draft: OutgoingDraft) -> int: ...
 
     async def practices(self) -> tuple[PracticeInfo, ...]: ...
+
+    async def signposts(
+        self, needs: tuple[str, ...], practice_id: int | None, limit: int
+    ) -> list[Signpost]:
+        """Active services in the directory meeting these needs, nearest the practice first."""
 
     async def add_appointment(self, new: NewAppointment) -> Appointment: ...
 

@@ -200,7 +200,8 @@ def _consent(ctx: Context, state: Mapping[str, Any], text: str) -> Step:
 def _confirm(ctx: Context, state: Mapping[str, Any], text: str) -> Step:
     a = state.get("a", {})
     if answers.yes_no(text) is True:
-        effects = (SaveReferral(state["reference"], details(a), submit=True), CancelTimers(TIMERS))
+        effects = (SaveReferral(state["reference"], details(a), submit=True, signpost=True),
+                   CancelTimers(TIMERS))  # fmt: skip
         name = answers.first_name(a.get("name") or "")
         done = texts.SR_DONE.format(name=name, reference=state["reference"])
         return Step((_say(done, "sr_done"),), None, {}, effects)

@@ -39,6 +39,7 @@ class SaveReferral:
     reference: str
     details: ReferralDetails
     submit: bool = False
+    signpost: bool = False  # on submitting, offer services that may help while they wait
 
 
 @dataclass(frozen=True, slots=True)

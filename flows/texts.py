@@ -152,6 +152,9 @@ SR_SUMMARY_AGAIN = (
     "Reply YES to send your referral, or a number to change something: 1 name, 2 birth date, "
     "3 GP, 4 help, 5 notes, 6 contact"
 )
+# At most two, after SR_DONE, for needs that are not health details. Name and contact only.
+SIGNPOST_FIRST = "While you wait, this may help: {name}, {contact}"
+SIGNPOST_NEXT = "You could also try: {name}, {contact}"
 SR_DONE = (
     "Thank you, {name}. Your referral is sent, reference {reference}. A link worker will "
     "contact you within 2 working days. If things get worse, call NHS 111 or 999."

@@ -19,8 +19,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from services_directory.needs import service_needs
+from services_directory.search import Index
+from storage.directory import service_names
 from storage.tables import (
     AppointmentRow,
+    CaseRow,
     FollowUpRow,
     MessageRow,
     Practice,
@@ -51,8 +55,12 @@ DEFINITIONS = {
     "wellbeing": "Complete SWEMWBS metric scores taken by the end of the period: clients with "
                  "a first and a last score (two or more), the mean change from first to last, "
                  "and the share whose score rose.",
-    "unmet_needs": "Needs raised in the cohort's referrals with no matching service in the "
-                   "directory.",
+    "unmet_needs": "Needs raised in the cohort's referrals (other than \"something else\") for "
+                   "which the directory has no active service near the client's practice "
+                   "(same postcode area or place, or with no fixed location), counted by need.",
+    "onward_referrals": "Onward referrals recorded when closing the cohort's clients' cases by "
+                        "the end of the period: in all, by service and by the needs the "
+                        "service meets (those the client raised, where any match).",
 }  # fmt: skip
 
 
@@ -110,7 +118,52 @@ def _median_days(spans: list[timedelta]) -> float | None:
     return statistics.median(s.total_seconds() / 86400 for s in spans) if spans else None
 
 
-async def summary(session: AsyncSession, period: Period, zone: ZoneInfo) -> dict[str, Any]:
+def _unmet(referrals: list[ReferralRow], areas: dict[int | None, str | None],
+           directory: Index) -> dict[str, int]:  # fmt: skip
+    unmet: Counter[str] = Counter()
+    met: dict[tuple[str, str], bool] = {}
+    for referral in referrals:
+        area = areas.get(referral.practice_id) or ""
+        for need in json.loads(referral.needs or "[]"):
+            if need == "other":
+                continue
+            if (need, area) not in met:
+                hits = directory.search(needs=[need], area=area)
+                met[(need, area)] = any(
+                    not area or h.distance_rank <= 1 or not h.service.locations for h in hits)
+            if not met[(need, area)]:
+                unmet[need] += 1
+    return dict(unmet)
+
+
+async def _onward(session: AsyncSession, referrals: list[ReferralRow], after: datetime,
+                  directory: Index) -> dict[str, Any]:  # fmt: skip
+    clients = {r.client_id for r in referrals}
+    closed = (await session.execute(
+        select(CaseRow.client_id, CaseRow.onward_referrals)
+        .where(col(CaseRow.client_id).in_(clients), col(CaseRow.closed_at) < after)
+    )).all() if clients else []  # fmt: skip
+    raised: dict[int, set[str]] = {}
+    for r in referrals:
+        raised.setdefault(r.client_id, set()).update(json.loads(r.needs or "[]"))
+    known = {s.id: s for s in directory.services}
+    ids = [(client_id, sid) for client_id, onward in closed for sid in json.loads(onward or "[]")]
+    names = await service_names(session, {sid for _, sid in ids})
+    by_service: Counter[str] = Counter()
+    by_need: Counter[str] = Counter()
+    for client_id, sid in ids:
+        by_service[names.get(sid, sid)] += 1
+        service = known.get(sid)
+        meets = service_needs(service, directory.mapping) if service else frozenset()
+        for need in (meets & raised.get(client_id, set())) or meets:
+            by_need[need] += 1
+    return {"total": len(ids), "by_service": dict(by_service), "by_need": dict(by_need)}
+
+
+async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
+                  directory: Index | None = None) -> dict[str, Any]:  # fmt: skip
+    """The figures; ``directory`` is the active services (none: every need raised is unmet)."""
+    directory = directory or Index((), {})
     first, after = period.bounds(zone)
     referrals = list((await session.execute(
         select(ReferralRow).where(
@@ -122,9 +175,9 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo) -> dict
     sessions = list((await session.execute(
         select(AppointmentRow).where(col(AppointmentRow.client_id).in_(clients))
     )).scalars()) if clients else []  # fmt: skip
-    codes: dict[int | None, str] = {
-        pid: code for pid, code in (await session.execute(select(Practice.id, Practice.code)))
-    }
+    practices = (await session.execute(select(Practice.id, Practice.code, Practice.area))).all()
+    codes: dict[int | None, str] = {pid: code for pid, code, _ in practices}
+    practice_areas: dict[int | None, str | None] = {pid: area for pid, _, area in practices}
 
     attended = [s for s in sessions if s.status == "attended" and s.starts_at < after]
     dna = [s for s in sessions if s.status == "dna" and s.starts_at < after]
@@ -167,7 +220,7 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo) -> dict
         "median_days_to_first_session": _median_days(to_session),
         "follow_ups": await _follow_ups(session, clients, after),
         "wellbeing": await _wellbeing(session, clients, after),
-        # The services directory is still empty: every need raised is, so far, unmet.
-        "unmet_needs": dict(needs),
+        "unmet_needs": _unmet(referrals, practice_areas, directory),
+        "onward_referrals": await _onward(session, referrals, after, directory),
         "definitions": DEFINITIONS,
     }

@@ -14,6 +14,8 @@ from sqlmodel import col, select
 from flows.messages import Address, Button, Inbound
 from flows.model import Case, CasePriority, CaseStatus, Client
 from flows.ports import NewCase, OutgoingDraft
+from flows.signposting import Signpost
+from storage import directory
 from storage.follow_up_store import FollowUpStore
 from storage.referral_store import ReferralStore
 from storage.tables import (
@@ -21,6 +23,7 @@ from storage.tables import (
     ClientAddress,
     ClientRow,
     MessageRow,
+    Practice,
     ProcessedUpdate,
     ReferralRow,
     TimerRow,
@@ -77,6 +80,15 @@ def insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
 class SqlStore(ReferralStore, FollowUpStore):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+
+    async def signposts(
+        self, needs: tuple[str, ...], practice_id: int | None, limit: int
+    ) -> list[Signpost]:
+        practice = await self.session.get(Practice, practice_id) if practice_id else None
+        found = await directory.signposts(self.session, needs, practice.area or "" if practice
+                                          else "", limit)  # fmt: skip
+        return [Signpost(s.name, s.phone or s.url or "") for s in found]
 
     async def claim_provider_id(self, key: str, at: datetime) -> bool:
         stmt = insert_ignoring_duplicates(self.session, ProcessedUpdate).values(key=key, at=at)

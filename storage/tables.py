@@ -376,3 +376,18 @@ class ReplyTemplateRow(SQLModel, table=True):
     title: str = Field(unique=True, max_length=80)
     text: str
     created_at: datetime = _time()
+
+
+class ServiceRow(SQLModel, table=True):
+    """A service in the directory, kept whole as its Open Referral UK 3.0 JSON (``data``), with
+    the few columns the database itself needs. Services that vanish from a re-import are kept
+    but no longer ``active``: onward referrals made to them still name them."""
+
+    __tablename__ = "service"
+    id: str = Field(primary_key=True, max_length=200)  # the directory's own id
+    name: str = Field(max_length=500)
+    active: bool = Field(default=True, index=True)
+    source: str = Field(default="directory", max_length=100, index=True)
+    data: str  # JSON: one Open Referral UK 3.0 service object
+    imported_at: datetime = _time()
+    updated_at: datetime = _time()

@@ -15,7 +15,7 @@ from bot.channels.sms import normalise_phone
 from bot.web.keys import SERVICES
 from flows import engine
 from flows.model import CaseStatus, StaffUser
-from storage import queries, staff
+from storage import directory, queries, staff
 from storage.store import SqlStore, to_case
 from storage.tables import (
     AppointmentRow,
@@ -333,6 +333,11 @@ async def close_case(request: web.Request) -> web.Response:
     user = _user(request)
     async with services.db.write() as session:
         case, _ = await _visible_case(session, request)
+        wanted = [str(s) for s in onward]
+        missing = set(wanted) - set(await directory.service_names(session, wanted))
+        if missing:
+            raise ApiError(422, "invalid", "onward_referrals: the directory has no service "
+                           f"{sorted(missing)[0][:60]!r}.")  # fmt: skip
         try:
             await engine.close_case(
                 SqlStore(session), to_case(case), user, outcome, [str(s) for s in onward],

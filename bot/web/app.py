@@ -14,6 +14,7 @@ from bot.web import (
     api,
     appointments,
     campaigns,
+    directory,
     referrals,
     reports,
     scores,
@@ -104,6 +105,7 @@ def create_app(services: Services) -> web.Application:
     reports.add_routes(app)
     campaigns.add_routes(app)
     scores.add_routes(app)
+    directory.add_routes(app)
     api.add_routes(app)
     if services.settings.simulator_enabled:
         simulator.add_routes(app)

@@ -9,6 +9,7 @@ from aiohttp import web
 from bot.web.api import PREFIX, ApiError, _user
 from bot.web.keys import SERVICES
 from storage import reports
+from storage.directory import active_index
 from storage.web_sessions import audit
 
 MAX_DAYS = 366 * 5
@@ -33,7 +34,9 @@ async def summary(request: web.Request) -> web.Response:
         raise ApiError(422, "invalid", "to: at most five years after from.")
     services = request.app[SERVICES]
     async with services.db.write() as session:
-        body = await reports.summary(session, reports.Period(start, end), services.settings.zone)
+        directory = await active_index(session)
+        body = await reports.summary(session, reports.Period(start, end), services.settings.zone,
+                                     directory)  # fmt: skip
         await audit(session, _user(request).id, "export_report", f"report:{start}..{end}",
                     services.clock.now())  # fmt: skip
     return web.json_response(body)

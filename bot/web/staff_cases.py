@@ -11,17 +11,20 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.web.api import MAX_TEXT, client_json, message_json, parse_id
+from bot.web.directory import service_json
 from bot.web.keys import SERVICES
 from bot.web.staff import SESSION, page
 from flows import engine
 from flows.gsm import GSM_BASIC, GSM_EXTENDED, segments
 from flows.model import CaseStatus
-from storage import notes, queries, web_sessions
+from services_directory.search import Index
+from storage import directory, notes, queries, web_sessions
 from storage.staff import staff_user
 from storage.store import SqlStore, to_case
-from storage.tables import CaseRow, ClientRow, StaffUserRow
+from storage.tables import CaseRow, ClientRow, Practice, StaffUserRow
 
 SCORE_INSTRUMENT = "swemwbs"  # the one both source services use
+SUGGESTED = 8  # services offered for onward referral on the case page
 
 
 async def visible_client(session: AsyncSession, request: web.Request,
@@ -74,11 +77,14 @@ async def show(request: web.Request, client_id: int | None, case_id: int | None 
         templates = await notes.templates(session)
         names = await queries.user_names(
             session, {n.author_id for n in client_notes} | {c.assigned_to or 0 for c in cases})
+        practice = await session.get(Practice, client.practice_id) if client.practice_id else None
+        index = await directory.active_index(session) if case is not None else None
         await web_sessions.audit(session, user.id, "view_client", f"client:{client.id}",
                                  services.clock.now())  # fmt: skip
     chosen = parse_id(request.query.get("template", ""))
     if not draft and chosen is not None:
         draft = next((t.text for t in templates if t.id == chosen), "")
+    suggestions = _suggestions(request, index, details, practice.area if practice else None)
     now = services.clock.now()
     for appointment in details["appointments"]:
         appointment["started"] = datetime.fromisoformat(appointment["starts_at"]) <= now
@@ -92,8 +98,26 @@ async def show(request: web.Request, client_id: int | None, case_id: int | None 
         staff=[s for s in staff if s.id != (case.assigned_to if case else None)],
         templates=templates, gsm_basic=GSM_BASIC, gsm_extended=GSM_EXTENDED,
         today=now.astimezone(settings.zone).date().isoformat(),
-        questionnaire=questionnaire, zone=settings.service_timezone,
+        questionnaire=questionnaire, zone=settings.service_timezone, **suggestions,
     )
+
+
+def _suggestions(request: web.Request, index: Index | None, client: dict[str, Any],
+                 area: str | None) -> dict[str, Any]:  # fmt: skip
+    """Services to pick onward referrals from: those meeting the client's needs near their
+    practice, or what the link worker searched the directory for."""
+    if not index:
+        return {"services": [], "service_search": "", "services_for": None}
+    words = request.query.get("services", "").strip()[:100]
+    needs = sorted({n for r in client["referrals"] for n in r["needs"]} - {"other"})
+    if words:
+        hits = index.search(text=words, area=area or "", limit=SUGGESTED)
+        described: str | None = f"matching {words!r}"
+    else:
+        hits = index.search(needs=needs, area=area or "", limit=SUGGESTED)
+        described = ("for their needs" + (f" near {area}" if area else "")) if needs else None
+    return {"services": [service_json(h.service, h.needs) for h in hits] if described else [],
+            "service_search": words, "services_for": described}  # fmt: skip
 
 
 async def case_page(request: web.Request) -> web.Response:
@@ -185,17 +209,24 @@ async def close(request: web.Request) -> web.StreamResponse:
     if not outcome:
         return await show(request, None, case_id, problem="Please say what the outcome was.",
                           status=422)  # fmt: skip
+    chosen = [str(v)[:200] for v in form.getall("service", [])][:20]
     services, user = request.app[SERVICES], request[SESSION].user
+    problem = None
     async with services.db.write() as session:
         case, _ = await _visible_case(session, request, case_id)
+        known = await directory.service_names(session, chosen)
         try:
-            await engine.close_case(SqlStore(session), to_case(case), user, outcome, [],
-                                    services.settings.service, services.clock.now())  # fmt: skip
+            if set(chosen) - set(known):
+                problem = "A service chosen is no longer in the directory."
+            else:
+                await engine.close_case(SqlStore(session), to_case(case), user, outcome, chosen,
+                                        services.settings.service, services.clock.now())
+                await web_sessions.audit(session, user.id, "close_case", f"case:{case.id}",
+                                         services.clock.now())  # fmt: skip
         except engine.CaseClosed:
-            return await show(request, None, case_id, problem="This case is already closed.",
-                              status=422)  # fmt: skip
-        await web_sessions.audit(session, user.id, "close_case", f"case:{case.id}",
-                                 services.clock.now())  # fmt: skip
+            problem = "This case is already closed."
+    if problem:
+        return await show(request, None, case_id, problem=problem, status=422)
     services.outbox.wake()
     raise web.HTTPFound("/queue")
 

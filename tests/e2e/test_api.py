@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from services_directory.model import Service
+from storage import directory
 from tests.conftest import Bot
 
 PHONE = "+447700900123"
@@ -71,6 +73,15 @@ async def test_close_validates_and_cannot_close_twice(bot: Bot) -> None:
         {"outcome": "Signposted", "onward_referrals": "not a list"},
     )
     assert status == 422 and "onward_referrals" in body["error"]["message"]
+    async with bot.services.db.write() as session:
+        await directory.save_services(session, [Service("svc-1", "Walking group"),
+                                                Service("svc-2", "Food bank")], "test",
+                                      bot.clock.now())  # fmt: skip
+    status, body = await bot.api(
+        "POST", f"/api/v1/cases/{case_id}/close", token,
+        {"outcome": "Signposted", "onward_referrals": ["svc-1", "svc-3"]},
+    )
+    assert status == 422 and "svc-3" in body["error"]["message"]
     status, body = await bot.api(
         "POST", f"/api/v1/cases/{case_id}/close", token,
         {"outcome": "Signposted", "onward_referrals": ["svc-1", "svc-2"]},

@@ -15,7 +15,8 @@ import aiohttp
 import pytest
 
 COMMANDS = [["serve"], ["db"], ["db", "upgrade"], ["practice"], ["practice", "add"],
-            ["practice", "import"], ["user"], ["user", "add"], ["token"], ["token", "create"]]
+            ["practice", "import"], ["user"], ["user", "add"], ["token"], ["token", "create"],
+            ["directory"], ["directory", "import"], ["directory", "export"]]
 
 
 def linkbot(*args: str, cwd: Path, env: dict[str, str] | None = None,
@@ -31,7 +32,7 @@ def linkbot(*args: str, cwd: Path, env: dict[str, str] | None = None,
 def test_help_lists_every_command(tmp_path: Path) -> None:
     result = linkbot("--help", cwd=tmp_path)
     assert result.returncode == 0
-    for command in ("serve", "db", "practice", "user", "token"):
+    for command in ("serve", "db", "practice", "user", "token", "directory"):
         assert re.search(rf"^\s+{command}\s", result.stdout, re.MULTILINE)
 
 
@@ -139,6 +140,12 @@ async def test_serve_demo_prints_a_login_and_the_simulator_answers(tmp_path: Pat
             async with session.get(f"{base}/api/v1/cases",
                                    headers={"Authorization": f"Bearer {token.group(1)}"}) as r:
                 assert r.status == 200
+            # The demo directory is there to search, marked as demo data.
+            async with session.get(f"{base}/api/v1/services", params={"need": "caring"},
+                                   headers={"Authorization": f"Bearer {token.group(1)}"}) as r:
+                found = (await r.json())["items"]
+            assert [s["name"] for s in found] == ["Carers' Centre"]
+            assert "Demo data" in found[0]["description"]
     finally:
         process.send_signal(signal.SIGTERM)
         await process.wait()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import aiohttp
 from aiohttp import ClientResponse
 
 from flows.model import Role
@@ -23,9 +24,16 @@ class Browser:
     cookies: dict[str, str] = field(default_factory=dict)
 
     async def request(self, method: str, path: str, **form: str) -> ClientResponse:
+        return await self.send(method, path, list(form.items()))
+
+    async def post_pairs(self, path: str, pairs: list[tuple[str, str]]) -> ClientResponse:
+        """A form with a field given more than once (checkboxes)."""
+        return await self.send("POST", path, pairs)
+
+    async def send(self, method: str, path: str, pairs: list[tuple[str, str]]) -> ClientResponse:
         header = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         response = await self.bot.client.request(
-            method, path, data=form or None, allow_redirects=False,
+            method, path, data=aiohttp.FormData(pairs) if pairs else None, allow_redirects=False,
             headers={"Cookie": header} if header else {},
         )
         for name, morsel in response.cookies.items():
