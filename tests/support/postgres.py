@@ -92,9 +92,13 @@ def start() -> PostgresServer:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise PostgresUnavailable(f"PostgreSQL stopped at start: {log.read_text()[-2000:]}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return PostgresServer(port, folder, process)
+        # Accepting TCP is not enough: a server still starting up refuses logins. pg_isready
+        # answers 0 only once it accepts them.
+        ready = subprocess.run(
+            [str(bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port), "-U",
+             "linkbot", "-d", "postgres"], check=False, capture_output=True)  # fmt: skip
+        if ready.returncode == 0:
+            return PostgresServer(port, folder, process)
         time.sleep(0.1)
     process.kill()
     raise PostgresUnavailable("PostgreSQL did not start within 30 seconds")
