@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     send_window: str = "08:00-20:00"
     reminder_offsets: str = "48h,2h"
     follow_up_after: str = "10w"
+    retention_years: int = 8
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_from: str = ""
@@ -144,6 +145,13 @@ class Settings(BaseSettings):
     def _follow_up(cls, value: str) -> str:
         if parse_duration(value) <= timedelta(0):
             raise ValueError("must be more than zero")
+        return value
+
+    @field_validator("retention_years")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if not 0 <= value <= 100:
+            raise ValueError("a whole number of years from 1 to 100, or 0 to keep data for ever")
         return value
 
     @field_validator("twilio_account_sid")

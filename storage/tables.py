@@ -87,6 +87,7 @@ class ClientRow(SQLModel, table=True):
     flow_state: str = "{}"  # JSON
     created_at: datetime = _time()
     last_seen_at: datetime = _time()
+    erased_at: datetime | None = _time(nullable=True)  # personal data removed; counts kept
 
 
 class ClientAddress(SQLModel, table=True):
