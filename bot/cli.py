@@ -15,6 +15,7 @@ from bot.config import ConfigError, Settings, load_settings
 from services_directory.readers import DirectoryFileError
 from storage import staff
 from storage.db import Database, upgrade
+from storage.rights import NoSuchClient
 
 
 def _now() -> datetime:
@@ -118,6 +119,86 @@ async def _directory_export(settings: Settings, path: Path, everything: bool) ->
     await _with_session(settings, export)
 
 
+def _write(files: dict[Path, str]) -> None:
+    for path, content in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+
+
+async def _client_export(settings: Settings, client_id: int, folder: Path) -> None:
+    """Subject access: a JSON file of everything held, and the same in plain words."""
+    import json
+
+    from storage import rights, web_sessions
+
+    async def export(session: object) -> None:
+        record = await rights.client_record(session, client_id)  # type: ignore[arg-type]
+        data, text = folder / f"client-{client_id}.json", folder / f"client-{client_id}.txt"
+        await asyncio.to_thread(_write, {
+            data: json.dumps(record, indent=2, ensure_ascii=False),
+            text: rights.summary_text(record, settings.service_name)})  # fmt: skip
+        await web_sessions.audit(session, None, "export_client:command_line",  # type: ignore[arg-type]
+                                 f"client:{client_id}", _now())  # fmt: skip
+        print(f"Wrote {data} and {text}.")
+
+    await _with_session(settings, export)
+
+
+async def _client_erase(settings: Settings, client_id: int) -> None:
+    from storage import rights, web_sessions
+
+    async def erase(session: object) -> None:
+        done = await rights.erase_client(session, client_id, _now())  # type: ignore[arg-type]
+        await web_sessions.audit(session, None, "erase_client:command_line",  # type: ignore[arg-type]
+                                 f"client:{client_id}", _now())  # fmt: skip
+        print(f"Erased client {client_id}'s personal data: {done.messages} messages blanked, "
+              f"{done.notes} notes removed, {done.scheduled_stopped} scheduled items stopped. "
+              "The anonymous counts behind the figures are kept.")
+
+    await _with_session(settings, erase)
+
+
+async def _report(settings: Settings, args: argparse.Namespace) -> None:
+    """The figures for a period as CSV, Excel or JSON, small counts suppressed."""
+    from datetime import date
+
+    from bot import report_files
+    from storage import directory, reports, web_sessions
+
+    try:
+        start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    except ValueError:
+        raise ReportError("--from and --to are dates like 2026-04-01") from None
+    if end < start:
+        raise ReportError("--to is before --from")
+    if args.format == "xlsx" and not args.out:
+        raise ReportError("an xlsx report needs --out FILE")
+
+    async def report(session: object) -> None:
+        try:
+            narrowing = await reports.narrowing(session, args.practice or "",  # type: ignore[arg-type]
+                                                args.pathway or "", args.worker or "")
+        except reports.BadNarrowing as exc:
+            raise ReportError(str(exc)) from None
+        index = await directory.active_index(session)  # type: ignore[arg-type]
+        body = await reports.summary(session, reports.Period(start, end), settings.zone,  # type: ignore[arg-type]
+                                     index, narrowing)  # fmt: skip
+        content = report_files.render(body, args.format)
+        await web_sessions.audit(session, None, "export_report:command_line",  # type: ignore[arg-type]
+                                 f"report:{start}..{end}", _now())  # fmt: skip
+        if args.out:
+            await asyncio.to_thread(Path(args.out).write_bytes, content)
+            print(f"Wrote the figures for {start} to {end} to {args.out}.", file=sys.stderr)
+        else:
+            sys.stdout.write(content.decode("utf-8"))
+
+    await _with_session(settings, report)
+
+
+class ReportError(ValueError):
+    pass
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> None:
     match args.command, getattr(args, "action", None):
         case "serve", _:
@@ -158,6 +239,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
             asyncio.run(_directory_import(settings, Path(args.path), args.source))
         case "directory", "export":
             asyncio.run(_directory_export(settings, Path(args.path), args.all))
+        case "client", "export":
+            asyncio.run(_client_export(settings, args.id, Path(args.out)))
+        case "client", "erase":
+            asyncio.run(_client_erase(settings, args.id))
+        case "report", _:
+            asyncio.run(_report(settings, args))
         case "token", "create":
             async def token(session: object) -> None:
                 print(await staff.create_token(session, args.email, _now()))  # type: ignore[arg-type]
@@ -208,6 +295,29 @@ def parser() -> argparse.ArgumentParser:
     tcreate = token_actions.add_parser("create", help="print a new API token for a user")
     tcreate.add_argument("--email", required=True)
 
+    report = commands.add_parser(
+        "report", help="the service's figures for a period, as csv, xlsx or json (counts "
+        "under 5 shown as <5)")
+    report.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
+    report.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD")
+    report.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
+    report.add_argument("--out", help="the file to write (default: print csv or json)")
+    report.add_argument("--practice", help="only referrals to this practice code")
+    report.add_argument("--pathway", help="only this pathway (primary_care, social_care, "
+                        "hospital, other) or source (self, friend, professional)")
+    report.add_argument("--worker", help="only cases this link worker has (their e-mail)")
+
+    client = commands.add_parser("client", help="a client's rights: export and erasure")
+    client_actions = client.add_subparsers(dest="action", required=True, metavar="ACTION")
+    cexport = client_actions.add_parser(
+        "export", help="write everything held about a client (JSON and a plain summary)")
+    cexport.add_argument("id", type=int, help="the client's id")
+    cexport.add_argument("--out", default=".", help="the folder to write to (default: here)")
+    cerase = client_actions.add_parser(
+        "erase", help="erase a client's personal data, keeping anonymous counts; cannot be "
+        "undone")
+    cerase.add_argument("id", type=int, help="the client's id")
+
     directory = commands.add_parser("directory", help="the services directory (Open Referral UK)")
     directory_actions = directory.add_subparsers(dest="action", required=True, metavar="ACTION")
     dimport = directory_actions.add_parser(
@@ -235,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logs.setup(settings.log_level)
     try:
         _run(args, settings)
-    except (staff.StaffError, DirectoryFileError, OSError) as exc:
+    except (staff.StaffError, DirectoryFileError, NoSuchClient, ReportError, OSError) as exc:
         print(f"linkbot: {exc}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:

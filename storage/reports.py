@@ -30,6 +30,7 @@ from storage.tables import (
     Practice,
     ReferralRow,
     ScoreRow,
+    StaffUserRow,
 )
 
 SOURCES = ("self", "friend", "professional")
@@ -160,8 +161,32 @@ async def _onward(session: AsyncSession, referrals: list[ReferralRow], after: da
     return {"total": len(ids), "by_service": dict(by_service), "by_need": dict(by_need)}
 
 
+@dataclass(frozen=True, slots=True)
+class Narrowing:
+    """Which of the period's referrals make the cohort: one practice, one pathway (or the
+    self and friend sources), or the cases one link worker has."""
+
+    practice_id: int | None = None
+    pathway: str | None = None  # primary_care, social_care, hospital, other, self, friend
+    worker_id: int | None = None
+
+    def where(self) -> list[Any]:
+        conditions: list[Any] = []
+        if self.practice_id is not None:
+            conditions.append(col(ReferralRow.practice_id) == self.practice_id)
+        if self.pathway in SOURCES:
+            conditions.append(col(ReferralRow.source) == self.pathway)
+        elif self.pathway is not None:
+            conditions.append(col(ReferralRow.pathway) == self.pathway)
+        if self.worker_id is not None:
+            conditions.append(col(ReferralRow.case_id).in_(
+                select(CaseRow.id).where(CaseRow.assigned_to == self.worker_id)))
+        return conditions
+
+
 async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
-                  directory: Index | None = None) -> dict[str, Any]:  # fmt: skip
+                  directory: Index | None = None,
+                  narrowing: Narrowing | None = None) -> dict[str, Any]:  # fmt: skip
     """The figures; ``directory`` is the active services (none: every need raised is unmet)."""
     directory = directory or Index((), {})
     first, after = period.bounds(zone)
@@ -169,6 +194,7 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
         select(ReferralRow).where(
             ReferralRow.status == "submitted",
             col(ReferralRow.submitted_at) >= first, col(ReferralRow.submitted_at) < after,
+            *(narrowing or Narrowing()).where(),
         )
     )).scalars())  # fmt: skip
     clients = {r.client_id for r in referrals}
@@ -224,3 +250,64 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
         "onward_referrals": await _onward(session, referrals, after, directory),
         "definitions": DEFINITIONS,
     }
+
+
+class BadNarrowing(ValueError):
+    """A practice, pathway or link worker that does not exist; the message names the field."""
+
+
+async def narrowing(session: AsyncSession, practice: str = "", pathway: str = "",
+                    worker: str = "") -> Narrowing:  # fmt: skip
+    """The cohort filter from what a person gives: a practice code, a pathway or source, and a
+    link worker's e-mail address."""
+    practice_id = worker_id = None
+    if practice:
+        practice_id = (await session.execute(select(Practice.id).where(
+            Practice.code == practice.strip().upper()))).scalar()  # fmt: skip
+        if practice_id is None:
+            raise BadNarrowing(f"practice: no practice has the code {practice[:20]!r}.")
+    if pathway and pathway not in PATHWAYS + SOURCES:
+        raise BadNarrowing(f"pathway: one of {', '.join(PATHWAYS + SOURCES)}.")
+    if worker:
+        worker_id = (await session.execute(select(StaffUserRow.id).where(
+            StaffUserRow.email == worker.strip().lower()))).scalar()  # fmt: skip
+        if worker_id is None:
+            raise BadNarrowing(f"worker: no staff user has the address {worker[:80]!r}.")
+    return Narrowing(practice_id, pathway or None, worker_id)
+
+
+async def weekly_referrals(session: AsyncSession, period: Period, zone: ZoneInfo,
+                           narrowing: Narrowing | None = None) -> list[tuple[date, dict[str, int]]]:
+    """Referrals submitted in the period, by the local week (from Monday) and source."""
+    first, after = period.bounds(zone)
+    rows = (await session.execute(
+        select(ReferralRow.submitted_at, ReferralRow.source).where(
+            ReferralRow.status == "submitted", col(ReferralRow.submitted_at) >= first,
+            col(ReferralRow.submitted_at) < after, *(narrowing or Narrowing()).where())
+    )).all()  # fmt: skip
+    start = period.start - timedelta(days=period.start.weekday())
+    weeks: dict[date, dict[str, int]] = {}
+    day = start
+    while day <= period.end:
+        weeks[day] = dict.fromkeys(SOURCES, 0)
+        day += timedelta(days=7)
+    for at, source in rows:
+        if at is None:
+            continue
+        local = at.astimezone(zone).date()
+        week = local - timedelta(days=local.weekday())
+        if week in weeks and source in weeks[week]:
+            weeks[week][source] += 1
+    return list(weeks.items())
+
+
+def months(period: Period, most: int = 12) -> list[Period]:
+    """The calendar months the period touches (the last ``most``), each cut to the period."""
+    found: list[Period] = []
+    first = period.start.replace(day=1)
+    while first <= period.end:
+        following = (first + timedelta(days=32)).replace(day=1)
+        found.append(Period(max(first, period.start), min(following - timedelta(days=1),
+                                                           period.end)))  # fmt: skip
+        first = following
+    return found[-most:]

@@ -25,6 +25,7 @@ from bot.web import (
     staff_campaigns,
     staff_cases,
     staff_clients,
+    staff_reports,
     telegram,
 )
 from bot.web.keys import SERVICES
@@ -97,6 +98,7 @@ def create_app(services: Services) -> web.Application:
     staff_clients.add_routes(app)
     staff_campaigns.add_routes(app)
     staff_admin.add_routes(app)
+    staff_reports.add_routes(app)
     app.router.add_static("/static/", Path(__file__).parent / "static")
     sms.add_routes(app)
     telegram.add_routes(app)

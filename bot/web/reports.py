@@ -33,10 +33,16 @@ async def summary(request: web.Request) -> web.Response:
     if (end - start).days > MAX_DAYS:
         raise ApiError(422, "invalid", "to: at most five years after from.")
     services = request.app[SERVICES]
+    query = request.query
     async with services.db.write() as session:
+        try:
+            narrowing = await reports.narrowing(session, query.get("practice", ""),
+                                                query.get("pathway", ""), query.get("worker", ""))
+        except reports.BadNarrowing as exc:
+            raise ApiError(422, "invalid", str(exc)) from None
         directory = await active_index(session)
         body = await reports.summary(session, reports.Period(start, end), services.settings.zone,
-                                     directory)  # fmt: skip
+                                     directory, narrowing)  # fmt: skip
         await audit(session, _user(request).id, "export_report", f"report:{start}..{end}",
                     services.clock.now())  # fmt: skip
     return web.json_response(body)

@@ -72,18 +72,9 @@ async def test_a_new_case_arrives_live_and_the_reply_reaches_the_client(
 async def test_a_worker_cannot_open_another_practices_case_by_its_address(
     bot: Bot, chromium: Browser
 ) -> None:
-    await bot.add_practice("P92001", "Pemberton Surgery")
-    await bot.add_practice("P92002", "Standish Surgery")
-    admin = await bot.staff_token()
-    status, made = await bot.api("POST", "/api/v1/referrals", admin, {
-        "referrer": {"name": "Dr Shah", "role": "GP", "organisation": "Surgery",
-                     "pathway": "primary_care", "phone": "07700900999"},
-        "client": {"name": "Ann Lee", "phone": PHONE, "practice": "P92002",
-                   "needs": ["lonely"]},
-        "client_consent": True})
-    assert status == 201
+    case_id = await referred_case(bot, "P92002", PHONE)
     page = await _sign_in(bot, chromium, role=Role.LINK_WORKER, practices=["P92001"])
-    response = await page.goto(_url(bot, f"/cases/{made['case_id']}"))
+    response = await page.goto(_url(bot, f"/cases/{case_id}"))
     assert response is not None and response.status == 404
     assert "Ann Lee" not in await page.content()
 
@@ -131,7 +122,7 @@ async def test_the_reply_counter_counts_characters_and_sms_as_twilio_bills_them(
 
 def _pages(case_id: str) -> list[str]:
     return ["/queue", f"/cases/{case_id}", "/clients?q=ann", "/campaigns", "/campaigns/new",
-            "/admin/users", "/admin/audit", "/password"]
+            "/admin/users", "/admin/audit", "/password", "/reports"]
 
 
 # Run in the page: every form control has a label, there is one h1, and all visible text has
@@ -220,3 +211,7 @@ async def test_every_page_fits_a_phone_screen(bot: Bot, chromium: Browser) -> No
     await phone.goto(_url(bot, f"/cases/{case_id}"))
     SCREENSHOTS.mkdir(exist_ok=True)
     await phone.screenshot(path=str(SCREENSHOTS / "case-phone.png"), full_page=True)
+    await phone.set_viewport_size({"width": 1280, "height": 800})
+    await phone.goto(_url(bot, "/reports"))
+    await expect(phone.get_by_role("heading", name="The service's figures")).to_be_visible()
+    await phone.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
+from sqlmodel import select
 
 from flows.model import Role
+from storage.tables import AuditRow
 from tests.conftest import Bot
+from tests.integration.test_cli import linkbot
+from tests.support.staff_web import signed_in
 
 
 def _referral(name: str, phone: str, pathway: str) -> dict[str, Any]:
@@ -25,7 +34,9 @@ def _booking(client_id: str, starts_at: str, **extra: Any) -> dict[str, Any]:
             "location": "Millbrook Library", "worker": "Sam Jones", **extra}  # fmt: skip
 
 
-async def test_the_summary_gives_exactly_the_expected_figures(bot: Bot) -> None:
+async def _cohort(bot: Bot) -> str:
+    """Four referrals in the week of 24 November 2026 with known sessions, contact and
+    confirmations; returns an admin's token."""
     await bot.add_practice("P99001", "Millbrook Surgery")
     token = await bot.staff_token()
     made = {}
@@ -63,6 +74,11 @@ async def test_the_summary_gives_exactly_the_expected_figures(bot: Bot) -> None:
                                   token, {"outcome": outcome})  # fmt: skip
         assert status == 200
 
+    return token
+
+
+async def test_the_summary_gives_exactly_the_expected_figures(bot: Bot) -> None:
+    token = await _cohort(bot)
     status, figures = await bot.api(
         "GET", "/api/v1/reports/summary?from=2026-11-24&to=2026-11-30", token
     )
@@ -91,6 +107,66 @@ async def test_the_summary_gives_exactly_the_expected_figures(bot: Bot) -> None:
     assert empty["referrals"]["total"] == 0 and empty["dna_rate"] is None
 
 
+async def test_the_exports_give_the_same_figures_with_small_counts_suppressed(
+    bot: Bot, tmp_path: Path
+) -> None:
+    await _cohort(bot)
+    env = {"DATABASE_URL": bot.services.settings.database_url}
+    period = ["--from", "2026-11-24", "--to", "2026-11-30"]
+    result = linkbot("report", *period, "--format", "csv", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    rows = {(r["table"], r["figure"]): r["value"]
+            for r in csv.DictReader(io.StringIO(result.stdout))}  # fmt: skip
+    assert rows[("referrals", "total")] == "<5"  # four: too few to show
+    assert rows[("referrals", "source: friend")] == "0"
+    assert rows[("referrals_by_need", "money")] == "<5"
+    assert rows[("rates", "engagement_rate")] == "0.750"
+    assert rows[("rates", "dna_rate")] == "0.250"
+    assert rows[("rates", "median_days_to_first_contact")] == "1.000"
+    assert rows[("sessions_per_client", "2")] == "0"
+
+    result = linkbot("report", *period, "--format", "json", cwd=tmp_path, env=env)
+    figures = json.loads(result.stdout)
+    assert figures["referrals"]["total"] == "<5" and figures["engagement_rate"] == 0.75
+    assert figures["referrals"]["by_pathway"]["social_care"] == 0
+    assert "engagement_rate" in figures["definitions"]
+
+    out = tmp_path / "figures.xlsx"
+    result = linkbot("report", *period, "--format", "xlsx", "--out", str(out), cwd=tmp_path,
+                     env=env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    book = load_workbook(out)
+    assert {"referrals", "rates", "sessions_per_client", "wellbeing", "unmet_needs"} <= set(
+        book.sheetnames)
+    rates = {row[0]: row[1] for row in book["rates"].iter_rows(min_row=3, values_only=True)}
+    assert rates["engagement_rate"] == "0.750"
+    referrals = {row[0]: row[1] for row in book["referrals"].iter_rows(min_row=3,
+                                                                         values_only=True)}
+    assert referrals["total"] == "<5" and referrals["source: friend"] == 0
+    assert book["rates"]["A1"].value.startswith("Share of the cohort's clients")
+
+
+async def test_the_figures_narrow_to_a_pathway_a_practice_or_a_link_worker(bot: Bot) -> None:
+    token = await _cohort(bot)
+
+    async def total(query: str) -> Any:
+        status, figures = await bot.api(
+            "GET", f"/api/v1/reports/summary?from=2026-11-24&to=2026-11-30&{query}", token)
+        assert status == 200, figures
+        return figures["referrals"]["total"]
+
+    assert await total("pathway=hospital") == 1
+    assert await total("pathway=self") == 1
+    assert await total("practice=P99001") == 4
+    worker = await bot.staff_token(Role.ADMIN, email="jo@practice.nhs.uk")
+    await bot.api("POST", "/api/v1/cases/1/claim", worker)
+    assert await total("worker=jo@practice.nhs.uk") == 1
+    for query in ("practice=NOPE", "pathway=air", "worker=nobody@x.y"):
+        status, body = await bot.api(
+            "GET", f"/api/v1/reports/summary?from=2026-11-24&to=2026-11-30&{query}", token)
+        assert status == 422 and query.split("=")[0] in body["error"]["message"]
+
+
 @pytest.mark.parametrize(
     ("query", "status"),
     [("from=2026-11-01&to=2026-10-01", 422), ("from=yesterday&to=2026-10-01", 422),
@@ -108,3 +184,28 @@ async def test_the_figures_are_for_admins(bot: Bot) -> None:
     status, _ = await bot.api("GET", "/api/v1/reports/summary?from=2026-11-01&to=2026-11-30",
                               token)  # fmt: skip
     assert status == 403
+
+
+async def test_the_dashboard_shows_the_figures_with_their_definitions(bot: Bot) -> None:
+    await _cohort(bot)
+    admin = await signed_in(bot, email="boss@practice.nhs.uk")
+    page = await (await admin.get("/reports?from=2026-11-24&to=2026-11-30")).text()
+    assert '<span class="n">4</span>referrals' in page
+    assert '<span class="n">75%</span>engagement' in page
+    assert '<span class="n">25%</span>did not attend' in page
+    assert "Share of the cohort&#39;s clients who attended at least one session" in page
+    assert page.count('<svg class="bar"') >= 5  # weekly referrals, needs, months, follow-ups
+    assert "w/c 23 Nov" in page and "self 1" in page and "professional 3" in page
+    csv_export = await admin.get("/reports/export.csv?from=2026-11-24&to=2026-11-30")
+    assert csv_export.status == 200 and "attachment" in csv_export.headers["Content-Disposition"]
+    assert "referrals,total,<5," in await csv_export.text()
+    narrowed = await (await admin.get("/reports?from=2026-11-24&to=2026-11-30&pathway=hospital"
+                                      )).text()  # fmt: skip
+    assert '<span class="n">1</span>referrals' in narrowed
+    assert (await admin.get("/reports?from=2026-11-30&to=2026-11-01")).status == 400
+    async with bot.services.db.read() as session:
+        actions = (await session.execute(select(AuditRow.action))).scalars().all()
+    assert "export_report:csv" in actions
+    worker = await signed_in(bot, Role.LINK_WORKER, ["P99001"], email="jo@practice.nhs.uk")
+    assert (await worker.get("/reports")).status == 403
+    assert (await worker.get("/reports/export.csv")).status == 403

@@ -16,7 +16,8 @@ import pytest
 
 COMMANDS = [["serve"], ["db"], ["db", "upgrade"], ["practice"], ["practice", "add"],
             ["practice", "import"], ["user"], ["user", "add"], ["token"], ["token", "create"],
-            ["directory"], ["directory", "import"], ["directory", "export"]]
+            ["directory"], ["directory", "import"], ["directory", "export"], ["client"],
+            ["client", "export"], ["client", "erase"]]
 
 
 def linkbot(*args: str, cwd: Path, env: dict[str, str] | None = None,
@@ -32,7 +33,7 @@ def linkbot(*args: str, cwd: Path, env: dict[str, str] | None = None,
 def test_help_lists_every_command(tmp_path: Path) -> None:
     result = linkbot("--help", cwd=tmp_path)
     assert result.returncode == 0
-    for command in ("serve", "db", "practice", "user", "token", "directory"):
+    for command in ("serve", "db", "practice", "user", "token", "directory", "client"):
         assert re.search(rf"^\s+{command}\s", result.stdout, re.MULTILINE)
 
 

@@ -1,0 +1,112 @@
+"""The figures dashboard (admins): the summary for a period, practice, pathway or link worker,
+each figure with its definition beside it, charts drawn as plain SVG on the server, and the
+same figures to download as CSV, Excel or JSON (small counts suppressed, audited)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from bot import report_files
+from bot.web.keys import SERVICES
+from bot.web.staff import SESSION, page
+from bot.web.staff_admin import admins_only
+from storage import queries, reports, web_sessions
+from storage.directory import active_index
+
+MAX_DAYS = 366 * 5
+TYPES = {"csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "json": "application/json"}  # fmt: skip
+
+
+def _bars(pairs: list[tuple[str, float | None]], *, rate: bool = False) -> dict[str, Any]:
+    """Bars scaled to the largest value, for the template to draw."""
+    values = [v for _, v in pairs if v is not None]
+    top = max(values, default=0) or 1
+    return {"rate": rate, "bars": [
+        {"label": label, "value": value, "width": 0 if value is None else round(
+            100 * value / (1 if rate else top), 1)} for label, value in pairs]}  # fmt: skip
+
+
+async def _choices(request: web.Request) -> tuple[date, date, dict[str, str]]:
+    services = request.app[SERVICES]
+    today = services.clock.now().astimezone(services.settings.zone).date()
+    query = request.query
+    try:
+        start = date.fromisoformat(query.get("from", "")) if query.get("from") else (
+            today - timedelta(days=365))  # fmt: skip
+        end = date.fromisoformat(query.get("to", "")) if query.get("to") else today
+    except ValueError:
+        raise web.HTTPBadRequest(text="Please give dates like 2026-04-01.") from None
+    if end < start or (end - start).days > MAX_DAYS:
+        raise web.HTTPBadRequest(text="The period must end after it starts, within five years.")
+    narrowing = {k: query.get(k, "")[:80] for k in ("practice", "pathway", "worker")}
+    return start, end, narrowing
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    start, end, chosen = await _choices(request)
+    zone = services.settings.zone
+    async with services.db.read() as session:
+        try:
+            narrowing = await reports.narrowing(session, **chosen)
+        except reports.BadNarrowing as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from None
+        index = await active_index(session)
+        period = reports.Period(start, end)
+        body = await reports.summary(session, period, zone, index, narrowing)
+        weeks = await reports.weekly_referrals(session, period, zone, narrowing)
+        monthly = [(m, await reports.summary(session, m, zone, index, narrowing))
+                   for m in reports.months(period)]  # fmt: skip
+        practices = await queries.all_practices(session)
+        staff = await queries.all_staff(session)
+    top = max((sum(c.values()) for _, c in weeks), default=0) or 1
+    charts = {
+        "weeks": [{"label": w.strftime("%d %b"), "total": sum(c.values()), "parts": [
+            {"source": s, "n": n, "width": round(100 * n / top, 1)} for s, n in c.items() if n]}
+            for w, c in weeks],
+        "engagement": _bars([(m.start.strftime("%b %Y"), f["engagement_rate"])
+                             for m, f in monthly], rate=True),
+        "dna": _bars([(m.start.strftime("%b %Y"), f["dna_rate"]) for m, f in monthly],
+                     rate=True),
+        "follow_ups": _bars([("sent", body["follow_ups"]["sent"]),
+                             ("answered", body["follow_ups"]["answered"])]),
+        "unmet": _bars(sorted(body["unmet_needs"].items(), key=lambda kv: -(kv[1] or 0))),
+        "needs": _bars(sorted(body["referrals"]["by_need"].items(), key=lambda kv: -(kv[1] or 0))),
+    }
+    query = "&".join(f"{k}={v}" for k, v in (("from", start), ("to", end), *chosen.items()) if v)
+    return page(request, "dashboard.html", figures=body, charts=charts, start=start, end=end,
+                chosen=chosen, practices=practices, staff=[u for u, _ in staff],
+                pathways=reports.PATHWAYS + reports.SOURCES, query=query,
+                definitions=reports.DEFINITIONS)  # fmt: skip
+
+
+async def export(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    fmt = request.match_info["format"]
+    if fmt not in TYPES:
+        raise web.HTTPNotFound(text="There is no such export.")
+    start, end, chosen = await _choices(request)
+    async with services.db.write() as session:
+        try:
+            narrowing = await reports.narrowing(session, **chosen)
+        except reports.BadNarrowing as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from None
+        body = await reports.summary(session, reports.Period(start, end), services.settings.zone,
+                                     await active_index(session), narrowing)  # fmt: skip
+        await web_sessions.audit(session, request[SESSION].user.id, f"export_report:{fmt}",
+                                 f"report:{start}..{end}", services.clock.now())  # fmt: skip
+    return web.Response(
+        body=report_files.render(body, fmt), content_type=TYPES[fmt].split(";")[0],
+        charset="utf-8" if fmt != "xlsx" else None,
+        headers={"Content-Disposition": f'attachment; filename="figures-{start}-{end}.{fmt}"',
+                 "Cache-Control": "no-store"})  # fmt: skip
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/reports", admins_only(dashboard))
+    app.router.add_get("/reports/export.{format}", admins_only(export))
