@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.integration.test_cli import linkbot
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "openreferral-uk"
+REFERENCE = Path(__file__).resolve().parents[1] / "fixtures" / "directory" / "openreferral-uk"
 DEMO = Path(__file__).resolve().parents[2] / "bot" / "data" / "demo_directory.json"
 
 
