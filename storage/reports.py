@@ -2,8 +2,7 @@
 
 The period selects the referrals submitted in it (a cohort) and counts their clients' activity
 up to the period's end. Rates are fractions from 0 to 1, or None when nothing was there to
-count. This first version reads the cohort's rows and counts in Python; it is correct, not yet
-fast for a very large service.
+count. The database does the counting (bench/report.py measures a year of a large service).
 """
 
 from __future__ import annotations
@@ -11,12 +10,15 @@ from __future__ import annotations
 import json
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
 from sqlmodel import col, select
 
 from services_directory.needs import service_needs
@@ -77,24 +79,23 @@ class Period:
         return first, after
 
 
-async def _follow_ups(session: AsyncSession, clients: set[int], after: datetime) -> dict[str, int]:
-    if not clients:
-        return {"sent": 0, "answered": 0}
-    rows = (await session.execute(
-        select(FollowUpRow.answered_at)
+async def _follow_ups(session: AsyncSession, clients: Any, after: datetime) -> dict[str, int]:
+    sent, answered = (await session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(col(FollowUpRow.answered_at) < after))
+        .select_from(FollowUpRow)
         .join(MessageRow, col(MessageRow.id) == col(FollowUpRow.message_id))
         .where(col(FollowUpRow.client_id).in_(clients), col(MessageRow.sent_at) < after)
-    )).scalars().all()  # fmt: skip
-    return {"sent": len(rows), "answered": sum(1 for at in rows if at is not None and at < after)}
+    )).one()  # fmt: skip
+    return {"sent": int(sent or 0), "answered": int(answered or 0)}
 
 
-async def _wellbeing(session: AsyncSession, clients: set[int], after: datetime) -> dict[str, Any]:
+async def _wellbeing(session: AsyncSession, clients: Any, after: datetime) -> dict[str, Any]:
     scores = (await session.execute(
         select(ScoreRow.client_id, ScoreRow.metric)
         .where(col(ScoreRow.client_id).in_(clients), ScoreRow.instrument == "swemwbs",
                ScoreRow.status == "complete", col(ScoreRow.taken_at) < after)
         .order_by(col(ScoreRow.client_id), col(ScoreRow.taken_at), col(ScoreRow.id))
-    )).all() if clients else []  # fmt: skip
+    )).all()  # fmt: skip
     by_client: dict[int, list[float]] = {}
     for client_id, metric in scores:
         if metric is not None:
@@ -115,17 +116,14 @@ def _bucket(sessions: int) -> str:
     return "1" if sessions == 1 else "2" if sessions == 2 else "3-4" if sessions <= 4 else "5+"
 
 
-def _median_days(spans: list[timedelta]) -> float | None:
-    return statistics.median(s.total_seconds() / 86400 for s in spans) if spans else None
-
-
-def _unmet(referrals: list[ReferralRow], areas: dict[int | None, str | None],
+def _unmet(groups: Sequence[Any], areas: dict[int | None, str | None],
            directory: Index) -> dict[str, int]:  # fmt: skip
+    """Referrals (counted in ``groups`` by practice and needs) whose need has no service."""
     unmet: Counter[str] = Counter()
     met: dict[tuple[str, str], bool] = {}
-    for referral in referrals:
-        area = areas.get(referral.practice_id) or ""
-        for need in json.loads(referral.needs or "[]"):
+    for _, _, practice_id, raised, n in groups:
+        area = areas.get(practice_id) or ""
+        for need in json.loads(raised or "[]"):
             if need == "other":
                 continue
             if (need, area) not in met:
@@ -133,20 +131,24 @@ def _unmet(referrals: list[ReferralRow], areas: dict[int | None, str | None],
                 met[(need, area)] = any(
                     not area or h.distance_rank <= 1 or not h.service.locations for h in hits)
             if not met[(need, area)]:
-                unmet[need] += 1
+                unmet[need] += n
     return dict(unmet)
 
 
-async def _onward(session: AsyncSession, referrals: list[ReferralRow], after: datetime,
-                  directory: Index) -> dict[str, Any]:  # fmt: skip
-    clients = {r.client_id for r in referrals}
+async def _onward(session: AsyncSession, in_cohort: list[Any], clients: Any,
+                  after: datetime, directory: Index) -> dict[str, Any]:  # fmt: skip
     closed = (await session.execute(
         select(CaseRow.client_id, CaseRow.onward_referrals)
-        .where(col(CaseRow.client_id).in_(clients), col(CaseRow.closed_at) < after)
-    )).all() if clients else []  # fmt: skip
+        .where(col(CaseRow.client_id).in_(clients), col(CaseRow.closed_at) < after,
+               col(CaseRow.onward_referrals) != "[]")
+    )).all()  # fmt: skip
     raised: dict[int, set[str]] = {}
-    for r in referrals:
-        raised.setdefault(r.client_id, set()).update(json.loads(r.needs or "[]"))
+    referred = {client_id for client_id, _ in closed}
+    for client_id, needs in (await session.execute(
+        sa.select(col(ReferralRow.client_id), col(ReferralRow.needs))
+        .where(*in_cohort, col(ReferralRow.client_id).in_(referred))
+    )).all() if referred else []:  # fmt: skip
+        raised.setdefault(client_id, set()).update(json.loads(needs or "[]"))
     known = {s.id: s for s in directory.services}
     ids = [(client_id, sid) for client_id, onward in closed for sid in json.loads(onward or "[]")]
     names = await service_names(session, {sid for _, sid in ids})
@@ -184,70 +186,128 @@ class Narrowing:
         return conditions
 
 
+class DaysBetween(sa.sql.expression.ColumnElement[float]):
+    """``later - earlier`` in days, as a number, on either database."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+    def __init__(self, later: Any, earlier: Any) -> None:
+        self.later, self.earlier = later, earlier
+
+
+@compiles(DaysBetween, "sqlite")
+def _days_sqlite(element: DaysBetween, compiler: Any, **kw: Any) -> str:
+    return (f"(julianday({compiler.process(element.later, **kw)}) - "
+            f"julianday({compiler.process(element.earlier, **kw)}))")  # fmt: skip
+
+
+@compiles(DaysBetween, "postgresql")
+def _days_postgresql(element: DaysBetween, compiler: Any, **kw: Any) -> str:
+    return (f"(EXTRACT(EPOCH FROM ({compiler.process(element.later, **kw)} - "
+            f"{compiler.process(element.earlier, **kw)})) / 86400.0)")  # fmt: skip
+
+
+def _median(values: Sequence[float | None]) -> float | None:
+    found = [float(v) for v in values if v is not None]
+    return statistics.median(found) if found else None
+
+
 async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
                   directory: Index | None = None,
                   narrowing: Narrowing | None = None) -> dict[str, Any]:  # fmt: skip
-    """The figures; ``directory`` is the active services (none: every need raised is unmet)."""
+    """The figures; ``directory`` is the active services (none: every need raised is unmet).
+
+    The database does the counting: only groups, counts and the day spans behind the medians
+    come back, so a year of a large service takes about as long as a small one's."""
     directory = directory or Index((), {})
     first, after = period.bounds(zone)
-    referrals = list((await session.execute(
-        select(ReferralRow).where(
-            ReferralRow.status == "submitted",
-            col(ReferralRow.submitted_at) >= first, col(ReferralRow.submitted_at) < after,
-            *(narrowing or Narrowing()).where(),
-        )
-    )).scalars())  # fmt: skip
-    clients = {r.client_id for r in referrals}
-    sessions = list((await session.execute(
-        select(AppointmentRow).where(col(AppointmentRow.client_id).in_(clients))
-    )).scalars()) if clients else []  # fmt: skip
+    in_cohort = [
+        col(ReferralRow.status) == "submitted",
+        col(ReferralRow.submitted_at) >= first, col(ReferralRow.submitted_at) < after,
+        *(narrowing or Narrowing()).where(),
+    ]  # fmt: skip
+    cohort = sa.select(col(ReferralRow.client_id)).where(*in_cohort).scalar_subquery()
+    groups = (await session.execute(
+        sa.select(col(ReferralRow.source), col(ReferralRow.pathway), col(ReferralRow.practice_id),
+                  col(ReferralRow.needs), sa.func.count())
+        .where(*in_cohort)
+        .group_by(col(ReferralRow.source), col(ReferralRow.pathway),
+                  col(ReferralRow.practice_id), col(ReferralRow.needs))
+    )).all()  # fmt: skip
+    clients = (await session.execute(
+        sa.select(sa.func.count(sa.distinct(col(ReferralRow.client_id)))).where(*in_cohort)
+    )).scalar() or 0  # fmt: skip
     practices = (await session.execute(select(Practice.id, Practice.code, Practice.area))).all()
     codes: dict[int | None, str] = {pid: code for pid, code, _ in practices}
     practice_areas: dict[int | None, str | None] = {pid: area for pid, _, area in practices}
+    by_practice: Counter[str] = Counter()
+    needs: Counter[str] = Counter()
+    for _, _, practice_id, raised, n in groups:
+        by_practice[codes.get(practice_id, "unknown")] += n
+        for need in json.loads(raised or "[]"):
+            needs[need] += n
 
-    attended = [s for s in sessions if s.status == "attended" and s.starts_at < after]
-    dna = [s for s in sessions if s.status == "dna" and s.starts_at < after]
-    per_client = Counter(s.client_id for s in attended)
-    asked = [s for s in sessions if s.starts_at > s.created_at and s.created_at < after]
-    confirmed = [s for s in asked if s.confirmed_at is not None and s.confirmed_at < after]
+    ours = col(AppointmentRow.client_id).in_(cohort)
+    was_attended = sa.and_(col(AppointmentRow.status) == "attended",
+                           col(AppointmentRow.starts_at) < after)  # fmt: skip
+    attended, dna, asked, confirmed = (await session.execute(
+        sa.select(
+            sa.func.count().filter(was_attended),
+            sa.func.count().filter(col(AppointmentRow.status) == "dna",
+                                   col(AppointmentRow.starts_at) < after),
+            sa.func.count().filter(col(AppointmentRow.starts_at) > col(AppointmentRow.created_at),
+                                   col(AppointmentRow.created_at) < after),
+            sa.func.count().filter(col(AppointmentRow.starts_at) > col(AppointmentRow.created_at),
+                                   col(AppointmentRow.created_at) < after,
+                                   col(AppointmentRow.confirmed_at) < after),
+        ).select_from(AppointmentRow).where(ours)
+    )).one()  # fmt: skip
+    per_client = (sa.select(col(AppointmentRow.client_id), sa.func.count().label("n"))
+                  .where(ours, was_attended).group_by(col(AppointmentRow.client_id))
+                  .subquery())  # fmt: skip
+    spread = Counter({int(n): int(k) for n, k in (await session.execute(
+        sa.select(per_client.c.n, sa.func.count()).group_by(per_client.c.n))).all()})
+    engaged = sum(spread.values())
 
-    needs = Counter(n for r in referrals for n in json.loads(r.needs or "[]"))
-    to_contact = [
-        r.first_contact_at - r.submitted_at
-        for r in referrals
-        if r.first_contact_at and r.submitted_at and r.first_contact_at < after
-    ]
-    to_session = []
-    for r in referrals:
-        if r.submitted_at is None:
-            continue
-        later = [s.starts_at for s in attended
-                 if s.client_id == r.client_id and s.starts_at >= r.submitted_at]  # fmt: skip
-        if later:
-            to_session.append(min(later) - r.submitted_at)
+    to_contact = (await session.execute(
+        sa.select(DaysBetween(col(ReferralRow.first_contact_at), col(ReferralRow.submitted_at)))
+        .where(*in_cohort, col(ReferralRow.first_contact_at) < after)
+    )).scalars().all()  # fmt: skip
+    first_session = (
+        sa.select(sa.func.min(col(AppointmentRow.starts_at)))
+        .where(col(AppointmentRow.client_id) == col(ReferralRow.client_id),
+               col(AppointmentRow.status) == "attended",
+               col(AppointmentRow.starts_at) >= col(ReferralRow.submitted_at),
+               col(AppointmentRow.starts_at) < after)
+        .correlate(ReferralRow).scalar_subquery()
+    )  # fmt: skip
+    to_session = (await session.execute(
+        sa.select(DaysBetween(first_session, col(ReferralRow.submitted_at))).where(*in_cohort)
+    )).scalars().all()  # fmt: skip
 
     return {
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
         "referrals": {
-            "total": len(referrals),
-            "by_source": {s: sum(r.source == s for r in referrals) for s in SOURCES},
-            "by_pathway": {p: sum(r.pathway == p for r in referrals) for p in PATHWAYS},
-            "by_practice": dict(Counter(codes.get(r.practice_id, "unknown") for r in referrals)),
+            "total": sum(n for *_, n in groups),
+            "by_source": {s: sum(n for src, *_, n in groups if src == s) for s in SOURCES},
+            "by_pathway": {p: sum(n for _, pw, *_, n in groups if pw == p) for p in PATHWAYS},
+            "by_practice": dict(by_practice),
             "by_need": dict(needs),
         },
-        "engagement_rate": _rate(len(per_client), len(clients)),
+        "engagement_rate": _rate(engaged, clients),
         "sessions_per_client": {
-            bucket: sum(_bucket(n) == bucket for n in per_client.values())
+            bucket: sum(k for n, k in spread.items() if _bucket(n) == bucket)
             for bucket in ("1", "2", "3-4", "5+")
         },
-        "dna_rate": _rate(len(dna), len(dna) + len(attended)),
-        "confirmation_rate": _rate(len(confirmed), len(asked)),
-        "median_days_to_first_contact": _median_days(to_contact),
-        "median_days_to_first_session": _median_days(to_session),
-        "follow_ups": await _follow_ups(session, clients, after),
-        "wellbeing": await _wellbeing(session, clients, after),
-        "unmet_needs": _unmet(referrals, practice_areas, directory),
-        "onward_referrals": await _onward(session, referrals, after, directory),
+        "dna_rate": _rate(dna, dna + attended),
+        "confirmation_rate": _rate(confirmed, asked),
+        "median_days_to_first_contact": _median(to_contact),
+        "median_days_to_first_session": _median(to_session),
+        "follow_ups": await _follow_ups(session, cohort, after),
+        "wellbeing": await _wellbeing(session, cohort, after),
+        "unmet_needs": _unmet(groups, practice_areas, directory),
+        "onward_referrals": await _onward(session, in_cohort, cohort, after, directory),
         "definitions": DEFINITIONS,
     }
 

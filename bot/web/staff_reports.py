@@ -17,6 +17,11 @@ from storage import queries, reports, web_sessions
 from storage.directory import active_index
 
 MAX_DAYS = 366 * 5
+MOST_WEEKS = 16  # longer periods are charted by month
+LABELS = {"engagement_rate": "Engagement", "dna_rate": "Did not attend",
+          "confirmation_rate": "Sessions confirmed",
+          "median_days_to_first_contact": "Days to first contact",
+          "median_days_to_first_session": "Days to first session"}  # fmt: skip
 TYPES = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "json": "application/json"}  # fmt: skip
@@ -29,6 +34,16 @@ def _bars(pairs: list[tuple[str, float | None]], *, rate: bool = False) -> dict[
     return {"rate": rate, "bars": [
         {"label": label, "value": value, "width": 0 if value is None else round(
             100 * value / (1 if rate else top), 1)} for label, value in pairs]}  # fmt: skip
+
+
+def _by_month(weeks: list[tuple[date, dict[str, int]]]) -> list[tuple[str, dict[str, int]]]:
+    """Weekly counts gathered into the month each week starts in, for long periods."""
+    months: dict[str, dict[str, int]] = {}
+    for week, counts in weeks:
+        month = months.setdefault(week.strftime("%b %Y"), dict.fromkeys(counts, 0))
+        for source, n in counts.items():
+            month[source] += n
+    return list(months.items())
 
 
 async def _choices(request: web.Request) -> tuple[date, date, dict[str, str]]:
@@ -64,11 +79,14 @@ async def dashboard(request: web.Request) -> web.Response:
                    for m in reports.months(period)]  # fmt: skip
         practices = await queries.all_practices(session)
         staff = await queries.all_staff(session)
-    top = max((sum(c.values()) for _, c in weeks), default=0) or 1
+    over_time = _by_month(weeks) if len(weeks) > MOST_WEEKS else [
+        (f"w/c {w.strftime('%d %b')}", c) for w, c in weeks]
+    top = max((sum(c.values()) for _, c in over_time), default=0) or 1
     charts = {
-        "weeks": [{"label": w.strftime("%d %b"), "total": sum(c.values()), "parts": [
+        "weeks_or_months": "week" if len(weeks) <= MOST_WEEKS else "month",
+        "weeks": [{"label": label, "total": sum(c.values()), "parts": [
             {"source": s, "n": n, "width": round(100 * n / top, 1)} for s, n in c.items() if n]}
-            for w, c in weeks],
+            for label, c in over_time],
         "engagement": _bars([(m.start.strftime("%b %Y"), f["engagement_rate"])
                              for m, f in monthly], rate=True),
         "dna": _bars([(m.start.strftime("%b %Y"), f["dna_rate"]) for m, f in monthly],
@@ -82,7 +100,7 @@ async def dashboard(request: web.Request) -> web.Response:
     return page(request, "dashboard.html", figures=body, charts=charts, start=start, end=end,
                 chosen=chosen, practices=practices, staff=[u for u, _ in staff],
                 pathways=reports.PATHWAYS + reports.SOURCES, query=query,
-                definitions=reports.DEFINITIONS)  # fmt: skip
+                definitions=reports.DEFINITIONS, labels=LABELS)  # fmt: skip
 
 
 async def export(request: web.Request) -> web.StreamResponse:
