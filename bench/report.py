@@ -59,7 +59,7 @@ PATHWAYS = ["primary_care", "social_care", "hospital", "other"]
 async def _insert(db: Database, table: object, rows: list[dict[str, object]]) -> None:
     for start in range(0, len(rows), BATCH):
         async with db.write() as session:
-            await session.execute(sa.insert(table), rows[start:start + BATCH])  # type: ignore[arg-type]
+            await session.execute(sa.insert(table), rows[start:start + BATCH])  # type: ignore[arg-type]  # a table class
 
 
 async def fill(db: Database, clients: int, messages: int, rng: random.Random) -> None:

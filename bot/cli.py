@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from services_directory.readers import DirectoryFileError
@@ -94,8 +96,8 @@ async def _directory_import(settings: Settings, path: Path, source: str) -> None
     found = read_path(path)  # raises DirectoryFileError, naming the file
     started = _now()
 
-    async def save(session: object) -> None:
-        counts = await directory.save_services(session, found.services, source, _now())  # type: ignore[arg-type]
+    async def save(session: AsyncSession) -> None:
+        counts = await directory.save_services(session, found.services, source, _now())
         seconds = (_now() - started).total_seconds()
         print(f"Read {len(found.services)} services from {path.name} in source {source!r}: "
               f"{counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged, "
@@ -111,8 +113,8 @@ async def _directory_export(settings: Settings, path: Path, everything: bool) ->
     from services_directory.export import write_json
     from storage import directory
 
-    async def export(session: object) -> None:
-        services = await directory.all_services(session, active_only=not everything)  # type: ignore[arg-type]
+    async def export(session: AsyncSession) -> None:
+        services = await directory.all_services(session, active_only=not everything)
         write_json(services, path)
         print(f"Wrote {len(services)} services to {path} (Open Referral UK 3.0 JSON).")
 
@@ -131,13 +133,13 @@ async def _client_export(settings: Settings, client_id: int, folder: Path) -> No
 
     from storage import rights, web_sessions
 
-    async def export(session: object) -> None:
-        record = await rights.client_record(session, client_id)  # type: ignore[arg-type]
+    async def export(session: AsyncSession) -> None:
+        record = await rights.client_record(session, client_id)
         data, text = folder / f"client-{client_id}.json", folder / f"client-{client_id}.txt"
         await asyncio.to_thread(_write, {
             data: json.dumps(record, indent=2, ensure_ascii=False),
             text: rights.summary_text(record, settings.service_name)})  # fmt: skip
-        await web_sessions.audit(session, None, "export_client:command_line",  # type: ignore[arg-type]
+        await web_sessions.audit(session, None, "export_client:command_line",
                                  f"client:{client_id}", _now())  # fmt: skip
         print(f"Wrote {data} and {text}.")
 
@@ -147,9 +149,9 @@ async def _client_export(settings: Settings, client_id: int, folder: Path) -> No
 async def _client_erase(settings: Settings, client_id: int) -> None:
     from storage import rights, web_sessions
 
-    async def erase(session: object) -> None:
-        done = await rights.erase_client(session, client_id, _now())  # type: ignore[arg-type]
-        await web_sessions.audit(session, None, "erase_client:command_line",  # type: ignore[arg-type]
+    async def erase(session: AsyncSession) -> None:
+        done = await rights.erase_client(session, client_id, _now())
+        await web_sessions.audit(session, None, "erase_client:command_line",
                                  f"client:{client_id}", _now())  # fmt: skip
         print(f"Erased client {client_id}'s personal data: {done.messages} messages blanked, "
               f"{done.notes} notes removed, {done.scheduled_stopped} scheduled items stopped. "
@@ -174,17 +176,17 @@ async def _report(settings: Settings, args: argparse.Namespace) -> None:
     if args.format == "xlsx" and not args.out:
         raise ReportError("an xlsx report needs --out FILE")
 
-    async def report(session: object) -> None:
+    async def report(session: AsyncSession) -> None:
         try:
-            narrowing = await reports.narrowing(session, args.practice or "",  # type: ignore[arg-type]
+            narrowing = await reports.narrowing(session, args.practice or "",
                                                 args.pathway or "", args.worker or "")
         except reports.BadNarrowing as exc:
             raise ReportError(str(exc)) from None
-        index = await directory.active_index(session)  # type: ignore[arg-type]
-        body = await reports.summary(session, reports.Period(start, end), settings.zone,  # type: ignore[arg-type]
+        index = await directory.active_index(session)
+        body = await reports.summary(session, reports.Period(start, end), settings.zone,
                                      index, narrowing)  # fmt: skip
         content = report_files.render(body, args.format)
-        await web_sessions.audit(session, None, "export_report:command_line",  # type: ignore[arg-type]
+        await web_sessions.audit(session, None, "export_report:command_line",
                                  f"report:{start}..{end}", _now())  # fmt: skip
         if args.out:
             await asyncio.to_thread(Path(args.out).write_bytes, content)
@@ -210,16 +212,16 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
         case "db", "upgrade":
             asyncio.run(_db_upgrade(settings))
         case "practice", "add":
-            async def add(session: object) -> None:
-                practice, new = await staff.add_practice(session, args.code, args.name, args.area)  # type: ignore[arg-type]
+            async def add(session: AsyncSession) -> None:
+                practice, new = await staff.add_practice(session, args.code, args.name, args.area)
                 print(f"{'Added' if new else 'Updated'} practice {practice.code}: {practice.name}")
 
             asyncio.run(_with_session(settings, add))
         case "practice", "import":
             text = Path(args.csv).read_text(encoding="utf-8-sig")
 
-            async def import_(session: object) -> None:
-                result = await staff.import_practices(session, text)  # type: ignore[arg-type]
+            async def import_(session: AsyncSession) -> None:
+                result = await staff.import_practices(session, text)
                 print(f"Practices added: {result.added}, updated: {result.updated}, "
                       f"rows with problems: {len(result.problems)}")
                 for problem in result.problems:
@@ -227,9 +229,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
 
             asyncio.run(_with_session(settings, import_))
         case "user", "add":
-            async def add_user(session: object) -> None:
+            async def add_user(session: AsyncSession) -> None:
                 user, password = await staff.add_user(
-                    session, args.email, args.name, args.role, args.practice or [], _now()  # type: ignore[arg-type]
+                    session, args.email, args.name, args.role, args.practice or [], _now()
                 )
                 print(f"Created {user.role} {user.email}. One-time password: {password}")
                 print("They will be asked to choose a new password when they first log in.")
@@ -246,8 +248,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
         case "report", _:
             asyncio.run(_report(settings, args))
         case "token", "create":
-            async def token(session: object) -> None:
-                print(await staff.create_token(session, args.email, _now()))  # type: ignore[arg-type]
+            async def token(session: AsyncSession) -> None:
+                print(await staff.create_token(session, args.email, _now()))
 
             asyncio.run(_with_session(settings, token))
 

@@ -169,6 +169,7 @@ async def erase_client(session: AsyncSession, client_id: int, now: datetime) -> 
     client.opted_out, client.opted_out_at = True, client.opted_out_at or now
     client.erased_at = now
     await session.flush()
+    # An UPDATE or DELETE gives a CursorResult, which has rowcount; its declared type does not.
     return Erased(int(messages.rowcount), int(timers.rowcount),  # type: ignore[attr-defined]
                   int(notes.rowcount))  # type: ignore[attr-defined]
 
