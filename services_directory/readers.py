@@ -30,7 +30,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from services_directory.model import (
     Address,
@@ -375,7 +375,7 @@ def _json_service(data: Mapping[str, Any], report: _Report) -> Service | None:
     )  # fmt: skip
 
 
-def _is_page(data: object) -> bool:
+def _is_page(data: object) -> TypeGuard[dict[str, Any]]:
     return isinstance(data, dict) and isinstance(data.get("contents"), list)
 
 
@@ -405,7 +405,7 @@ def read_json(data: object, file: str) -> ReadResult:
     list of such pages. ``file`` names the source in problems. Raises DirectoryFileError if
     ``data`` is none of these shapes."""
     if _is_page(data):
-        items: list[Any] = data["contents"]  # type: ignore[index]
+        items: list[Any] = data["contents"]
     elif isinstance(data, list):
         items = [s for page in data for s in (page["contents"] if _is_page(page) else [page])]
     elif isinstance(data, dict):

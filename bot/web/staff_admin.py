@@ -13,6 +13,7 @@ from bot.web.keys import SERVICES
 from bot.web.staff import SESSION, page
 from flows.model import Role
 from storage import notes, queries, staff, web_sessions
+from storage.tables import StaffUserRow
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Settings shown on the settings page; secrets (tokens, passwords, keys) never are.
@@ -70,8 +71,7 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
     services, admin = request.app[SERVICES], request[SESSION].user
     user_id = parse_id(request.match_info["id"])
     async with services.db.write() as session:
-        users = {u.id: u for u, _ in await queries.all_staff(session)}
-        row = users.get(user_id)
+        row = await session.get(StaffUserRow, user_id) if user_id is not None else None
         if row is None:
             raise web.HTTPNotFound(text="There is no such user.")
         password = await staff.reset_password(session, row.email)

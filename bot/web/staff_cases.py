@@ -73,7 +73,8 @@ async def show(request: web.Request, client_id: int | None, case_id: int | None 
         messages = await queries.transcript(session, client.id)
         client_notes = await notes.notes_of(session, client.id)
         cases = await queries.cases_of(session, client.id)
-        staff = await queries.staff_for_practice(session, case.practice_id if case else None)
+        # Who the case can be given to: only asked when there is a case to give.
+        staff = await queries.staff_for_practice(session, case.practice_id) if case else []
         templates = await notes.templates(session)
         names = await queries.user_names(
             session, {n.author_id for n in client_notes} | {c.assigned_to or 0 for c in cases})

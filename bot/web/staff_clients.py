@@ -6,6 +6,7 @@ so a booking made on a page and one made through the API are the same thing."""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from typing import Any
 
@@ -120,48 +121,46 @@ async def _appointment_form(request: web.Request) -> tuple[Any, int, int, int | 
     return form, appointment_id, client.id, case_id
 
 
+async def _then_back(request: web.Request, client_id: int, case_id: int | None, anchor: str,
+                     act: Callable[[], Awaitable[object]]) -> web.StreamResponse:  # fmt: skip
+    """Do what the form asked (through the API's checks): back to the page at ``anchor``, or
+    the page again with the problem named."""
+    try:
+        await act()
+    except ApiError as exc:
+        return await show(request, client_id, case_id, problem=exc.message, status=422)
+    raise back_to(client_id, case_id, anchor)
+
+
 async def book_session(request: web.Request) -> web.StreamResponse:
     form, client_id, case_id = await _client_form(request)
     services, user = request.app[SERVICES], request[SESSION].user
-    try:
-        await book(services, user, {
+    return await _then_back(request, client_id, case_id, "appointments", lambda: book(
+        services, user, {
             "client_id": client_id, "starts_at": _starts_at(form, services.settings.zone),
             "duration_minutes": _minutes(form), "location": str(form.get("location", "")),
             "worker": str(form.get("worker", "")),
-        })  # fmt: skip
-    except ApiError as exc:
-        return await show(request, client_id, case_id, problem=exc.message, status=422)
-    raise back_to(client_id, case_id, "appointments")
+        }))  # fmt: skip
 
 
 async def move_session(request: web.Request) -> web.StreamResponse:
     form, appointment_id, client_id, case_id = await _appointment_form(request)
     services, user = request.app[SERVICES], request[SESSION].user
-    try:
-        await move_appointment(services, user, appointment_id,
-                               {"starts_at": _starts_at(form, services.settings.zone)})
-    except ApiError as exc:
-        return await show(request, client_id, case_id, problem=exc.message, status=422)
-    raise back_to(client_id, case_id, "appointments")
+    return await _then_back(request, client_id, case_id, "appointments", lambda: move_appointment(
+        services, user, appointment_id, {"starts_at": _starts_at(form, services.settings.zone)}))
 
 
 async def cancel_session(request: web.Request) -> web.StreamResponse:
     _, appointment_id, client_id, case_id = await _appointment_form(request)
-    try:
-        await cancel_appointment(request.app[SERVICES], request[SESSION].user, appointment_id)
-    except ApiError as exc:
-        return await show(request, client_id, case_id, problem=exc.message, status=422)
-    raise back_to(client_id, case_id, "appointments")
+    return await _then_back(request, client_id, case_id, "appointments", lambda: (
+        cancel_appointment(request.app[SERVICES], request[SESSION].user, appointment_id)))
 
 
 async def attendance(request: web.Request) -> web.StreamResponse:
     form, appointment_id, client_id, case_id = await _appointment_form(request)
-    try:
-        await record_attendance(request.app[SERVICES], request[SESSION].user, appointment_id,
-                                {"outcome": str(form.get("outcome", ""))})  # fmt: skip
-    except ApiError as exc:
-        return await show(request, client_id, case_id, problem=exc.message, status=422)
-    raise back_to(client_id, case_id, "appointments")
+    return await _then_back(request, client_id, case_id, "appointments", lambda: (
+        record_attendance(request.app[SERVICES], request[SESSION].user, appointment_id,
+                          {"outcome": str(form.get("outcome", ""))})))
 
 
 async def add_score(request: web.Request) -> web.StreamResponse:
@@ -182,11 +181,8 @@ async def add_score(request: web.Request) -> web.StreamResponse:
         except ValueError:
             return await show(request, client_id, case_id, status=422,
                               problem="Please give the date it was taken.")  # fmt: skip
-    try:
-        await record_score(services, request[SESSION].user, client_id, body)
-    except ApiError as exc:
-        return await show(request, client_id, case_id, problem=exc.message, status=422)
-    raise back_to(client_id, case_id, "scores")
+    return await _then_back(request, client_id, case_id, "scores", lambda: (
+        record_score(services, request[SESSION].user, client_id, body)))
 
 
 def add_routes(app: web.Application) -> None:

@@ -7,8 +7,10 @@ import json
 import random
 import shutil
 import zipfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -40,6 +42,8 @@ WIGAN = FIXTURES / "wigan"
 PAGES = FIXTURES / "oruk3_pages.json"
 MAPPING = load_mapping()
 
+
+T = TypeVar("T")
 
 def by_id(services: tuple[Service, ...] | list[Service]) -> dict[str, Service]:
     return {s.id: s for s in services}
@@ -329,8 +333,7 @@ def random_service(rng: random.Random, number: int) -> Service:
     def text() -> str | None:
         return random_text(rng)
 
-    def many(make: object, most: int) -> tuple[object, ...]:
-        assert callable(make)
+    def many(make: Callable[[], T], most: int) -> tuple[T, ...]:
         return tuple(make() for _ in range(rng.randint(0, most)))
 
     def location() -> Location:
@@ -356,8 +359,8 @@ def random_service(rng: random.Random, number: int) -> Service:
         status=rng.choice(["active", "inactive", "defunct", "temporarily closed"]),
         organization=None if rng.random() < 0.3 else Organization(
             random_id(rng, "org"), random_text(rng, False) or "Org", text(), text(), text()),
-        locations=many(location, 3),  # type: ignore[arg-type]
-        contacts=many(contact, 2),  # type: ignore[arg-type]
+        locations=many(location, 3),
+        contacts=many(contact, 2),
         phones=tuple(rng.choice(["01942 111111", "07700 900000", "+44 1942 222222"])
                      for _ in range(rng.randint(0, 2))),
         schedules=tuple(Schedule(random_id(rng, "sch"), text(), rng.choice([None, "MO", "TU,WE"]),
@@ -369,7 +372,7 @@ def random_service(rng: random.Random, number: int) -> Service:
                                       rng.choice([None, 0.0, 2.5, 35.0, 1234567.89]), text(),
                                       rng.choice([None, "GBP"]))
                            for _ in range(rng.randint(0, 2))),
-        fees_description=text(), taxonomy_terms=many(term, 3),  # type: ignore[arg-type]
+        fees_description=text(), taxonomy_terms=many(term, 3),
         service_areas=tuple(ServiceArea(random_id(rng, "area"), text(), text())
                             for _ in range(rng.randint(0, 2))),
         last_modified=rng.choice([None, "2024-05-01T09:00:00Z", "2023-03-15"]),
@@ -481,8 +484,8 @@ def test_need_keywords_match_whole_words_only_and_terms_by_code(tmp_path: Path) 
     mapping = load_mapping(path)
     assert set(mapping) == {"walk", "none"}
 
-    def needs(**fields: object) -> frozenset[str]:
-        return service_needs(Service("s", **fields), mapping)  # type: ignore[arg-type]
+    def needs(**fields: Any) -> frozenset[str]:
+        return service_needs(Service("s", **fields), mapping)
 
     assert needs(name="Sidewalk cafe") == frozenset()
     assert needs(name="Walkers", description="We walk.") == {"walk"}
