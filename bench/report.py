@@ -2,7 +2,7 @@
 
 Run it by hand from the project root::
 
-    .venv/bin/python bench/report.py [--clients N] [--messages M] [--database-url URL]
+    .venv/bin/python bench/report.py [--clients N] [--messages M] [--postgres | --database-url URL]
 
 It prints figures and asserts nothing about speed. It writes, in batches straight into the
 tables (not through the bot, which would take hours), a year of a large service: N clients
@@ -11,11 +11,14 @@ tables (not through the bot, which would take hours), a year of a large service:
 three sessions on average (attended, did-not-attend or booked), M messages (default
 1,000,000) in and out, follow-up check-ins for a quarter of them and two SWEMWBS scores for a
 third. Then it times ``storage.reports.summary`` for the whole year (three runs, the first one
-cold) and for one month, and prints the referral total as a check.
+cold; PostgreSQL's tables are analysed first, as autovacuum would do after such a load) and
+for one month, and the dashboard's other parts for the year (the month-by-month rates and the
+weekly referrals), and prints the referral total as a check.
 
-By default the database is a SQLite file in a temporary folder; with
-``--database-url postgresql://...`` it fills an existing, empty PostgreSQL database (migrated
-here) and leaves the data there.
+By default the database is a SQLite file in a temporary folder. ``--postgres`` starts a
+throwaway PostgreSQL server in a temporary folder (as the tests do; it needs the postgresql
+package) and removes it afterwards; ``--database-url postgresql://...`` fills an existing, empty
+PostgreSQL database (migrated here) and leaves the data there.
 """
 
 from __future__ import annotations
@@ -132,13 +135,31 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=100_000)
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--postgres", action="store_true",
+                        help="start a throwaway PostgreSQL server for the run")  # fmt: skip
     args = parser.parse_args()
+    server = None
+    if args.postgres:
+        from tests.support import postgres
+
+        server = postgres.start()
+    try:
+        await _run(args, server.url("postgres") if server else args.database_url)
+    finally:
+        if server:
+            server.stop()
+
+
+async def _run(args: argparse.Namespace, database_url: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        url = args.database_url or f"sqlite:///{folder}/bench.db"
+        url = database_url or f"sqlite:///{folder}/bench.db"
         db = Database(url)
         await upgrade(db)
         started = time.perf_counter()
         await fill(db, args.clients, args.messages, random.Random(7))
+        if not db.is_sqlite:  # as autovacuum would soon after a load this size
+            async with db.write() as session:
+                await session.execute(sa.text("ANALYZE"))
         print(f"{args.clients:,} clients, {args.messages:,} messages written in "
               f"{time.perf_counter() - started:.0f} s; "
               f"{'PostgreSQL' if url.startswith('postgresql') else 'SQLite'}, "
@@ -155,6 +176,17 @@ async def main() -> None:
                 print(f"summary for a {label} (run {run + 1}): {seconds:.2f} s; "
                       f"{body['referrals']['total']:,} referrals, "
                       f"engagement {body['engagement_rate']:.3f}, dna {body['dna_rate']:.3f}")
+        year = reports.Period(date(2025, 4, 1), date(2026, 3, 31))
+        for run in range(2):
+            async with db.read() as session:
+                started = time.perf_counter()
+                rates = await reports.monthly_rates(session, year, zone)
+                middle = time.perf_counter()
+                weeks = await reports.weekly_referrals(session, year, zone)
+                done = time.perf_counter()
+            print(f"dashboard for the year (run {run + 1}): rates for {len(rates)} months "
+                  f"{middle - started:.2f} s, referrals in {len(weeks)} weeks "
+                  f"{done - middle:.2f} s ({sum(sum(c.values()) for _, c in weeks):,})")
         await db.dispose()
 
 

@@ -8,7 +8,6 @@ count. The database does the counting (bench/report.py measures a year of a larg
 from __future__ import annotations
 
 import json
-import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -90,21 +89,26 @@ async def _follow_ups(session: AsyncSession, clients: Any, after: datetime) -> d
 
 
 async def _wellbeing(session: AsyncSession, clients: Any, after: datetime) -> dict[str, Any]:
-    scores = (await session.execute(
-        select(ScoreRow.client_id, ScoreRow.metric)
-        .where(col(ScoreRow.client_id).in_(clients), ScoreRow.instrument == "swemwbs",
-               ScoreRow.status == "complete", col(ScoreRow.taken_at) < after)
-        .order_by(col(ScoreRow.client_id), col(ScoreRow.taken_at), col(ScoreRow.id))
-    )).all()  # fmt: skip
-    by_client: dict[int, list[float]] = {}
-    for client_id, metric in scores:
-        if metric is not None:
-            by_client.setdefault(client_id, []).append(metric)
-    changes = [m[-1] - m[0] for m in by_client.values() if len(m) >= 2]
+    """Each client's first and last complete score, compared in the database: one ordered pass
+    per client gives the first, the last and how many, on the first row."""
+    client, order = col(ScoreRow.client_id), (col(ScoreRow.taken_at), col(ScoreRow.id))
+    scores = sa.select(
+        sa.func.row_number().over(partition_by=client, order_by=order).label("place"),
+        sa.func.count().over(partition_by=client, rows=(None, None)).label("n"),
+        (sa.func.last_value(col(ScoreRow.metric)).over(partition_by=client, order_by=order,
+                                                       rows=(None, None))
+         - sa.func.first_value(col(ScoreRow.metric)).over(partition_by=client, order_by=order)
+         ).label("change"),
+    ).where(col(ScoreRow.client_id).in_(clients), col(ScoreRow.instrument) == "swemwbs",
+            col(ScoreRow.status) == "complete", col(ScoreRow.taken_at) < after,
+            col(ScoreRow.metric).is_not(None)).subquery()  # fmt: skip
+    n, total, rose = (await session.execute(sa.select(
+        sa.func.count(), sa.func.sum(scores.c.change), sa.func.count().filter(scores.c.change > 0)
+    ).where(scores.c.place == 1, scores.c.n >= 2))).one()  # fmt: skip
     return {
-        "clients_with_first_and_last": len(changes),
-        "mean_change": round(statistics.mean(changes), 2) if changes else None,
-        "positive_share": _rate(sum(c > 0 for c in changes), len(changes)),
+        "clients_with_first_and_last": int(n or 0),
+        "mean_change": round(float(total) / n, 2) if n else None,
+        "positive_share": _rate(int(rose or 0), int(n or 0)),
     }
 
 
@@ -135,32 +139,34 @@ def _unmet(groups: Sequence[Any], areas: dict[int | None, str | None],
     return dict(unmet)
 
 
-async def _onward(session: AsyncSession, in_cohort: list[Any], clients: Any,
-                  after: datetime, directory: Index) -> dict[str, Any]:  # fmt: skip
+async def _onward(session: AsyncSession, in_cohort: list[Any], after: datetime,
+                  directory: Index) -> dict[str, Any]:  # fmt: skip
+    """Closed cases' onward referrals, each with the needs its client raised in the cohort's
+    referrals; only the distinct pairs and their counts come back."""
+    raised = (sa.select(col(ReferralRow.client_id).label("client_id"),
+                        sa.func.aggregate_strings(col(ReferralRow.needs), "|").label("needs"))
+              .where(*in_cohort).group_by(col(ReferralRow.client_id)).subquery())  # fmt: skip
     closed = (await session.execute(
-        select(CaseRow.client_id, CaseRow.onward_referrals)
-        .where(col(CaseRow.client_id).in_(clients), col(CaseRow.closed_at) < after,
-               col(CaseRow.onward_referrals) != "[]")
+        sa.select(col(CaseRow.onward_referrals), raised.c.needs, sa.func.count())
+        .select_from(CaseRow).join(raised, raised.c.client_id == col(CaseRow.client_id))
+        .where(col(CaseRow.closed_at) < after, col(CaseRow.onward_referrals) != "[]")
+        .group_by(col(CaseRow.onward_referrals), raised.c.needs)
     )).all()  # fmt: skip
-    raised: dict[int, set[str]] = {}
-    referred = {client_id for client_id, _ in closed}
-    for client_id, needs in (await session.execute(
-        sa.select(col(ReferralRow.client_id), col(ReferralRow.needs))
-        .where(*in_cohort, col(ReferralRow.client_id).in_(referred))
-    )).all() if referred else []:  # fmt: skip
-        raised.setdefault(client_id, set()).update(json.loads(needs or "[]"))
     known = {s.id: s for s in directory.services}
-    ids = [(client_id, sid) for client_id, onward in closed for sid in json.loads(onward or "[]")]
-    names = await service_names(session, {sid for _, sid in ids})
+    picked = [(json.loads(onward or "[]"), needs, n) for onward, needs, n in closed]
+    names = await service_names(session, {sid for ids, _, _ in picked for sid in ids})
     by_service: Counter[str] = Counter()
     by_need: Counter[str] = Counter()
-    for client_id, sid in ids:
-        by_service[names.get(sid, sid)] += 1
-        service = known.get(sid)
-        meets = service_needs(service, directory.mapping) if service else frozenset()
-        for need in (meets & raised.get(client_id, set())) or meets:
-            by_need[need] += 1
-    return {"total": len(ids), "by_service": dict(by_service), "by_need": dict(by_need)}
+    for ids, needs, n in picked:
+        wanted = {need for part in (needs or "").split("|") for need in json.loads(part or "[]")}
+        for sid in ids:
+            by_service[names.get(sid, sid)] += n
+            service = known.get(sid)
+            meets = service_needs(service, directory.mapping) if service else frozenset()
+            for need in (meets & wanted) or meets:
+                by_need[need] += n
+    return {"total": sum(len(ids) * n for ids, _, n in picked), "by_service": dict(by_service),
+            "by_need": dict(by_need)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,13 +210,51 @@ def _days_sqlite(element: DaysBetween, compiler: Any, **kw: Any) -> str:
 
 @compiles(DaysBetween, "postgresql")
 def _days_postgresql(element: DaysBetween, compiler: Any, **kw: Any) -> str:
-    return (f"(EXTRACT(EPOCH FROM ({compiler.process(element.later, **kw)} - "
-            f"{compiler.process(element.earlier, **kw)})) / 86400.0)")  # fmt: skip
+    span = (f"EXTRACT(EPOCH FROM ({compiler.process(element.later, **kw)} - "
+            f"{compiler.process(element.earlier, **kw)}))")  # fmt: skip
+    return f"(CAST({span} AS DOUBLE PRECISION) / 86400.0)"
 
 
-def _median(values: Sequence[float | None]) -> float | None:
-    found = [float(v) for v in values if v is not None]
-    return statistics.median(found) if found else None
+async def _median(session: AsyncSession, values: sa.Select[Any]) -> float | None:
+    """The median of a one-column query's values (the middle one, or the mean of the middle
+    two), found by the database so one number comes back rather than every value."""
+    found = values.subquery()
+    value = found.c[0]
+    if session.get_bind().dialect.name == "postgresql":
+        middle = await session.scalar(sa.select(
+            sa.func.percentile_cont(0.5).within_group(value)))  # fmt: skip
+        return None if middle is None else float(middle)
+    ranked = sa.select(
+        value.label("value"), sa.func.row_number().over(order_by=value).label("place"),
+        sa.func.count().over().label("n"),
+    ).where(value.is_not(None)).subquery()  # fmt: skip
+    middle = await session.scalar(sa.select(sa.func.avg(ranked.c.value)).where(
+        ranked.c.place.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])))  # fmt: skip
+    return None if middle is None else float(middle)
+
+
+async def _attendance(session: AsyncSession, clients: Any,
+                      after: datetime) -> tuple[Counter[int], int, int, int, int]:  # fmt: skip
+    """Sessions of the given clients by the period's end: how many clients attended how many
+    (one pass over their sessions, grouped per client in the database), and the sessions
+    attended, missed, asked to be confirmed and confirmed."""
+    began = col(AppointmentRow.starts_at) < after
+    ahead = sa.and_(col(AppointmentRow.starts_at) > col(AppointmentRow.created_at),
+                    col(AppointmentRow.created_at) < after)  # fmt: skip
+    per_client = sa.select(
+        sa.func.count().filter(col(AppointmentRow.status) == "attended", began).label("went"),
+        sa.func.count().filter(col(AppointmentRow.status) == "dna", began).label("missed"),
+        sa.func.count().filter(ahead).label("asked"),
+        sa.func.count().filter(ahead, col(AppointmentRow.confirmed_at) < after).label("said"),
+    ).where(col(AppointmentRow.client_id).in_(clients)).group_by(
+        col(AppointmentRow.client_id)).subquery()  # fmt: skip
+    rows = (await session.execute(sa.select(
+        per_client.c.went, sa.func.count(), sa.func.sum(per_client.c.missed),
+        sa.func.sum(per_client.c.asked), sa.func.sum(per_client.c.said),
+    ).group_by(per_client.c.went))).all()  # fmt: skip
+    spread = Counter({int(went): int(k) for went, k, *_ in rows if went})
+    return (spread, sum(n * k for n, k in spread.items()), sum(int(r[2] or 0) for r in rows),
+            sum(int(r[3] or 0) for r in rows), sum(int(r[4] or 0) for r in rows))  # fmt: skip
 
 
 async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
@@ -218,15 +262,11 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
                   narrowing: Narrowing | None = None) -> dict[str, Any]:  # fmt: skip
     """The figures; ``directory`` is the active services (none: every need raised is unmet).
 
-    The database does the counting: only groups, counts and the day spans behind the medians
-    come back, so a year of a large service takes about as long as a small one's."""
+    The database does the counting: only groups, counts and single numbers come back, so a
+    year of a large service takes about as long as a small one's (bench/report.py)."""
     directory = directory or Index((), {})
     first, after = period.bounds(zone)
-    in_cohort = [
-        col(ReferralRow.status) == "submitted",
-        col(ReferralRow.submitted_at) >= first, col(ReferralRow.submitted_at) < after,
-        *(narrowing or Narrowing()).where(),
-    ]  # fmt: skip
+    in_cohort = _cohort(first, after, narrowing)
     cohort = sa.select(col(ReferralRow.client_id)).where(*in_cohort).scalar_subquery()
     groups = (await session.execute(
         sa.select(col(ReferralRow.source), col(ReferralRow.pathway), col(ReferralRow.practice_id),
@@ -235,9 +275,7 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
         .group_by(col(ReferralRow.source), col(ReferralRow.pathway),
                   col(ReferralRow.practice_id), col(ReferralRow.needs))
     )).all()  # fmt: skip
-    clients = (await session.execute(
-        sa.select(sa.func.count(sa.distinct(col(ReferralRow.client_id)))).where(*in_cohort)
-    )).scalar() or 0  # fmt: skip
+    clients = await _clients(session, in_cohort)
     practices = (await session.execute(select(Practice.id, Practice.code, Practice.area))).all()
     codes: dict[int | None, str] = {pid: code for pid, code, _ in practices}
     practice_areas: dict[int | None, str | None] = {pid: area for pid, _, area in practices}
@@ -247,44 +285,18 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
         by_practice[codes.get(practice_id, "unknown")] += n
         for need in json.loads(raised or "[]"):
             needs[need] += n
-
-    ours = col(AppointmentRow.client_id).in_(cohort)
-    was_attended = sa.and_(col(AppointmentRow.status) == "attended",
-                           col(AppointmentRow.starts_at) < after)  # fmt: skip
-    attended, dna, asked, confirmed = (await session.execute(
-        sa.select(
-            sa.func.count().filter(was_attended),
-            sa.func.count().filter(col(AppointmentRow.status) == "dna",
-                                   col(AppointmentRow.starts_at) < after),
-            sa.func.count().filter(col(AppointmentRow.starts_at) > col(AppointmentRow.created_at),
-                                   col(AppointmentRow.created_at) < after),
-            sa.func.count().filter(col(AppointmentRow.starts_at) > col(AppointmentRow.created_at),
-                                   col(AppointmentRow.created_at) < after,
-                                   col(AppointmentRow.confirmed_at) < after),
-        ).select_from(AppointmentRow).where(ours)
-    )).one()  # fmt: skip
-    per_client = (sa.select(col(AppointmentRow.client_id), sa.func.count().label("n"))
-                  .where(ours, was_attended).group_by(col(AppointmentRow.client_id))
-                  .subquery())  # fmt: skip
-    spread = Counter({int(n): int(k) for n, k in (await session.execute(
-        sa.select(per_client.c.n, sa.func.count()).group_by(per_client.c.n))).all()})
-    engaged = sum(spread.values())
-
-    to_contact = (await session.execute(
-        sa.select(DaysBetween(col(ReferralRow.first_contact_at), col(ReferralRow.submitted_at)))
-        .where(*in_cohort, col(ReferralRow.first_contact_at) < after)
-    )).scalars().all()  # fmt: skip
-    first_session = (
-        sa.select(sa.func.min(col(AppointmentRow.starts_at)))
-        .where(col(AppointmentRow.client_id) == col(ReferralRow.client_id),
-               col(AppointmentRow.status) == "attended",
-               col(AppointmentRow.starts_at) >= col(ReferralRow.submitted_at),
-               col(AppointmentRow.starts_at) < after)
-        .correlate(ReferralRow).scalar_subquery()
-    )  # fmt: skip
-    to_session = (await session.execute(
-        sa.select(DaysBetween(first_session, col(ReferralRow.submitted_at))).where(*in_cohort)
-    )).scalars().all()  # fmt: skip
+    spread, attended, dna, asked, confirmed = await _attendance(session, cohort, after)
+    to_contact = sa.select(
+        DaysBetween(col(ReferralRow.first_contact_at), col(ReferralRow.submitted_at))
+    ).where(*in_cohort, col(ReferralRow.first_contact_at) < after)  # fmt: skip
+    to_session = sa.select(
+        DaysBetween(sa.func.min(col(AppointmentRow.starts_at)), col(ReferralRow.submitted_at))
+    ).select_from(ReferralRow).join(AppointmentRow, sa.and_(
+        col(AppointmentRow.client_id) == col(ReferralRow.client_id),
+        col(AppointmentRow.status) == "attended",
+        col(AppointmentRow.starts_at) >= col(ReferralRow.submitted_at),
+        col(AppointmentRow.starts_at) < after,
+    )).where(*in_cohort).group_by(col(ReferralRow.id), col(ReferralRow.submitted_at))  # fmt: skip
 
     return {
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
@@ -295,21 +307,36 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
             "by_practice": dict(by_practice),
             "by_need": dict(needs),
         },
-        "engagement_rate": _rate(engaged, clients),
+        "engagement_rate": _rate(sum(spread.values()), clients),
         "sessions_per_client": {
             bucket: sum(k for n, k in spread.items() if _bucket(n) == bucket)
             for bucket in ("1", "2", "3-4", "5+")
         },
         "dna_rate": _rate(dna, dna + attended),
         "confirmation_rate": _rate(confirmed, asked),
-        "median_days_to_first_contact": _median(to_contact),
-        "median_days_to_first_session": _median(to_session),
+        "median_days_to_first_contact": await _median(session, to_contact),
+        "median_days_to_first_session": await _median(session, to_session),
         "follow_ups": await _follow_ups(session, cohort, after),
         "wellbeing": await _wellbeing(session, cohort, after),
         "unmet_needs": _unmet(groups, practice_areas, directory),
-        "onward_referrals": await _onward(session, in_cohort, cohort, after, directory),
+        "onward_referrals": await _onward(session, in_cohort, after, directory),
         "definitions": DEFINITIONS,
     }
+
+
+def _cohort(first: datetime, after: datetime, narrowing: Narrowing | None) -> list[Any]:
+    """The conditions that pick the cohort's referrals."""
+    return [
+        col(ReferralRow.status) == "submitted",
+        col(ReferralRow.submitted_at) >= first, col(ReferralRow.submitted_at) < after,
+        *(narrowing or Narrowing()).where(),
+    ]  # fmt: skip
+
+
+async def _clients(session: AsyncSession, in_cohort: list[Any]) -> int:
+    return int(await session.scalar(
+        sa.select(sa.func.count(sa.distinct(col(ReferralRow.client_id)))).where(*in_cohort)
+    ) or 0)  # fmt: skip
 
 
 class BadNarrowing(ValueError):
@@ -338,31 +365,27 @@ async def narrowing(session: AsyncSession, practice: str = "", pathway: str = ""
 
 async def weekly_referrals(session: AsyncSession, period: Period, zone: ZoneInfo,
                            narrowing: Narrowing | None = None) -> list[tuple[date, dict[str, int]]]:
-    """Referrals submitted in the period, by the local week (from Monday) and source."""
+    """Referrals submitted in the period, by the local week (from Monday) and source. The
+    database sorts them into weeks, each bounded by its local Monday midnight in UTC."""
     first, after = period.bounds(zone)
-    rows = (await session.execute(
-        select(ReferralRow.submitted_at, ReferralRow.source).where(
-            ReferralRow.status == "submitted", col(ReferralRow.submitted_at) >= first,
-            col(ReferralRow.submitted_at) < after, *(narrowing or Narrowing()).where())
-    )).all()  # fmt: skip
     start = period.start - timedelta(days=period.start.weekday())
-    weeks: dict[date, dict[str, int]] = {}
-    day = start
-    while day <= period.end:
-        weeks[day] = dict.fromkeys(SOURCES, 0)
-        day += timedelta(days=7)
-    for at, source in rows:
-        if at is None:
-            continue
-        local = at.astimezone(zone).date()
-        week = local - timedelta(days=local.weekday())
-        if week in weeks and source in weeks[week]:
-            weeks[week][source] += 1
+    mondays = [start + timedelta(days=7 * n) for n in range((period.end - start).days // 7 + 1)]
+    before = [(col(ReferralRow.submitted_at) < Period(monday, monday).bounds(zone)[0], n - 1)
+              for n, monday in enumerate(mondays) if n]  # fmt: skip
+    week = sa.case(*before, else_=len(mondays) - 1) if before else sa.literal(0)
+    counted = (await session.execute(
+        sa.select(week, col(ReferralRow.source), sa.func.count())
+        .where(*_cohort(first, after, narrowing)).group_by(week, col(ReferralRow.source))
+    )).all()  # fmt: skip
+    weeks = {monday: dict.fromkeys(SOURCES, 0) for monday in mondays}
+    for n, source, k in counted:
+        if source in SOURCES:
+            weeks[mondays[n]][source] += k
     return list(weeks.items())
 
 
-def months(period: Period, most: int = 12) -> list[Period]:
-    """The calendar months the period touches (the last ``most``), each cut to the period."""
+def months(period: Period) -> list[Period]:
+    """The calendar months the period touches, each cut to the period."""
     found: list[Period] = []
     first = period.start.replace(day=1)
     while first <= period.end:
@@ -370,4 +393,20 @@ def months(period: Period, most: int = 12) -> list[Period]:
         found.append(Period(max(first, period.start), min(following - timedelta(days=1),
                                                            period.end)))  # fmt: skip
         first = following
-    return found[-most:]
+    return found
+
+
+async def monthly_rates(session: AsyncSession, period: Period, zone: ZoneInfo,
+                        narrowing: Narrowing | None = None,
+                        ) -> list[tuple[Period, float | None, float | None]]:  # fmt: skip
+    """For each month of the period (see ``months``), the engagement and did-not-attend rates
+    of that month's cohort, exactly as the summary for that month alone would give them."""
+    found = []
+    for month in months(period):
+        first, after = month.bounds(zone)
+        in_cohort = _cohort(first, after, narrowing)
+        cohort = sa.select(col(ReferralRow.client_id)).where(*in_cohort).scalar_subquery()
+        spread, attended, dna, _, _ = await _attendance(session, cohort, after)
+        found.append((month, _rate(sum(spread.values()), await _clients(session, in_cohort)),
+                      _rate(dna, dna + attended)))  # fmt: skip
+    return found

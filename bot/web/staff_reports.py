@@ -75,8 +75,7 @@ async def dashboard(request: web.Request) -> web.Response:
         period = reports.Period(start, end)
         body = await reports.summary(session, period, zone, index, narrowing)
         weeks = await reports.weekly_referrals(session, period, zone, narrowing)
-        monthly = [(m, await reports.summary(session, m, zone, index, narrowing))
-                   for m in reports.months(period)]  # fmt: skip
+        monthly = await reports.monthly_rates(session, period, zone, narrowing)
         practices = await queries.all_practices(session)
         staff = await queries.all_staff(session)
     over_time = _by_month(weeks) if len(weeks) > MOST_WEEKS else [
@@ -87,10 +86,9 @@ async def dashboard(request: web.Request) -> web.Response:
         "weeks": [{"label": label, "total": sum(c.values()), "parts": [
             {"source": s, "n": n, "width": round(100 * n / top, 1)} for s, n in c.items() if n]}
             for label, c in over_time],
-        "engagement": _bars([(m.start.strftime("%b %Y"), f["engagement_rate"])
-                             for m, f in monthly], rate=True),
-        "dna": _bars([(m.start.strftime("%b %Y"), f["dna_rate"]) for m, f in monthly],
-                     rate=True),
+        "engagement": _bars([(m.start.strftime("%b %Y"), engaged) for m, engaged, _ in monthly],
+                            rate=True),
+        "dna": _bars([(m.start.strftime("%b %Y"), dna) for m, _, dna in monthly], rate=True),
         "follow_ups": _bars([("sent", body["follow_ups"]["sent"]),
                              ("answered", body["follow_ups"]["answered"])]),
         "unmet": _bars(sorted(body["unmet_needs"].items(), key=lambda kv: -(kv[1] or 0))),
