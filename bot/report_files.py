@@ -61,6 +61,8 @@ def tables(summary: dict[str, Any]) -> list[Table]:
         ], counts=False),
         Table("sessions_per_client", d["sessions_per_client"],
               list(summary["sessions_per_client"].items())),
+        Table("days_to_first_contact", d["days_to_first_contact"],
+              list(summary["days_to_first_contact"].items())),
         Table("follow_ups", d["follow_ups"], list(summary["follow_ups"].items())),
         Table("wellbeing", d["wellbeing"], [
             ("clients_with_first_and_last", summary["wellbeing"]["clients_with_first_and_last"]),
@@ -68,6 +70,8 @@ def tables(summary: dict[str, Any]) -> list[Table]:
              else f"{summary['wellbeing']['mean_change']:.2f}"),
             ("positive_share", _rate(summary["wellbeing"]["positive_share"])),
         ]),
+        Table("wellbeing_change", d["wellbeing_change"],
+              list(summary["wellbeing_change"].items())),
         Table("unmet_needs", d["unmet_needs"], sorted(summary["unmet_needs"].items())),
         Table("onward_referrals", d["onward_referrals"], [
             ("total", onward["total"]),

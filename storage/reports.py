@@ -52,11 +52,16 @@ DEFINITIONS = {
                                     "reply.",
     "median_days_to_first_session": "Median days from a referral to the first attended "
                                     "session after it.",
+    "days_to_first_contact": "The cohort's referrals by days from the referral to the link "
+                             "worker's first reply, and those with no reply by the end of the "
+                             "period.",
     "follow_ups": "Follow-up check-ins and campaign messages sent to the cohort's clients by "
                   "the end of the period, and those the client answered.",
     "wellbeing": "Complete SWEMWBS metric scores taken by the end of the period: clients with "
                  "a first and a last score (two or more), the mean change from first to last, "
                  "and the share whose score rose.",
+    "wellbeing_change": "Clients with a first and a last complete SWEMWBS metric score by the "
+                        "end of the period, by how far the score moved from first to last.",
     "unmet_needs": "Needs raised in the cohort's referrals (other than \"something else\") for "
                    "which the directory has no active service near the client's practice "
                    "(same postcode area or place, or with no fixed location), counted by need.",
@@ -64,6 +69,16 @@ DEFINITIONS = {
                         "the end of the period: in all, by service and by the needs the "
                         "service meets (those the client raised, where any match).",
 }  # fmt: skip
+
+
+# Bands of the two spreads the dashboard charts; the names read as labels once "_" is a space.
+CONTACT_BANDS = ("under_1_day", "1_to_2_days", "2_to_5_days", "5_to_10_days",
+                 "10_days_or_more", "no_reply_yet")  # fmt: skip
+CHANGE_BANDS = ("fell_by_3_or_more", "fell_by_less_than_3", "no_change", "rose_by_less_than_3",
+                "rose_by_3_or_more")  # fmt: skip
+# Metric scores have two decimals, so changes are whole hundredths give or take floating-point
+# error; the band edges sit half a hundredth inside, so a change of exactly 3 is "3 or more".
+HALF_HUNDREDTH = 0.005
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +103,11 @@ async def _follow_ups(session: AsyncSession, clients: Any, after: datetime) -> d
     return {"sent": int(sent or 0), "answered": int(answered or 0)}
 
 
-async def _wellbeing(session: AsyncSession, clients: Any, after: datetime) -> dict[str, Any]:
+async def _wellbeing(session: AsyncSession, clients: Any,
+                     after: datetime) -> tuple[dict[str, Any], dict[str, int]]:  # fmt: skip
     """Each client's first and last complete score, compared in the database: one ordered pass
-    per client gives the first, the last and how many, on the first row."""
+    per client gives the first, the last and how many, on the first row. Returns the figures
+    and the clients in each band of change."""
     client, order = col(ScoreRow.client_id), (col(ScoreRow.taken_at), col(ScoreRow.id))
     scores = sa.select(
         sa.func.row_number().over(partition_by=client, order_by=order).label("place"),
@@ -102,14 +119,20 @@ async def _wellbeing(session: AsyncSession, clients: Any, after: datetime) -> di
     ).where(col(ScoreRow.client_id).in_(clients), col(ScoreRow.instrument) == "swemwbs",
             col(ScoreRow.status) == "complete", col(ScoreRow.taken_at) < after,
             col(ScoreRow.metric).is_not(None)).subquery()  # fmt: skip
-    n, total, rose = (await session.execute(sa.select(
-        sa.func.count(), sa.func.sum(scores.c.change), sa.func.count().filter(scores.c.change > 0)
-    ).where(scores.c.place == 1, scores.c.n >= 2))).one()  # fmt: skip
+    change, edge = scores.c.change, 3 - HALF_HUNDREDTH
+    band = sa.case((change <= -edge, 0), (change < -HALF_HUNDREDTH, 1),
+                   (change <= HALF_HUNDREDTH, 2), (change < edge, 3), else_=4)  # fmt: skip
+    rows = (await session.execute(
+        sa.select(band, sa.func.count(), sa.func.sum(change))
+        .where(scores.c.place == 1, scores.c.n >= 2).group_by(band)
+    )).all()  # fmt: skip
+    bands = dict.fromkeys(CHANGE_BANDS, 0) | {CHANGE_BANDS[b]: int(k) for b, k, _ in rows}
+    n, total = sum(bands.values()), sum(float(t) for *_, t in rows)
     return {
-        "clients_with_first_and_last": int(n or 0),
-        "mean_change": round(float(total) / n, 2) if n else None,
-        "positive_share": _rate(int(rose or 0), int(n or 0)),
-    }
+        "clients_with_first_and_last": n,
+        "mean_change": round(total / n, 2) if n else None,
+        "positive_share": _rate(bands["rose_by_less_than_3"] + bands["rose_by_3_or_more"], n),
+    }, bands
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -204,8 +227,10 @@ class DaysBetween(sa.sql.expression.ColumnElement[float]):
 
 @compiles(DaysBetween, "sqlite")
 def _days_sqlite(element: DaysBetween, compiler: Any, **kw: Any) -> str:
-    return (f"(julianday({compiler.process(element.later, **kw)}) - "
+    # julianday's fractions carry rounding error; whole seconds make a day exactly 1.0.
+    span = (f"(julianday({compiler.process(element.later, **kw)}) - "
             f"julianday({compiler.process(element.earlier, **kw)}))")  # fmt: skip
+    return f"(round({span} * 86400.0) / 86400.0)"
 
 
 @compiles(DaysBetween, "postgresql")
@@ -257,6 +282,18 @@ async def _attendance(session: AsyncSession, clients: Any,
             sum(int(r[3] or 0) for r in rows), sum(int(r[4] or 0) for r in rows))  # fmt: skip
 
 
+async def _contact_bands(session: AsyncSession, in_cohort: list[Any],
+                         after: datetime) -> dict[str, int]:  # fmt: skip
+    """The cohort's referrals by days from referral to first reply (``CONTACT_BANDS``)."""
+    replied = col(ReferralRow.first_contact_at)
+    days = DaysBetween(replied, col(ReferralRow.submitted_at))
+    band = sa.case((sa.or_(replied.is_(None), replied >= after), 5), (days < 1, 0),
+                   (days < 2, 1), (days < 5, 2), (days < 10, 3), else_=4)  # fmt: skip
+    rows = (await session.execute(
+        sa.select(band, sa.func.count()).where(*in_cohort).group_by(band))).all()  # fmt: skip
+    return dict.fromkeys(CONTACT_BANDS, 0) | {CONTACT_BANDS[b]: int(k) for b, k in rows}
+
+
 async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
                   directory: Index | None = None,
                   narrowing: Narrowing | None = None) -> dict[str, Any]:  # fmt: skip
@@ -286,6 +323,7 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
         for need in json.loads(raised or "[]"):
             needs[need] += n
     spread, attended, dna, asked, confirmed = await _attendance(session, cohort, after)
+    wellbeing, change_bands = await _wellbeing(session, cohort, after)
     to_contact = sa.select(
         DaysBetween(col(ReferralRow.first_contact_at), col(ReferralRow.submitted_at))
     ).where(*in_cohort, col(ReferralRow.first_contact_at) < after)  # fmt: skip
@@ -316,8 +354,10 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
         "confirmation_rate": _rate(confirmed, asked),
         "median_days_to_first_contact": await _median(session, to_contact),
         "median_days_to_first_session": await _median(session, to_session),
+        "days_to_first_contact": await _contact_bands(session, in_cohort, after),
         "follow_ups": await _follow_ups(session, cohort, after),
-        "wellbeing": await _wellbeing(session, cohort, after),
+        "wellbeing": wellbeing,
+        "wellbeing_change": change_bands,
         "unmet_needs": _unmet(groups, practice_areas, directory),
         "onward_referrals": await _onward(session, in_cohort, after, directory),
         "definitions": DEFINITIONS,

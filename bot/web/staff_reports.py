@@ -89,6 +89,8 @@ async def dashboard(request: web.Request) -> web.Response:
         "engagement": _bars([(m.start.strftime("%b %Y"), engaged) for m, engaged, _ in monthly],
                             rate=True),
         "dna": _bars([(m.start.strftime("%b %Y"), dna) for m, _, dna in monthly], rate=True),
+        "contact": _bars(list(body["days_to_first_contact"].items())),
+        "change": _bars(list(body["wellbeing_change"].items())),
         "follow_ups": _bars([("sent", body["follow_ups"]["sent"]),
                              ("answered", body["follow_ups"]["answered"])]),
         "unmet": _bars(sorted(body["unmet_needs"].items(), key=lambda kv: -(kv[1] or 0))),

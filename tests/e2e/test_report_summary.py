@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,9 @@ async def test_the_summary_gives_exactly_the_expected_figures(bot: Bot) -> None:
     assert figures["dna_rate"] == 0.25  # one DNA, three attended
     assert figures["confirmation_rate"] == pytest.approx(1 / 3)  # Ann's first of three asked
     assert figures["median_days_to_first_contact"] == 1.0
+    assert figures["days_to_first_contact"] == {  # Ann's reply came a day after
+        "under_1_day": 0, "1_to_2_days": 1, "2_to_5_days": 0, "5_to_10_days": 0,
+        "10_days_or_more": 0, "no_reply_yet": 3}  # fmt: skip
     # Ann: Tue 10:00 to Thu 14:00; Bob: to Thu 15:00; Dee's session came before her referral.
     assert figures["median_days_to_first_session"] == pytest.approx((52 / 24 + 53 / 24) / 2)
     assert figures["follow_ups"] == {"sent": 0, "answered": 0}
@@ -124,6 +128,9 @@ async def test_the_exports_give_the_same_figures_with_small_counts_suppressed(
     assert rows[("rates", "dna_rate")] == "0.250"
     assert rows[("rates", "median_days_to_first_contact")] == "1.000"
     assert rows[("sessions_per_client", "2")] == "0"
+    assert rows[("days_to_first_contact", "1_to_2_days")] == "<5"
+    assert rows[("days_to_first_contact", "under_1_day")] == "0"
+    assert rows[("wellbeing_change", "no_change")] == "0"
 
     result = linkbot("report", *period, "--format", "json", cwd=tmp_path, env=env)
     figures = json.loads(result.stdout)
@@ -196,6 +203,16 @@ async def test_the_dashboard_shows_the_figures_with_their_definitions(bot: Bot) 
     assert "Share of the cohort&#39;s clients who attended at least one session" in page
     assert page.count('<svg class="bar"') >= 5  # weekly referrals, needs, months, follow-ups
     assert "w/c 23 Nov" in page and "self 1" in page and "professional 3" in page
+
+    def bar(label: str) -> str:  # the value written beside a chart's bar
+        found = re.search(rf'bar-label">{label}</span>\s*<svg.*?</svg>\s*'
+                          r'<span class="bar-value">([^<]*)<', page, re.S)  # fmt: skip
+        assert found, label
+        return found.group(1)
+
+    assert "Referrals by days to the first reply" in page
+    assert (bar("1 to 2 days"), bar("no reply yet"), bar("under 1 day")) == ("1", "3", "0")
+    assert "Clients by change in SWEMWBS score" in page and bar("rose by 3 or more") == "0"
     csv_export = await admin.get("/reports/export.csv?from=2026-11-24&to=2026-11-30")
     assert csv_export.status == 200 and "attachment" in csv_export.headers["Content-Disposition"]
     assert "referrals,total,<5," in await csv_export.text()

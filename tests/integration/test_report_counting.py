@@ -55,26 +55,30 @@ async def _summary(db: Database, period: reports.Period = MARCH) -> dict[str, An
         return await reports.summary(session, period, ZONE)
 
 
-async def test_the_medians_are_the_middle_value(database_url: str) -> None:
-    """Contact after 1, 2 and 5 days (and one not yet contacted): the median is 2. First
-    sessions 3 and 10 days after the referral, a session before it not counted, a missed one
-    not counted: the median of two is their mean, 6.5."""
+async def test_the_medians_and_bands_of_days(database_url: str) -> None:
+    """Replies after 12 hours and 1, 2 and 5 days (one after the period, one never): the
+    median of four is 1.5 days; exactly a day is "1 to 2 days". First sessions 3 and 10 days
+    after the referral, a session before it and a missed one not counted: their mean, 6.5."""
     db = Database(database_url)
     try:
-        await _clients(db, 4)
+        await _clients(db, 6)
         day = timedelta(days=1)
         await _add(db, ReferralRow, [
             _referral(1, START, 1 * day), _referral(2, START, 2 * day),
-            _referral(3, START, 5 * day), _referral(4, START, None)])  # fmt: skip
+            _referral(3, START, 5 * day), _referral(4, START, None),
+            _referral(5, START, day / 2), _referral(6, START, 40 * day)])  # fmt: skip
         await _add(db, AppointmentRow, [
             _session(1, START - 2 * day, "attended"), _session(1, START + 1 * day, "dna"),
             _session(1, START + 3 * day, "attended"), _session(1, START + 4 * day, "attended"),
             _session(2, START + 10 * day, "attended"), _session(3, START + 2 * day, "dna"),
         ])  # fmt: skip
         figures = await _summary(db)
-        assert figures["median_days_to_first_contact"] == 2.0
+        assert figures["median_days_to_first_contact"] == 1.5
+        assert figures["days_to_first_contact"] == {
+            "under_1_day": 1, "1_to_2_days": 1, "2_to_5_days": 1, "5_to_10_days": 1,
+            "10_days_or_more": 0, "no_reply_yet": 2}  # fmt: skip
         assert figures["median_days_to_first_session"] == 6.5
-        assert figures["engagement_rate"] == 0.5
+        assert figures["engagement_rate"] == 2 / 6
         assert figures["sessions_per_client"] == {"1": 1, "2": 0, "3-4": 1, "5+": 0}
         assert figures["dna_rate"] == 2 / 6
     finally:
@@ -84,11 +88,12 @@ async def test_the_medians_are_the_middle_value(database_url: str) -> None:
 async def test_wellbeing_compares_each_client_s_first_and_last_score(database_url: str) -> None:
     """Client 1: 14, then 30, then 18 (first 14, last 18: +4; the middle one is passed over).
     Client 2: 22 then 20 (-2), then an unfinished one and one after the period, both left out.
-    Client 3: one score, so no change. Mean change +1.0, one of two improved."""
+    Client 3: one score, so no change. Client 4: 7.03 to 10.03, a rise of 3 (in floating point
+    a hair under). Client 5: no change. Mean change +1.25; two of four improved."""
     db = Database(database_url)
     try:
-        await _clients(db, 3)
-        await _add(db, ReferralRow, [_referral(i, START, None) for i in (1, 2, 3)])
+        await _clients(db, 5)
+        await _add(db, ReferralRow, [_referral(i, START, None) for i in range(1, 6)])
         hour = timedelta(hours=1)
         await _add(db, ScoreRow, [
             _score(1, START, 14.0), _score(1, START + hour, 30.0),
@@ -97,13 +102,21 @@ async def test_wellbeing_compares_each_client_s_first_and_last_score(database_ur
             _score(2, START + 2 * hour, 28.0, status="incomplete"),
             _score(2, datetime(2026, 4, 2, tzinfo=UTC), 35.0),
             _score(3, START, 25.0),
+            _score(4, START, 7.03), _score(4, START + hour, 10.03),  # 2.999999999999999
+            _score(5, START, 21.54), _score(5, START + hour, 21.54),
         ])  # fmt: skip
-        assert (await _summary(db))["wellbeing"] == {
-            "clients_with_first_and_last": 2, "mean_change": 1.0, "positive_share": 0.5}
+        figures = await _summary(db)
+        assert figures["wellbeing"] == {
+            "clients_with_first_and_last": 4, "mean_change": 1.25, "positive_share": 0.5}
+        assert figures["wellbeing_change"] == {
+            "fell_by_3_or_more": 0, "fell_by_less_than_3": 1, "no_change": 1,
+            "rose_by_less_than_3": 0, "rose_by_3_or_more": 2}  # fmt: skip
         # By the end of April the later score is client 2's last: 22 -> 35, +13.
         april = reports.Period(date(2026, 3, 1), date(2026, 4, 30))
-        assert (await _summary(db, april))["wellbeing"] == {
-            "clients_with_first_and_last": 2, "mean_change": 8.5, "positive_share": 1.0}
+        figures = await _summary(db, april)
+        assert figures["wellbeing"] == {
+            "clients_with_first_and_last": 4, "mean_change": 5.0, "positive_share": 0.75}
+        assert figures["wellbeing_change"]["rose_by_3_or_more"] == 3
     finally:
         await db.dispose()
 
