@@ -146,6 +146,16 @@ async def _client_export(settings: Settings, client_id: int, folder: Path) -> No
     await _with_session(settings, export)
 
 
+def _confirmed(client_id: int) -> bool:
+    """A person at a terminal types the id again before anything is erased."""
+    try:
+        answer = input(f"This erases client {client_id}'s personal data for good. "
+                       "Type the client's id again to go on: ")  # fmt: skip
+    except EOFError:
+        return False
+    return answer.strip() == str(client_id)
+
+
 async def _client_erase(settings: Settings, client_id: int) -> None:
     from storage import rights, web_sessions
 
@@ -244,6 +254,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
         case "client", "export":
             asyncio.run(_client_export(settings, args.id, Path(args.out)))
         case "client", "erase":
+            if not args.yes and sys.stdin.isatty() and not _confirmed(args.id):
+                print("Nothing was erased.", file=sys.stderr)
+                raise SystemExit(1)
             asyncio.run(_client_erase(settings, args.id))
         case "report", _:
             asyncio.run(_report(settings, args))
@@ -319,6 +332,9 @@ def parser() -> argparse.ArgumentParser:
         "erase", help="erase a client's personal data, keeping anonymous counts; cannot be "
         "undone")
     cerase.add_argument("id", type=int, help="the client's id")
+    cerase.add_argument("--yes", action="store_true",
+                        help="do not ask first (a person at a terminal is asked to type the id "
+                        "again)")  # fmt: skip
 
     directory = commands.add_parser("directory", help="the services directory (Open Referral UK)")
     directory_actions = directory.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -138,6 +138,21 @@ async def test_erasure_leaves_nothing_of_theirs_and_the_figures_unchanged(
     assert "erase_client:command_line" in actions
 
 
+async def test_at_a_terminal_erasure_waits_for_the_id_typed_again(
+    bot: Bot, tmp_path: Path
+) -> None:
+    client_id = await _mary(bot)
+    env = {"DATABASE_URL": bot.services.settings.database_url}
+    wrong = linkbot("client", "erase", client_id, cwd=tmp_path, env=env, typed=f"{client_id}0")
+    assert wrong.returncode == 1 and "Type the client's id again" in wrong.stdout
+    assert "Nothing was erased." in wrong.stderr
+    assert any("Mary" in v for v in await _everything(bot))
+    right = linkbot("client", "erase", client_id, cwd=tmp_path, env=env, typed=client_id)
+    assert right.returncode == 0, right.stderr
+    assert f"Erased client {client_id}" in right.stdout
+    assert not any("Mary" in v for v in await _everything(bot))
+
+
 async def test_retention_erases_only_clients_inactive_for_eight_years(bot: Bot) -> None:
     await converse(phone(bot, "sms", OTHER), [("Hello", ["Reply 1"])])
     bot.clock.advance(timedelta(days=365 * 8 - 30))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pty
 import re
 import signal
 import socket
@@ -21,13 +22,28 @@ COMMANDS = [["serve"], ["db"], ["db", "upgrade"], ["practice"], ["practice", "ad
 
 
 def linkbot(*args: str, cwd: Path, env: dict[str, str] | None = None,
-            ) -> subprocess.CompletedProcess[str]:
+            typed: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the command with no terminal, or with ``typed`` given at a terminal (a pty) as a
+    person would type it there."""
     clean = {k: v for k, v in os.environ.items()
              if k not in ("DATABASE_URL",) and not k.startswith(("TWILIO_", "LINKBOT_"))}
-    return subprocess.run(  # noqa: S603  (our own command line)
-        [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env={**clean, **(env or {})},
-        capture_output=True, text=True, timeout=120, check=False,
-    )
+    if typed is None:
+        return subprocess.run(  # noqa: S603  (our own command line)
+            [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env={**clean, **(env or {})},
+            capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL,
+        )
+    terminal, keyboard = pty.openpty()
+    try:
+        with subprocess.Popen(  # noqa: S603  (our own command line)
+            [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env={**clean, **(env or {})},
+            stdin=keyboard, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        ) as process:
+            os.write(terminal, typed.encode() + b"\n")
+            out, err = process.communicate(timeout=120)
+    finally:
+        os.close(terminal)
+        os.close(keyboard)
+    return subprocess.CompletedProcess(args, process.returncode, out, err)
 
 
 def test_help_lists_every_command(tmp_path: Path) -> None:
