@@ -7,6 +7,7 @@ count. The database does the counting (bench/report.py measures a year of a larg
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from collections.abc import Sequence
@@ -166,14 +167,16 @@ async def _onward(session: AsyncSession, in_cohort: list[Any], after: datetime,
                   directory: Index) -> dict[str, Any]:  # fmt: skip
     """Closed cases' onward referrals, each with the needs its client raised in the cohort's
     referrals; only the distinct pairs and their counts come back."""
+    referred = (col(CaseRow.closed_at) < after, col(CaseRow.onward_referrals) != "[]")
     raised = (sa.select(col(ReferralRow.client_id).label("client_id"),
                         sa.func.aggregate_strings(col(ReferralRow.needs), "|").label("needs"))
-              .where(*in_cohort).group_by(col(ReferralRow.client_id)).subquery())  # fmt: skip
+              .where(*in_cohort, col(ReferralRow.client_id).in_(
+                  sa.select(col(CaseRow.client_id)).where(*referred)))
+              .group_by(col(ReferralRow.client_id)).subquery())  # fmt: skip
     closed = (await session.execute(
         sa.select(col(CaseRow.onward_referrals), raised.c.needs, sa.func.count())
         .select_from(CaseRow).join(raised, raised.c.client_id == col(CaseRow.client_id))
-        .where(col(CaseRow.closed_at) < after, col(CaseRow.onward_referrals) != "[]")
-        .group_by(col(CaseRow.onward_referrals), raised.c.needs)
+        .where(*referred).group_by(col(CaseRow.onward_referrals), raised.c.needs)
     )).all()  # fmt: skip
     known = {s.id: s for s in directory.services}
     picked = [(json.loads(onward or "[]"), needs, n) for onward, needs, n in closed]
@@ -235,27 +238,33 @@ def _days_sqlite(element: DaysBetween, compiler: Any, **kw: Any) -> str:
 
 @compiles(DaysBetween, "postgresql")
 def _days_postgresql(element: DaysBetween, compiler: Any, **kw: Any) -> str:
-    span = (f"EXTRACT(EPOCH FROM ({compiler.process(element.later, **kw)} - "
-            f"{compiler.process(element.earlier, **kw)}))")  # fmt: skip
-    return f"(CAST({span} AS DOUBLE PRECISION) / 86400.0)"
+    # date_part gives double precision; EXTRACT gives numeric, which is slower to work with.
+    return (f"(date_part('epoch', {compiler.process(element.later, **kw)} - "
+            f"{compiler.process(element.earlier, **kw)}) / 86400.0)")  # fmt: skip
 
 
-async def _median(session: AsyncSession, values: sa.Select[Any]) -> float | None:
+async def _median(session: AsyncSession, values: sa.Select[Any],
+                  edges: Sequence[float] = ()) -> tuple[float | None, list[int]]:  # fmt: skip
     """The median of a one-column query's values (the middle one, or the mean of the middle
-    two), found by the database so one number comes back rather than every value."""
-    found = values.subquery()
-    value = found.c[0]
+    two), and how many values fall in each band between ``edges`` (below the first, from each
+    to the next, from the last up): one statement, so a few numbers come back, not every value."""
+    value = values.subquery().c[0]
     if session.get_bind().dialect.name == "postgresql":
-        middle = await session.scalar(sa.select(
-            sa.func.percentile_cont(0.5).within_group(value)))  # fmt: skip
-        return None if middle is None else float(middle)
-    ranked = sa.select(
-        value.label("value"), sa.func.row_number().over(order_by=value).label("place"),
-        sa.func.count().over().label("n"),
-    ).where(value.is_not(None)).subquery()  # fmt: skip
-    middle = await session.scalar(sa.select(sa.func.avg(ranked.c.value)).where(
-        ranked.c.place.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])))  # fmt: skip
-    return None if middle is None else float(middle)
+        found: Any = sa.select(value.label("value")).where(value.is_not(None)).subquery()
+        median: Any = sa.func.percentile_cont(0.5).within_group(found.c.value)
+    else:  # SQLite has no percentile: number the values in order and take the middle
+        found = sa.select(
+            value.label("value"), sa.func.row_number().over(order_by=value).label("place"),
+            sa.func.count().over().label("n"),
+        ).where(value.is_not(None)).subquery()  # fmt: skip
+        median = sa.func.avg(found.c.value).filter(
+            found.c.place.in_([(found.c.n + 1) // 2, (found.c.n + 2) // 2]))  # fmt: skip
+    v = found.c.value
+    inner = [sa.and_(v >= low, v < high) for low, high in itertools.pairwise(edges)]
+    bands = [v < edges[0], *inner, v >= edges[-1]] if edges else []
+    row = (await session.execute(sa.select(
+        median, *[sa.func.count().filter(band) for band in bands]).select_from(found))).one()
+    return (None if row[0] is None else float(row[0])), [int(n or 0) for n in row[1:]]
 
 
 async def _attendance(session: AsyncSession, clients: Any,
@@ -280,18 +289,6 @@ async def _attendance(session: AsyncSession, clients: Any,
     spread = Counter({int(went): int(k) for went, k, *_ in rows if went})
     return (spread, sum(n * k for n, k in spread.items()), sum(int(r[2] or 0) for r in rows),
             sum(int(r[3] or 0) for r in rows), sum(int(r[4] or 0) for r in rows))  # fmt: skip
-
-
-async def _contact_bands(session: AsyncSession, in_cohort: list[Any],
-                         after: datetime) -> dict[str, int]:  # fmt: skip
-    """The cohort's referrals by days from referral to first reply (``CONTACT_BANDS``)."""
-    replied = col(ReferralRow.first_contact_at)
-    days = DaysBetween(replied, col(ReferralRow.submitted_at))
-    band = sa.case((sa.or_(replied.is_(None), replied >= after), 5), (days < 1, 0),
-                   (days < 2, 1), (days < 5, 2), (days < 10, 3), else_=4)  # fmt: skip
-    rows = (await session.execute(
-        sa.select(band, sa.func.count()).where(*in_cohort).group_by(band))).all()  # fmt: skip
-    return dict.fromkeys(CONTACT_BANDS, 0) | {CONTACT_BANDS[b]: int(k) for b, k in rows}
 
 
 async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
@@ -324,9 +321,12 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
             needs[need] += n
     spread, attended, dna, asked, confirmed = await _attendance(session, cohort, after)
     wellbeing, change_bands = await _wellbeing(session, cohort, after)
-    to_contact = sa.select(
+    to_contact_median, to_contact = await _median(session, sa.select(
         DaysBetween(col(ReferralRow.first_contact_at), col(ReferralRow.submitted_at))
-    ).where(*in_cohort, col(ReferralRow.first_contact_at) < after)  # fmt: skip
+    ).where(*in_cohort, col(ReferralRow.first_contact_at) < after),
+        edges=(1.0, 2.0, 5.0, 10.0))  # fmt: skip
+    total = sum(n for *_, n in groups)
+    contact_bands = dict(zip(CONTACT_BANDS, [*to_contact, total - sum(to_contact)], strict=True))
     to_session = sa.select(
         DaysBetween(sa.func.min(col(AppointmentRow.starts_at)), col(ReferralRow.submitted_at))
     ).select_from(ReferralRow).join(AppointmentRow, sa.and_(
@@ -339,7 +339,7 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
     return {
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
         "referrals": {
-            "total": sum(n for *_, n in groups),
+            "total": total,
             "by_source": {s: sum(n for src, *_, n in groups if src == s) for s in SOURCES},
             "by_pathway": {p: sum(n for _, pw, *_, n in groups if pw == p) for p in PATHWAYS},
             "by_practice": dict(by_practice),
@@ -352,9 +352,9 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
         },
         "dna_rate": _rate(dna, dna + attended),
         "confirmation_rate": _rate(confirmed, asked),
-        "median_days_to_first_contact": await _median(session, to_contact),
-        "median_days_to_first_session": await _median(session, to_session),
-        "days_to_first_contact": await _contact_bands(session, in_cohort, after),
+        "median_days_to_first_contact": to_contact_median,
+        "median_days_to_first_session": (await _median(session, to_session))[0],
+        "days_to_first_contact": contact_bands,
         "follow_ups": await _follow_ups(session, cohort, after),
         "wellbeing": wellbeing,
         "wellbeing_change": change_bands,
