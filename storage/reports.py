@@ -243,7 +243,7 @@ def _days_postgresql(element: DaysBetween, compiler: Any, **kw: Any) -> str:
             f"{compiler.process(element.earlier, **kw)}) / 86400.0)")  # fmt: skip
 
 
-async def _median(session: AsyncSession, values: sa.Select[Any],
+async def _median_and_bands(session: AsyncSession, values: sa.Select[Any],
                   edges: Sequence[float] = ()) -> tuple[float | None, list[int]]:  # fmt: skip
     """The median of a one-column query's values (the middle one, or the mean of the middle
     two), and how many values fall in each band between ``edges`` (below the first, from each
@@ -321,7 +321,7 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
             needs[need] += n
     spread, attended, dna, asked, confirmed = await _attendance(session, cohort, after)
     wellbeing, change_bands = await _wellbeing(session, cohort, after)
-    to_contact_median, to_contact = await _median(session, sa.select(
+    to_contact_median, to_contact = await _median_and_bands(session, sa.select(
         DaysBetween(col(ReferralRow.first_contact_at), col(ReferralRow.submitted_at))
     ).where(*in_cohort, col(ReferralRow.first_contact_at) < after),
         edges=(1.0, 2.0, 5.0, 10.0))  # fmt: skip
@@ -353,7 +353,7 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
         "dna_rate": _rate(dna, dna + attended),
         "confirmation_rate": _rate(confirmed, asked),
         "median_days_to_first_contact": to_contact_median,
-        "median_days_to_first_session": (await _median(session, to_session))[0],
+        "median_days_to_first_session": (await _median_and_bands(session, to_session))[0],
         "days_to_first_contact": contact_bands,
         "follow_ups": await _follow_ups(session, cohort, after),
         "wellbeing": wellbeing,
