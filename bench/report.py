@@ -31,11 +31,13 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlmodel import SQLModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -59,10 +61,11 @@ SOURCES = ["self", "friend", "professional", "professional"]
 PATHWAYS = ["primary_care", "social_care", "hospital", "other"]
 
 
-async def _insert(db: Database, table: object, rows: list[dict[str, object]]) -> None:
+async def _insert(db: Database, table: type[SQLModel],
+                  rows: Sequence[Mapping[str, object]]) -> None:  # fmt: skip
     for start in range(0, len(rows), BATCH):
         async with db.write() as session:
-            await session.execute(sa.insert(table), rows[start:start + BATCH])  # type: ignore[arg-type]  # a table class
+            await session.execute(sa.insert(table), rows[start:start + BATCH])
 
 
 async def fill(db: Database, clients: int, messages: int, rng: random.Random) -> None:

@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from bot.bootstrap import Services
 from storage import rights, web_sessions
+from storage.db import rows_changed
 from storage.tables import ProcessedUpdate
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ async def prune_processed_ids(services: Services) -> int:
         result = await session.execute(
             sa.delete(ProcessedUpdate).where(col(ProcessedUpdate.at) < cutoff)
         )
-    return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult has rowcount
+    return rows_changed(result)
 
 
 async def apply_retention(services: Services) -> int:

@@ -8,14 +8,20 @@ import contextvars
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE changed. ``execute`` is declared to give a
+    Result; for those statements it is a CursorResult, which counts them."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def async_url(url: str) -> URL:

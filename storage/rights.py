@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col, select
 
+from storage.db import rows_changed
 from storage.tables import (
     AppointmentRow,
     AuditRow,
@@ -169,9 +170,7 @@ async def erase_client(session: AsyncSession, client_id: int, now: datetime) -> 
     client.opted_out, client.opted_out_at = True, client.opted_out_at or now
     client.erased_at = now
     await session.flush()
-    # An UPDATE or DELETE gives a CursorResult, which has rowcount; its declared type does not.
-    return Erased(int(messages.rowcount), int(timers.rowcount),  # type: ignore[attr-defined]
-                  int(notes.rowcount))  # type: ignore[attr-defined]
+    return Erased(rows_changed(messages), rows_changed(timers), rows_changed(notes))
 
 
 async def inactive_since(session: AsyncSession, cutoff: datetime) -> list[int]:

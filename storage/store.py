@@ -16,6 +16,7 @@ from flows.model import Case, CasePriority, CaseStatus, Client
 from flows.ports import NewCase, OutgoingDraft
 from flows.signposting import Signpost
 from storage import directory
+from storage.db import rows_changed
 from storage.follow_up_store import FollowUpStore
 from storage.referral_store import ReferralStore
 from storage.tables import (
@@ -93,7 +94,7 @@ class SqlStore(ReferralStore, FollowUpStore):
     async def claim_provider_id(self, key: str, at: datetime) -> bool:
         stmt = insert_ignoring_duplicates(self.session, ProcessedUpdate).values(key=key, at=at)
         result = await self.session.execute(stmt)
-        return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult has rowcount
+        return bool(rows_changed(result))
 
     async def client_by_address(self, address: Address) -> Client | None:
         stmt = (

@@ -7,11 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from bot.bootstrap import Services
+from bot.bootstrap import build
 from bot.web.app import create_app
 from bot.web.staff import _is_open
 from flows.model import Role
-from storage.db import Database
 from storage.tables import AuditRow
 from tests.conftest import Bot, settings_for
 from tests.support.clock import FakeClock
@@ -21,8 +20,7 @@ from tests.support.staff_web import NEW_PASSWORD, Browser, add_user, signed_in
 def _staff_routes(method: str) -> list[str]:
     """Every staff page of the app (not the webhooks, API or simulator), with ids filled in."""
     settings = settings_for("sqlite:///unused.db", None, LINKBOT_SIMULATOR="on")
-    app = create_app(Services(settings, FakeClock(), Database(settings.database_url), {},
-                              None))  # type: ignore[arg-type]  # routes only: nothing runs
+    app = create_app(build(settings, clock=FakeClock()))  # routes only: nothing runs
     paths = set()
     for route in app.router.routes():
         info = route.resource.get_info() if route.resource else {}
