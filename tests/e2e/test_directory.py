@@ -96,16 +96,21 @@ async def test_bad_searches_are_answered_with_the_field(bot: Bot, query: str) ->
     assert status == 422 and field in body["error"]["message"]
 
 
-async def test_a_self_referral_ends_with_two_services_while_they_wait(bot: Bot) -> None:
+async def _self_referral(bot: Bot, practice: str, need: str) -> list[str]:
+    """Mary refers herself by SMS for one need; the replies to her final YES."""
     await _directory(bot)
     person = phone(bot, "sms", NUMBER)
     await converse(person, [
         ("Hello", ["Reply 1"]), ("1", ["YES or NO"]), ("yes", ["What is your name"]),
         ("Mary Jones", ["date of birth"]), ("14/3/52", ["Which GP practice"]),
-        ("canal street", ["What would you like help with"]), ("3", ["anything else"]),
+        (practice, ["What would you like help with"]), (need, ["anything else"]),
         ("no", ["How should the link worker contact you"]), ("1", ["YES"]),
     ])  # fmt: skip
-    replies = await person.say("yes")
+    return await person.say("yes")
+
+
+async def test_a_self_referral_ends_with_two_services_while_they_wait(bot: Bot) -> None:
+    replies = await _self_referral(bot, "canal street", "3")  # money
     assert len(replies) == 3 and "Your referral is sent" in replies[0]
     for text in replies[1:]:
         assert len(text) <= 160 and segments(text) == 1 and is_gsm7(text)
@@ -117,15 +122,7 @@ async def test_a_self_referral_ends_with_two_services_while_they_wait(bot: Bot) 
 
 
 async def test_no_service_is_texted_for_a_need_that_is_a_health_detail(bot: Bot) -> None:
-    await _directory(bot)
-    person = phone(bot, "sms", NUMBER)
-    await converse(person, [
-        ("Hello", ["Reply 1"]), ("1", ["YES or NO"]), ("yes", ["What is your name"]),
-        ("Mary Jones", ["date of birth"]), ("14/3/52", ["Which GP practice"]),
-        ("millbrook", ["What would you like help with"]), ("2", ["anything else"]),
-        ("no", ["How should the link worker contact you"]), ("1", ["YES"]),
-    ])  # fmt: skip
-    replies = await person.say("yes")
+    replies = await _self_referral(bot, "millbrook", "2")  # low mood
     assert len(replies) == 1 and "Your referral is sent" in replies[0]
 
 
