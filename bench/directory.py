@@ -60,9 +60,11 @@ async def main() -> None:
         db = Database(url)
         await upgrade(db)
         now = datetime.now(UTC)
-        print(f"{args.services} services, {path.stat().st_size / 1e6:.1f} MB of JSON, "
-              f"{'PostgreSQL' if url.startswith('postgresql') else 'SQLite'}, "
-              f"{os.cpu_count()} cores")
+        print(
+            f"{args.services} services, {path.stat().st_size / 1e6:.1f} MB of JSON, "
+            f"{'PostgreSQL' if url.startswith('postgresql') else 'SQLite'}, "
+            f"{os.cpu_count()} cores"
+        )
         for label in ("first import", "second import (unchanged)"):
             started = time.perf_counter()
             found = read_path(path)
@@ -70,9 +72,11 @@ async def main() -> None:
             async with db.write() as session:
                 counts = await directory.save_services(session, found.services, "bench", now)
             total = time.perf_counter() - started
-            print(f"{label}: read {read:.2f} s, save {total - read:.2f} s, total {total:.2f} s "
-                  f"({counts.added} added, {counts.unchanged} unchanged, "
-                  f"{len(found.problems)} problems)")
+            print(
+                f"{label}: read {read:.2f} s, save {total - read:.2f} s, total {total:.2f} s "
+                f"({counts.added} added, {counts.unchanged} unchanged, "
+                f"{len(found.problems)} problems)"
+            )
         started = time.perf_counter()
         async with db.read() as session:
             everything = await directory.all_services(session)
@@ -81,8 +85,10 @@ async def main() -> None:
         started = time.perf_counter()
         async with db.read() as session:
             active = await directory.active_services(session)
-        print(f"loading and indexing the active services for the search cache: "
-              f"{time.perf_counter() - started:.2f} s ({len(active)} services)")
+        print(
+            f"loading and indexing the active services for the search cache: "
+            f"{time.perf_counter() - started:.2f} s ({len(active)} services)"
+        )
         times, sizes = [], []
         for n in range(args.searches):
             kind = n % 4
@@ -96,10 +102,12 @@ async def main() -> None:
             times.append(time.perf_counter() - started)
             sizes.append(len(hits))
         times.sort()
-        print(f"{args.searches} searches (need, words, area, all three; cache warm, including "
-              f"the revision check): median {_ms(statistics.median(times))}, "
-              f"p95 {_ms(times[int(len(times) * 0.95)])}, worst {_ms(times[-1])}; "
-              f"median {statistics.median(sizes):.0f} results")
+        print(
+            f"{args.searches} searches (need, words, area, all three; cache warm, including "
+            f"the revision check): median {_ms(statistics.median(times))}, "
+            f"p95 {_ms(times[int(len(times) * 0.95)])}, worst {_ms(times[-1])}; "
+            f"median {statistics.median(sizes):.0f} results"
+        )
         await db.dispose()
 
 

@@ -148,7 +148,10 @@ def make_webhooks(count: int, first: int = 0) -> list[Webhook]:
 
 
 async def post_all(
-    url: str, warmup: Sequence[Webhook], hooks: Sequence[Webhook], concurrency: int,
+    url: str,
+    warmup: Sequence[Webhook],
+    hooks: Sequence[Webhook],
+    concurrency: int,
     time_limit: float,
 ) -> tuple[float, list[float], dict[str, int]]:
     """Post ``warmup`` (not timed), then ``hooks``, each at ``concurrency`` over one session.
@@ -204,14 +207,23 @@ async def post_all(
 
 
 def _load_process(
-    conn: Connection, url: str, warmup: list[tuple[bytes, str]], hooks: list[tuple[bytes, str]],
-    concurrency: int, time_limit: float,
+    conn: Connection,
+    url: str,
+    warmup: list[tuple[bytes, str]],
+    hooks: list[tuple[bytes, str]],
+    concurrency: int,
+    time_limit: float,
 ) -> None:
     """The load process's entry point: post everything, send the figures back, exit."""
     try:
         result = asyncio.run(
-            post_all(url, [Webhook(*w) for w in warmup], [Webhook(*h) for h in hooks],
-                     concurrency, time_limit)
+            post_all(
+                url,
+                [Webhook(*w) for w in warmup],
+                [Webhook(*h) for h in hooks],
+                concurrency,
+                time_limit,
+            )
         )
         conn.send(result)
     finally:
@@ -219,7 +231,11 @@ def _load_process(
 
 
 async def load(
-    name: str, url: str, warmup: Sequence[Webhook], hooks: Sequence[Webhook], concurrency: int,
+    name: str,
+    url: str,
+    warmup: Sequence[Webhook],
+    hooks: Sequence[Webhook],
+    concurrency: int,
     time_limit: float,
 ) -> LoadResult:
     """Run ``post_all`` in a fresh process against ``url`` and collect what it saw.
@@ -231,8 +247,14 @@ async def load(
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
         target=_load_process,
-        args=(sender, url, [(w.body, w.signature) for w in warmup],
-              [(h.body, h.signature) for h in hooks], concurrency, time_limit),
+        args=(
+            sender,
+            url,
+            [(w.body, w.signature) for w in warmup],
+            [(h.body, h.signature) for h in hooks],
+            concurrency,
+            time_limit,
+        ),
         name=f"load {name}",
         daemon=True,
     )
@@ -298,8 +320,10 @@ async def rows_written(services: Services) -> str:
             sa.text("SELECT direction, count(*) FROM message GROUP BY direction")
         )
         counts: dict[str, int] = {str(row[0]): int(row[1]) for row in result}
-    return (f"{clients} clients, {counts.get('in', 0)} inbound messages, "
-            f"{counts.get('out', 0)} replies queued (unsent: no outbox task)")
+    return (
+        f"{clients} clients, {counts.get('in', 0)} inbound messages, "
+        f"{counts.get('out', 0)} replies queued (unsent: no outbox task)"
+    )
 
 
 def describe_database(url: str) -> str:
@@ -329,19 +353,21 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
 
     fake = FakeTwilio()
     await fake.start()
-    settings = load_settings({
-        "DATABASE_URL": database_url,
-        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-        "SERVICE_NAME": "Community Link Worker service",
-        "SERVICE_PHONE": "01942 000000",
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM": FROM_NUMBER,
-        "TWILIO_API_BASE_URL": fake.base_url,
-        "TWILIO_MAX_RATE": "100",
-        "LINKBOT_SIMULATOR": "off",
-        "LOG_LEVEL": "WARNING",
-    })
+    settings = load_settings(
+        {
+            "DATABASE_URL": database_url,
+            "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+            "SERVICE_NAME": "Community Link Worker service",
+            "SERVICE_PHONE": "01942 000000",
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_FROM": FROM_NUMBER,
+            "TWILIO_API_BASE_URL": fake.base_url,
+            "TWILIO_MAX_RATE": "100",
+            "LINKBOT_SIMULATOR": "off",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     services = build(settings)  # services.start_background() deliberately not called
     runners: list[web.AppRunner] = []
     try:
@@ -353,19 +379,25 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
         runners.append(bare_runner)
 
         print("linkbot inbound SMS webhook benchmark")
-        print(f"  {args.requests} requests at concurrency {args.concurrency}, after "
-              f"{args.warmup} warm-up requests per server that are not counted")
+        print(
+            f"  {args.requests} requests at concurrency {args.concurrency}, after "
+            f"{args.warmup} warm-up requests per server that are not counted"
+        )
         print(f"  database: {describe_database(database_url)}")
         if existing:
             print(f"  warning: the database already held {existing} clients (not empty)")
-        print(f"  cores: {describe_cores()}; Python {platform.python_version()}; "
-              f"aiohttp {aiohttp.__version__}; {platform.system()} {platform.machine()}")
+        print(
+            f"  cores: {describe_cores()}; Python {platform.python_version()}; "
+            f"aiohttp {aiohttp.__version__}; {platform.system()} {platform.machine()}"
+        )
         print("  the outbox task is NOT running: this measures the webhook path alone")
-        print("  load: a separate process, one aiohttp session, keep-alive, loopback only",
-              flush=True)
+        print(
+            "  load: a separate process, one aiohttp session, keep-alive, loopback only", flush=True
+        )
 
-        linkbot = await load("linkbot", linkbot_url, warmup, hooks, args.concurrency,
-                             args.time_limit)
+        linkbot = await load(
+            "linkbot", linkbot_url, warmup, hooks, args.concurrency, args.time_limit
+        )
         bare = await load("bare", bare_url, warmup, hooks, args.concurrency, args.time_limit)
         written = await rows_written(services)
     finally:
@@ -377,8 +409,10 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
     print()
     print(f"  {'':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
     for result, label in ((linkbot, f"linkbot {PATH}"), (bare, "bare aiohttp handler")):
-        print(f"  {label:<22}{result.rate:>10.1f}{result.percentile_ms(0.50):>10.2f}"
-              f"{result.percentile_ms(0.99):>10.2f}{result.error_count:>8}")
+        print(
+            f"  {label:<22}{result.rate:>10.1f}{result.percentile_ms(0.50):>10.2f}"
+            f"{result.percentile_ms(0.99):>10.2f}{result.error_count:>8}"
+        )
         for kind, count in result.errors.most_common():
             print(f"      {count} x {kind}")
     ratio = linkbot.rate / bare.rate if bare.rate else math.nan
@@ -394,25 +428,51 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         description="Load POST /sms/inbound and a bare aiohttp handler over loopback; print "
         "rates and latencies. Asserts nothing about speed.",
     )
-    parser.add_argument("--requests", type=int, default=2000, metavar="N",
-                        help="timed requests per server (default 2000)")
-    parser.add_argument("--concurrency", type=int, default=20, metavar="C",
-                        help="requests in flight at once (default 20)")
-    parser.add_argument("--database-url", metavar="URL",
-                        help="an existing, empty database to migrate and use, e.g. "
-                        "postgresql://user@127.0.0.1/linkbot_bench (default: a new SQLite file "
-                        "in a temporary folder)")
-    parser.add_argument("--warmup", type=int, default=50, metavar="W",
-                        help="untimed requests before each load (default 50)")
-    parser.add_argument("--time-limit", type=float, default=300.0, metavar="SECONDS",
-                        help="stop each load after this long (default 300)")
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="timed requests per server (default 2000)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=20,
+        metavar="C",
+        help="requests in flight at once (default 20)",
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="an existing, empty database to migrate and use, e.g. "
+        "postgresql://user@127.0.0.1/linkbot_bench (default: a new SQLite file "
+        "in a temporary folder)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=50,
+        metavar="W",
+        help="untimed requests before each load (default 50)",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="stop each load after this long (default 300)",
+    )
     args = parser.parse_args(argv)
     if args.requests < 1 or args.concurrency < 1 or args.warmup < 0 or args.time_limit <= 0:
-        parser.error("--requests and --concurrency must be at least 1, --warmup at least 0 "
-                     "and --time-limit more than 0")
+        parser.error(
+            "--requests and --concurrency must be at least 1, --warmup at least 0 "
+            "and --time-limit more than 0"
+        )
     if args.requests + args.warmup > MAX_REQUESTS:
-        parser.error(f"--requests plus --warmup may be at most {MAX_REQUESTS} "
-                     "(one distinct sender each)")
+        parser.error(
+            f"--requests plus --warmup may be at most {MAX_REQUESTS} (one distinct sender each)"
+        )
     if args.database_url:
         try:
             backend = make_url(args.database_url).get_backend_name()

@@ -49,12 +49,16 @@ async def _fill(db: Database, clients_from: int, count: int, now: datetime) -> N
     while written < count:
         size = min(BATCH, count - written)
         rows = [
-            {"client_id": 1 + (written + i) % clients_from, "kind": "reminder",
-             "subject": f"later:{written + i}", "status": "pending",
-             "due_at": now + timedelta(minutes=10 + (written + i) % 200_000),
-             "created_at": now}
+            {
+                "client_id": 1 + (written + i) % clients_from,
+                "kind": "reminder",
+                "subject": f"later:{written + i}",
+                "status": "pending",
+                "due_at": now + timedelta(minutes=10 + (written + i) % 200_000),
+                "created_at": now,
+            }
             for i in range(size)
-        ]  # fmt: skip
+        ]
         async with db.write() as session:
             await session.execute(sa.insert(TimerRow), rows)
         written += size
@@ -96,10 +100,14 @@ async def run(args: argparse.Namespace) -> None:
     print("linkbot timers and outbox benchmark")
     print(f"  database: {kind}; cores: {os.cpu_count()}; Python {sys.version.split()[0]}")
     print(f"  {args.pending:,} pending timers, {args.due:,} due (written in {seeded:.1f} s)")
-    print(f"  fire_due: {fired:,} claimed and handed over in {fire_seconds:.2f} s "
-          f"= {fired / fire_seconds:,.0f} timers/s")  # fmt: skip
-    print(f"  outbox:   {tried:,} sent to the fake Twilio in {send_seconds:.2f} s "
-          f"= {tried / send_seconds:,.0f} messages/s (TWILIO_MAX_RATE=1000)")  # fmt: skip
+    print(
+        f"  fire_due: {fired:,} claimed and handed over in {fire_seconds:.2f} s "
+        f"= {fired / fire_seconds:,.0f} timers/s"
+    )
+    print(
+        f"  outbox:   {tried:,} sent to the fake Twilio in {send_seconds:.2f} s "
+        f"= {tried / send_seconds:,.0f} messages/s (TWILIO_MAX_RATE=1000)"
+    )
     print(f"  fake Twilio received {len(twilio.sent):,} messages")
 
 

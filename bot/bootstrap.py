@@ -97,11 +97,17 @@ class Services:
             secret = self.settings.telegram_webhook_secret
             if secret:
                 url = f"{self.settings.public_base_url}/telegram/webhook"
-                self._tasks.append(asyncio.create_task(
-                    self._register_webhook(channel, url, secret), name="telegram-webhook"))
+                self._tasks.append(
+                    asyncio.create_task(
+                        self._register_webhook(channel, url, secret), name="telegram-webhook"
+                    )
+                )
             else:
-                self._tasks.append(asyncio.create_task(
-                    channel.poll(self.receive, self.clock.now, self._stop), name="telegram-poll"))
+                self._tasks.append(
+                    asyncio.create_task(
+                        channel.poll(self.receive, self.clock.now, self._stop), name="telegram-poll"
+                    )
+                )
 
     async def _register_webhook(self, channel: TelegramChannel, url: str, secret: str) -> None:
         try:
@@ -151,7 +157,8 @@ def build(
         senders[Channel.SIMULATOR] = SimulatorSender()
     if settings.email_enabled:
         senders[Channel.EMAIL] = SmtpEmail(
-            settings.smtp_url, settings.email_from,
+            settings.smtp_url,
+            settings.email_from,
             texts.EMAIL_SUBJECT.format(service=settings.service_name),
             ssl_context=ssl_context,
         )

@@ -76,9 +76,7 @@ async def _db_upgrade(settings: Settings) -> None:
     print("The database is up to date.")
 
 
-async def _with_session(
-    settings: Settings, work: Callable[..., Awaitable[None]]
-) -> None:
+async def _with_session(settings: Settings, work: Callable[..., Awaitable[None]]) -> None:
     db = Database(settings.database_url)
     try:
         await upgrade(db)
@@ -99,10 +97,12 @@ async def _directory_import(settings: Settings, path: Path, source: str) -> None
     async def save(session: AsyncSession) -> None:
         counts = await directory.save_services(session, found.services, source, _now())
         seconds = (_now() - started).total_seconds()
-        print(f"Read {len(found.services)} services from {path.name} in source {source!r}: "
-              f"{counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged, "
-              f"{counts.deactivated} no longer listed (now inactive); "
-              f"{len(found.problems)} problems ({seconds:.1f} s to save).")
+        print(
+            f"Read {len(found.services)} services from {path.name} in source {source!r}: "
+            f"{counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged, "
+            f"{counts.deactivated} no longer listed (now inactive); "
+            f"{len(found.problems)} problems ({seconds:.1f} s to save)."
+        )
         for problem in found.problems:
             print(f"  {problem}")
 
@@ -136,11 +136,16 @@ async def _client_export(settings: Settings, client_id: int, folder: Path) -> No
     async def export(session: AsyncSession) -> None:
         record = await rights.client_record(session, client_id)
         data, text = folder / f"client-{client_id}.json", folder / f"client-{client_id}.txt"
-        await asyncio.to_thread(_write, {
-            data: json.dumps(record, indent=2, ensure_ascii=False),
-            text: rights.summary_text(record, settings.service_name)})  # fmt: skip
-        await web_sessions.audit(session, None, "export_client:command_line",
-                                 f"client:{client_id}", _now())  # fmt: skip
+        await asyncio.to_thread(
+            _write,
+            {
+                data: json.dumps(record, indent=2, ensure_ascii=False),
+                text: rights.summary_text(record, settings.service_name),
+            },
+        )
+        await web_sessions.audit(
+            session, None, "export_client:command_line", f"client:{client_id}", _now()
+        )
         print(f"Wrote {data} and {text}.")
 
     await _with_session(settings, export)
@@ -149,8 +154,10 @@ async def _client_export(settings: Settings, client_id: int, folder: Path) -> No
 def _confirmed(client_id: int) -> bool:
     """A person at a terminal types the id again before anything is erased."""
     try:
-        answer = input(f"This erases client {client_id}'s personal data for good. "
-                       "Type the client's id again to go on: ")  # fmt: skip
+        answer = input(
+            f"This erases client {client_id}'s personal data for good. "
+            "Type the client's id again to go on: "
+        )
     except EOFError:
         return False
     return answer.strip() == str(client_id)
@@ -161,11 +168,14 @@ async def _client_erase(settings: Settings, client_id: int) -> None:
 
     async def erase(session: AsyncSession) -> None:
         done = await rights.erase_client(session, client_id, _now())
-        await web_sessions.audit(session, None, "erase_client:command_line",
-                                 f"client:{client_id}", _now())  # fmt: skip
-        print(f"Erased client {client_id}'s personal data: {done.messages} messages blanked, "
-              f"{done.notes} notes removed, {done.scheduled_stopped} scheduled items stopped. "
-              "The anonymous counts behind the figures are kept.")
+        await web_sessions.audit(
+            session, None, "erase_client:command_line", f"client:{client_id}", _now()
+        )
+        print(
+            f"Erased client {client_id}'s personal data: {done.messages} messages blanked, "
+            f"{done.notes} notes removed, {done.scheduled_stopped} scheduled items stopped. "
+            "The anonymous counts behind the figures are kept."
+        )
 
     await _with_session(settings, erase)
 
@@ -188,16 +198,19 @@ async def _report(settings: Settings, args: argparse.Namespace) -> None:
 
     async def report(session: AsyncSession) -> None:
         try:
-            narrowing = await reports.narrowing(session, args.practice or "",
-                                                args.pathway or "", args.worker or "")
+            narrowing = await reports.narrowing(
+                session, args.practice or "", args.pathway or "", args.worker or ""
+            )
         except reports.BadNarrowing as exc:
             raise ReportError(str(exc)) from None
         index = await directory.active_index(session)
-        body = await reports.summary(session, reports.Period(start, end), settings.zone,
-                                     index, narrowing)  # fmt: skip
+        body = await reports.summary(
+            session, reports.Period(start, end), settings.zone, index, narrowing
+        )
         content = report_files.render(body, args.format)
-        await web_sessions.audit(session, None, "export_report:command_line",
-                                 f"report:{start}..{end}", _now())  # fmt: skip
+        await web_sessions.audit(
+            session, None, "export_report:command_line", f"report:{start}..{end}", _now()
+        )
         if args.out:
             await asyncio.to_thread(Path(args.out).write_bytes, content)
             print(f"Wrote the figures for {start} to {end} to {args.out}.", file=sys.stderr)
@@ -222,6 +235,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
         case "db", "upgrade":
             asyncio.run(_db_upgrade(settings))
         case "practice", "add":
+
             async def add(session: AsyncSession) -> None:
                 practice, new = await staff.add_practice(session, args.code, args.name, args.area)
                 print(f"{'Added' if new else 'Updated'} practice {practice.code}: {practice.name}")
@@ -232,13 +246,16 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
 
             async def import_(session: AsyncSession) -> None:
                 result = await staff.import_practices(session, text)
-                print(f"Practices added: {result.added}, updated: {result.updated}, "
-                      f"rows with problems: {len(result.problems)}")
+                print(
+                    f"Practices added: {result.added}, updated: {result.updated}, "
+                    f"rows with problems: {len(result.problems)}"
+                )
                 for problem in result.problems:
                     print(f"  {problem}")
 
             asyncio.run(_with_session(settings, import_))
         case "user", "add":
+
             async def add_user(session: AsyncSession) -> None:
                 user, password = await staff.add_user(
                     session, args.email, args.name, args.role, args.practice or [], _now()
@@ -261,6 +278,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
         case "report", _:
             asyncio.run(_report(settings, args))
         case "token", "create":
+
             async def token(session: AsyncSession) -> None:
                 print(await staff.create_token(session, args.email, _now()))
 
@@ -275,12 +293,18 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the web server, channels and scheduler",
-                                description="Upgrade the database, then run the web server, "
-                                "channels and scheduler in one process.")
-    serve.add_argument("--demo", action="store_true",
-                       help="use a separate demo database with fictional practices and an "
-                       "admin login, which is printed")
+    serve = commands.add_parser(
+        "serve",
+        help="run the web server, channels and scheduler",
+        description="Upgrade the database, then run the web server, "
+        "channels and scheduler in one process.",
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="use a separate demo database with fictional practices and an "
+        "admin login, which is printed",
+    )
 
     db = commands.add_parser("db", help="database commands")
     db_actions = db.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -292,8 +316,9 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--code", required=True, help="the practice code, e.g. P81001")
     add.add_argument("--name", required=True)
     add.add_argument("--area")
-    imp = practice_actions.add_parser("import", help="add or update practices from a CSV file "
-                                      "with the columns code, name, area")
+    imp = practice_actions.add_parser(
+        "import", help="add or update practices from a CSV file with the columns code, name, area"
+    )
     imp.add_argument("csv", help="path of the CSV file")
 
     user = commands.add_parser("user", help="staff logins")
@@ -302,8 +327,12 @@ def parser() -> argparse.ArgumentParser:
     uadd.add_argument("--email", required=True)
     uadd.add_argument("--name", required=True)
     uadd.add_argument("--role", required=True, choices=["link_worker", "admin"])
-    uadd.add_argument("--practice", action="append", metavar="CODE",
-                      help="a practice the user works for (repeat for several)")
+    uadd.add_argument(
+        "--practice",
+        action="append",
+        metavar="CODE",
+        help="a practice the user works for (repeat for several)",
+    )
 
     token = commands.add_parser("token", help="API tokens")
     token_actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -311,45 +340,60 @@ def parser() -> argparse.ArgumentParser:
     tcreate.add_argument("--email", required=True)
 
     report = commands.add_parser(
-        "report", help="the service's figures for a period, as csv, xlsx or json (counts "
-        "under 5 shown as <5)")
+        "report",
+        help="the service's figures for a period, as csv, xlsx or json (counts "
+        "under 5 shown as <5)",
+    )
     report.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
     report.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD")
     report.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
     report.add_argument("--out", help="the file to write (default: print csv or json)")
     report.add_argument("--practice", help="only referrals to this practice code")
-    report.add_argument("--pathway", help="only this pathway (primary_care, social_care, "
-                        "hospital, other) or source (self, friend, professional)")
+    report.add_argument(
+        "--pathway",
+        help="only this pathway (primary_care, social_care, "
+        "hospital, other) or source (self, friend, professional)",
+    )
     report.add_argument("--worker", help="only cases this link worker has (their e-mail)")
 
     client = commands.add_parser("client", help="a client's rights: export and erasure")
     client_actions = client.add_subparsers(dest="action", required=True, metavar="ACTION")
     cexport = client_actions.add_parser(
-        "export", help="write everything held about a client (JSON and a plain summary)")
+        "export", help="write everything held about a client (JSON and a plain summary)"
+    )
     cexport.add_argument("id", type=int, help="the client's id")
     cexport.add_argument("--out", default=".", help="the folder to write to (default: here)")
     cerase = client_actions.add_parser(
-        "erase", help="erase a client's personal data, keeping anonymous counts; cannot be "
-        "undone")
+        "erase", help="erase a client's personal data, keeping anonymous counts; cannot be undone"
+    )
     cerase.add_argument("id", type=int, help="the client's id")
-    cerase.add_argument("--yes", action="store_true",
-                        help="do not ask first (a person at a terminal is asked to type the id "
-                        "again)")  # fmt: skip
+    cerase.add_argument(
+        "--yes",
+        action="store_true",
+        help="do not ask first (a person at a terminal is asked to type the id again)",
+    )
 
     directory = commands.add_parser("directory", help="the services directory (Open Referral UK)")
     directory_actions = directory.add_subparsers(dest="action", required=True, metavar="ACTION")
     dimport = directory_actions.add_parser(
-        "import", help="import or update services from Open Referral UK 3.0 / HSDS 3 JSON, or "
-        "Open Referral UK 1.0 / HSDS 1.x CSV tables (a folder or .zip with datapackage.json)")
+        "import",
+        help="import or update services from Open Referral UK 3.0 / HSDS 3 JSON, or "
+        "Open Referral UK 1.0 / HSDS 1.x CSV tables (a folder or .zip with datapackage.json)",
+    )
     dimport.add_argument("path", help="a .json file, a folder of CSV files or a .zip")
-    dimport.add_argument("--source", default="directory",
-                         help="which directory this is (default: directory); services of the "
-                         "same source missing from the file become inactive")
+    dimport.add_argument(
+        "--source",
+        default="directory",
+        help="which directory this is (default: directory); services of the "
+        "same source missing from the file become inactive",
+    )
     dexport = directory_actions.add_parser(
-        "export", help="write the directory as Open Referral UK 3.0 JSON")
+        "export", help="write the directory as Open Referral UK 3.0 JSON"
+    )
     dexport.add_argument("path", help="the .json file to write")
-    dexport.add_argument("--all", action="store_true",
-                         help="include services no longer listed (inactive)")
+    dexport.add_argument(
+        "--all", action="store_true", help="include services no longer listed (inactive)"
+    )
     return p
 
 

@@ -300,8 +300,13 @@ class Settings(BaseSettings):
     @property
     def service(self) -> ServiceInfo:
         asked = tuple(self._loaded_questionnaires.values())
-        return ServiceInfo(self.service_name, self.service_phone or None, self.service_nation,
-                           self.service_timezone, asked)  # fmt: skip
+        return ServiceInfo(
+            self.service_name,
+            self.service_phone or None,
+            self.service_nation,
+            self.service_timezone,
+            asked,
+        )
 
 
 class _NamedError(ValueError):

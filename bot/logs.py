@@ -28,6 +28,16 @@ def setup(level: str) -> None:
     root.setLevel(level)
     # These libraries log request bodies and URLs (with numbers and tokens) at INFO or DEBUG,
     # or every scheduler tick.
-    for noisy in ("twilio.http_client", "httpx", "httpcore", "telegram", "aiosqlite", "asyncio",
-                  "sqlalchemy.engine", "alembic", "apscheduler", "mail.log"):
+    for noisy in (
+        "twilio.http_client",
+        "httpx",
+        "httpcore",
+        "telegram",
+        "aiosqlite",
+        "asyncio",
+        "sqlalchemy.engine",
+        "alembic",
+        "apscheduler",
+        "mail.log",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

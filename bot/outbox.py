@@ -68,8 +68,11 @@ class Outbox:
             now = self._clock.now()
             async with self._db.write() as session:
                 claimed, settled = await sql.claim_due(
-                    session, now, window_open=self._window.contains(now),
-                    limit=self._batch, lease=self._lease,
+                    session,
+                    now,
+                    window_open=self._window.contains(now),
+                    limit=self._batch,
+                    lease=self._lease,
                 )
             if not settled:
                 return tried
@@ -83,8 +86,12 @@ class Outbox:
         if sender is None:
             async with self._db.write() as session:
                 await sql.record_failed(
-                    session, message.id, "no_channel", f"the {channel} channel is not configured",
-                    self._clock.now(), opt_out_client=False,
+                    session,
+                    message.id,
+                    "no_channel",
+                    f"the {channel} channel is not configured",
+                    self._clock.now(),
+                    opt_out_client=False,
                 )
             return
         await self._wait_for_rate_slot(channel, message.address)
@@ -93,14 +100,16 @@ class Outbox:
         if message.expires_at is not None:
             validity = int((message.expires_at - now).total_seconds())
         try:
-            sent = await sender.send(message.address, message.text, validity_seconds=validity,
-                                     buttons=message.buttons)
+            sent = await sender.send(
+                message.address, message.text, validity_seconds=validity, buttons=message.buttons
+            )
         except SendError as exc:
             await self._record_error(message, exc)
             return
         async with self._db.write() as session:
-            await sql.record_sent(session, message.id, sent.provider_id, sent.status,
-                                  self._clock.now())
+            await sql.record_sent(
+                session, message.id, sent.provider_id, sent.status, self._clock.now()
+            )
         log.info("sent message %s on %s", message.id, channel)
 
     async def _wait_for_rate_slot(self, channel: Channel, address: Address) -> None:
@@ -114,7 +123,9 @@ class Outbox:
         for name, per_second in slots:
             async with self._db.write() as session:
                 slot = await sql.take_rate_slot(
-                    session, name, self._clock.now(),
+                    session,
+                    name,
+                    self._clock.now(),
                     # Rounded up to the microsecond, so that it never runs faster than the rate.
                     timedelta(microseconds=math.ceil(1_000_000 / per_second)),
                 )

@@ -48,8 +48,9 @@ def _shipped() -> dict[str, Questionnaire]:
         source = f"{SHIPPED_PACKAGE}/{SHIPPED_FOLDER}/{entry.name}"
         questionnaire = _definition(_read(entry, source), source)
         if questionnaire.instrument in found:
-            raise QuestionnaireFileError(source, f'instrument "{questionnaire.instrument}" '
-                                         "is defined twice")  # fmt: skip
+            raise QuestionnaireFileError(
+                source, f'instrument "{questionnaire.instrument}" is defined twice'
+            )
         found[questionnaire.instrument] = questionnaire
     return found
 
@@ -72,12 +73,16 @@ def _add_folder(found: dict[str, Questionnaire], folder: Path) -> None:
         questionnaire = _definition(data, source)
         name = questionnaire.instrument
         if name in shipped:
-            raise QuestionnaireFileError(source, f'instrument "{name}" is shipped already; to add '
-                                         'its wording, leave out "scoring" and the other '
-                                         "definition fields")  # fmt: skip
+            raise QuestionnaireFileError(
+                source,
+                f'instrument "{name}" is shipped already; to add '
+                'its wording, leave out "scoring" and the other '
+                "definition fields",
+            )
         if name in defined_in:
-            raise QuestionnaireFileError(source, f'instrument "{name}" is defined in '
-                                         f"{defined_in[name]} too")  # fmt: skip
+            raise QuestionnaireFileError(
+                source, f'instrument "{name}" is defined in {defined_in[name]} too'
+            )
         defined_in[name] = source
         found[name] = questionnaire
     worded_in: dict[str, str] = {}
@@ -86,8 +91,9 @@ def _add_folder(found: dict[str, Questionnaire], folder: Path) -> None:
             continue
         name = _wording_for(data, source, found)
         if name in worded_in:
-            raise QuestionnaireFileError(source, f'the wording for "{name}" is in '
-                                         f"{worded_in[name]} too")  # fmt: skip
+            raise QuestionnaireFileError(
+                source, f'the wording for "{name}" is in {worded_in[name]} too'
+            )
         worded_in[name] = source
         try:
             found[name] = with_wording(found[name], data, source)
@@ -96,9 +102,13 @@ def _add_folder(found: dict[str, Questionnaire], folder: Path) -> None:
 
 
 def _json_files(folder: Traversable) -> list[Traversable]:
-    return [entry for entry in folder.iterdir()
-            if entry.is_file() and entry.name.lower().endswith(".json")
-            and not entry.name.startswith(".")]  # fmt: skip
+    return [
+        entry
+        for entry in folder.iterdir()
+        if entry.is_file()
+        and entry.name.lower().endswith(".json")
+        and not entry.name.startswith(".")
+    ]
 
 
 def _read(entry: Traversable, source: str) -> dict[str, Any]:
@@ -146,13 +156,16 @@ def _wording_for(data: dict[str, Any], source: str, found: dict[str, Questionnai
     """Which known instrument a wording file is for."""
     named = data.get("instrument")
     if not isinstance(named, str) or not named.strip():
-        raise QuestionnaireFileError(source, 'instrument: missing; name the instrument this '
-                                     'wording is for, e.g. "swemwbs"')  # fmt: skip
+        raise QuestionnaireFileError(
+            source, 'instrument: missing; name the instrument this wording is for, e.g. "swemwbs"'
+        )
     name = named.strip().lower()
     if name not in found:
         known = ", ".join(sorted(found))
-        problem = (f'instrument: "{named}" is not one we know ({known}); a new instrument '
-                   'needs a whole definition with "scoring"')  # fmt: skip
+        problem = (
+            f'instrument: "{named}" is not one we know ({known}); a new instrument '
+            'needs a whole definition with "scoring"'
+        )
         raise QuestionnaireFileError(source, problem)
     return name
 

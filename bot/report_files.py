@@ -45,38 +45,77 @@ def tables(summary: dict[str, Any]) -> list[Table]:
     r, d = summary["referrals"], DEFINITIONS
     onward = summary.get("onward_referrals", {"total": 0, "by_service": {}, "by_need": {}})
     return [
-        Table("referrals", d["referrals"], [("total", r["total"]),
-              *[(f"source: {k}", v) for k, v in r["by_source"].items()],
-              *[(f"pathway: {k}", v) for k, v in r["by_pathway"].items()]]),
+        Table(
+            "referrals",
+            d["referrals"],
+            [
+                ("total", r["total"]),
+                *[(f"source: {k}", v) for k, v in r["by_source"].items()],
+                *[(f"pathway: {k}", v) for k, v in r["by_pathway"].items()],
+            ],
+        ),
         Table("referrals_by_practice", d["referrals"], sorted(r["by_practice"].items())),
         Table("referrals_by_need", d["referrals"], sorted(r["by_need"].items())),
-        Table("rates", "; ".join(d[k] for k in ("engagement_rate", "dna_rate",
-              "confirmation_rate", "median_days_to_first_contact",
-              "median_days_to_first_session")), [
-            ("engagement_rate", _rate(summary["engagement_rate"])),
-            ("dna_rate", _rate(summary["dna_rate"])),
-            ("confirmation_rate", _rate(summary["confirmation_rate"])),
-            ("median_days_to_first_contact", _rate(summary["median_days_to_first_contact"])),
-            ("median_days_to_first_session", _rate(summary["median_days_to_first_session"])),
-        ], counts=False),
-        Table("sessions_per_client", d["sessions_per_client"],
-              list(summary["sessions_per_client"].items())),
-        Table("days_to_first_contact", d["days_to_first_contact"],
-              list(summary["days_to_first_contact"].items())),
+        Table(
+            "rates",
+            "; ".join(
+                d[k]
+                for k in (
+                    "engagement_rate",
+                    "dna_rate",
+                    "confirmation_rate",
+                    "median_days_to_first_contact",
+                    "median_days_to_first_session",
+                )
+            ),
+            [
+                ("engagement_rate", _rate(summary["engagement_rate"])),
+                ("dna_rate", _rate(summary["dna_rate"])),
+                ("confirmation_rate", _rate(summary["confirmation_rate"])),
+                ("median_days_to_first_contact", _rate(summary["median_days_to_first_contact"])),
+                ("median_days_to_first_session", _rate(summary["median_days_to_first_session"])),
+            ],
+            counts=False,
+        ),
+        Table(
+            "sessions_per_client",
+            d["sessions_per_client"],
+            list(summary["sessions_per_client"].items()),
+        ),
+        Table(
+            "days_to_first_contact",
+            d["days_to_first_contact"],
+            list(summary["days_to_first_contact"].items()),
+        ),
         Table("follow_ups", d["follow_ups"], list(summary["follow_ups"].items())),
-        Table("wellbeing", d["wellbeing"], [
-            ("clients_with_first_and_last", summary["wellbeing"]["clients_with_first_and_last"]),
-            ("mean_change", "" if summary["wellbeing"]["mean_change"] is None
-             else f"{summary['wellbeing']['mean_change']:.2f}"),
-            ("positive_share", _rate(summary["wellbeing"]["positive_share"])),
-        ]),
-        Table("wellbeing_change", d["wellbeing_change"],
-              list(summary["wellbeing_change"].items())),
+        Table(
+            "wellbeing",
+            d["wellbeing"],
+            [
+                (
+                    "clients_with_first_and_last",
+                    summary["wellbeing"]["clients_with_first_and_last"],
+                ),
+                (
+                    "mean_change",
+                    ""
+                    if summary["wellbeing"]["mean_change"] is None
+                    else f"{summary['wellbeing']['mean_change']:.2f}",
+                ),
+                ("positive_share", _rate(summary["wellbeing"]["positive_share"])),
+            ],
+        ),
+        Table("wellbeing_change", d["wellbeing_change"], list(summary["wellbeing_change"].items())),
         Table("unmet_needs", d["unmet_needs"], sorted(summary["unmet_needs"].items())),
-        Table("onward_referrals", d["onward_referrals"], [
-            ("total", onward["total"]),
-            *[(f"service: {k}", v) for k, v in sorted(onward["by_service"].items())],
-            *[(f"need: {k}", v) for k, v in sorted(onward["by_need"].items())]]),
+        Table(
+            "onward_referrals",
+            d["onward_referrals"],
+            [
+                ("total", onward["total"]),
+                *[(f"service: {k}", v) for k, v in sorted(onward["by_service"].items())],
+                *[(f"need: {k}", v) for k, v in sorted(onward["by_need"].items())],
+            ],
+        ),
     ]
 
 

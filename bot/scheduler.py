@@ -39,14 +39,18 @@ async def apply_retention(services: Services) -> int:
     if not years:
         return 0
     now = services.clock.now()
-    cutoff = now.replace(year=now.year - years) if not (now.month == 2 and now.day == 29) else (
-        now.replace(year=now.year - years, day=28))  # fmt: skip
+    cutoff = (
+        now.replace(year=now.year - years)
+        if not (now.month == 2 and now.day == 29)
+        else (now.replace(year=now.year - years, day=28))
+    )
     async with services.db.write() as session:
         due = await rights.inactive_since(session, cutoff)
         for client_id in due:
             await rights.erase_client(session, client_id, now)
-            await web_sessions.audit(session, None, "erase_client:retention",
-                                     f"client:{client_id}", now)  # fmt: skip
+            await web_sessions.audit(
+                session, None, "erase_client:retention", f"client:{client_id}", now
+            )
     if due:
         log.info("retention: erased the personal data of %d clients", len(due))
     return len(due)
@@ -56,16 +60,31 @@ def start(services: Services) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(services.outbox.wake, "interval", seconds=5, id="outbox-nudge")
     scheduler.add_job(
-        services.fire_due, "interval", seconds=5, id="fire-due-timers", max_instances=1,
+        services.fire_due,
+        "interval",
+        seconds=5,
+        id="fire-due-timers",
+        max_instances=1,
         coalesce=True,
     )
     scheduler.add_job(
-        prune_processed_ids, "interval", hours=1, args=[services], id="prune-processed-ids",
-        max_instances=1, coalesce=True,
+        prune_processed_ids,
+        "interval",
+        hours=1,
+        args=[services],
+        id="prune-processed-ids",
+        max_instances=1,
+        coalesce=True,
     )
     scheduler.add_job(
-        apply_retention, "interval", hours=24, args=[services], id="retention",
-        max_instances=1, coalesce=True, next_run_time=datetime.now(UTC) + timedelta(minutes=5),
+        apply_retention,
+        "interval",
+        hours=24,
+        args=[services],
+        id="retention",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC) + timedelta(minutes=5),
     )
     scheduler.start()
     return scheduler

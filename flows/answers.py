@@ -20,10 +20,17 @@ def _list(spec: str) -> tuple[str, ...]:
     return tuple(phrase.strip() for phrase in spec.split(","))
 
 
-_EMOJI = {"\U0001f44d": " yes ", "\u2705": " yes ", "\u2714": " yes ", "\U0001f44e": " no ",
-          "\u274c": " no "}  # fmt: skip
-_COURTESY = _list("thanks, thank you, thankyou, thank u, thx, ty, ta, cheers, many thanks, x, xx,"
-                  "xxx, mate, love, hun")  # fmt: skip
+_EMOJI = {
+    "\U0001f44d": " yes ",
+    "\u2705": " yes ",
+    "\u2714": " yes ",
+    "\U0001f44e": " no ",
+    "\u274c": " no ",
+}
+_COURTESY = _list(
+    "thanks, thank you, thankyou, thank u, thx, ty, ta, cheers, many thanks, x, xx,"
+    "xxx, mate, love, hun"
+)
 _YES = _list(
     "yes, y, ye, yeah, yeh, yea, yep, yup, aye, ok, okay, ok then, k, sure, go on, go on then,"
     "please, yes please, fine, thats fine, that is fine, its fine, correct, thats correct, right,"
@@ -53,18 +60,22 @@ _RESTART = _list(
     "begin from the start"
 )
 _ASKING = frozenset(
-    _list("please, can, could, may, i, we, want, wanna, to, like, would, id, lets, let, me, us,"
-          "just, ok, okay, sorry, oh")
-)  # fmt: skip
+    _list(
+        "please, can, could, may, i, we, want, wanna, to, like, would, id, lets, let, me, us,"
+        "just, ok, okay, sorry, oh"
+    )
+)
 _COUNTING = _list("one, two, three, four, five, six, seven, eight, nine, ten, eleven, twelve")
 _ORDINALS = _list(
     "first, second, third, fourth, fifth, sixth, seventh, eighth, ninth, tenth, eleventh, twelfth"
 )
 _NUMBERS = {w: i + 1 for words in (_COUNTING, _ORDINALS) for i, w in enumerate(words)}
 _NOT_NAMES = frozenset(
-    _list("not, dont, why, what, who, how, help, rather, prefer, anonymous, sure, idk, dunno,"
-          "none, nothing, stop, start, name, names, me, myself, you, is, my")
-)  # fmt: skip
+    _list(
+        "not, dont, why, what, who, how, help, rather, prefer, anonymous, sure, idk, dunno,"
+        "none, nothing, stop, start, name, names, me, myself, you, is, my"
+    )
+)
 
 
 def _plain(text: str) -> list[str]:
@@ -215,8 +226,10 @@ def parse_mobile(text: str) -> str | None:
         if number.country_code != 44 or not re.match(r"(\+|0|44)", raw):
             continue
         kind = phonenumbers.number_type(number)
-        mobile_types = (phonenumbers.PhoneNumberType.MOBILE,
-                        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)  # fmt: skip
+        mobile_types = (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        )
         if phonenumbers.is_valid_number(number):
             ok = kind in mobile_types
         else:
@@ -256,21 +269,32 @@ _METHOD_RE = re.compile(
     re.IGNORECASE,
 )
 _WHEN_FILLER = frozenset(
-    _list("me, please, pls, by, via, on, a, an, and, or, but, is, are, fine, ok, okay, thanks,"
-          "thank, you, ta, cheers, x, prefer, preferably, ideally, would, be, best, better, good,"
-          "i, id, like, its, it, to, only, just, if, possible, great, the, with, thats, that, so,"
-          "for, really, also, mostly, usually, probably, way, works, suits, my, mobile, phone,"
-          "number")
-)  # fmt: skip
+    _list(
+        "me, please, pls, by, via, on, a, an, and, or, but, is, are, fine, ok, okay, thanks,"
+        "thank, you, ta, cheers, x, prefer, preferably, ideally, would, be, best, better, good,"
+        "i, id, like, its, it, to, only, just, if, possible, great, the, with, thats, that, so,"
+        "for, really, also, mostly, usually, probably, way, works, suits, my, mobile, phone,"
+        "number"
+    )
+)
 _TIDY = {
     "mornings": ("morning", "mornings", "in the morning", "in the mornings", "am"),
     "afternoons": ("afternoon", "afternoons", "in the afternoon", "in the afternoons", "pm"),
     "evenings": ("evening", "evenings", "in the evening", "in the evenings", "at night"),
     "weekdays": ("weekday", "weekdays", "week days", "during the week", "in the week"),
     "weekends": ("weekend", "weekends", "at the weekend", "at weekends", "on the weekend"),
-    "any time": ("any time", "anytime", "any", "whenever", "all day", "any time of day",
-                 "dont mind", "dont mind when", "no preference"),
-}  # fmt: skip
+    "any time": (
+        "any time",
+        "anytime",
+        "any",
+        "whenever",
+        "all day",
+        "any time of day",
+        "dont mind",
+        "dont mind when",
+        "no preference",
+    ),
+}
 _TIDY_BY_PHRASE = {phrase: tidy for tidy, phrases in _TIDY.items() for phrase in phrases}
 
 

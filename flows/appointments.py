@@ -72,8 +72,23 @@ def reply_to_request(text: str) -> bool | None:
     return None
 
 
-_YES_FIRST = frozenset({"yes", "yeah", "yep", "yup", "ok", "okay", "sure", "confirmed", "confirm",
-                        "definitely", "great", "lovely", "perfect"})  # fmt: skip
+_YES_FIRST = frozenset(
+    {
+        "yes",
+        "yeah",
+        "yep",
+        "yup",
+        "ok",
+        "okay",
+        "sure",
+        "confirmed",
+        "confirm",
+        "definitely",
+        "great",
+        "lovely",
+        "perfect",
+    }
+)
 
 
 def when(starts_at: datetime, zone: ZoneInfo) -> str:

@@ -35,8 +35,9 @@ def _when(appointment: Appointment, service: ServiceInfo) -> str:
 async def _tell(store: Store, client: Client, text: str, kind: str, now: datetime) -> None:
     if client.opted_out:
         return
-    await store.add_outgoing(OutgoingDraft(client.id, client.address, text, kind,
-                                           Priority.SCHEDULED, now))  # fmt: skip
+    await store.add_outgoing(
+        OutgoingDraft(client.id, client.address, text, kind, Priority.SCHEDULED, now)
+    )
 
 
 REMINDER = "reminder"
@@ -49,8 +50,15 @@ class Booked:
 
 
 async def book(
-    store: Store, client: Client, new: NewAppointment, service: ServiceInfo, now: datetime,
-    *, offsets: list[timedelta], window: SendWindow, follow_up_after: timedelta,
+    store: Store,
+    client: Client,
+    new: NewAppointment,
+    service: ServiceInfo,
+    now: datetime,
+    *,
+    offsets: list[timedelta],
+    window: SendWindow,
+    follow_up_after: timedelta,
     outcome: AppointmentStatus | None = None,
 ) -> Booked:
     """Book a session, ask the client to confirm it and set its reminders; a past one is
@@ -62,17 +70,25 @@ async def book(
             await check_ins.schedule(store, client.id, now, after=follow_up_after, window=window)
             return Booked(replace(appointment, status=outcome))
         return Booked(appointment)
-    text = texts.APPT_CONFIRM.format(service=service.name, worker=first_name(new.worker),
-                                     when=_when(appointment, service),
-                                     location=new.location)  # fmt: skip
+    text = texts.APPT_CONFIRM.format(
+        service=service.name,
+        worker=first_name(new.worker),
+        when=_when(appointment, service),
+        location=new.location,
+    )
     await _tell(store, client, text, "appointment_confirm", now)
-    return Booked(appointment, await _set_reminders(store, client, appointment, now, offsets,
-                                                    window))  # fmt: skip
+    return Booked(
+        appointment, await _set_reminders(store, client, appointment, now, offsets, window)
+    )
 
 
 async def _set_reminders(
-    store: Store, client: Client, appointment: Appointment, now: datetime,
-    offsets: list[timedelta], window: SendWindow,
+    store: Store,
+    client: Client,
+    appointment: Appointment,
+    now: datetime,
+    offsets: list[timedelta],
+    window: SendWindow,
 ) -> tuple[PlannedReminder, ...]:
     plans = tuple(plan_reminders(appointment.starts_at, offsets, window, now))
     for plan in plans:
@@ -85,16 +101,29 @@ async def _set_reminders(
 
 
 async def move(
-    store: Store, client: Client, appointment: Appointment, starts_at: datetime,
-    duration_minutes: int, location: str, service: ServiceInfo, now: datetime, *,
-    offsets: list[timedelta], window: SendWindow,
+    store: Store,
+    client: Client,
+    appointment: Appointment,
+    starts_at: datetime,
+    duration_minutes: int,
+    location: str,
+    service: ServiceInfo,
+    now: datetime,
+    *,
+    offsets: list[timedelta],
+    window: SendWindow,
 ) -> Booked:
     """A new time or place: old reminders withdrawn, the client asked to confirm again."""
     await _withdraw_reminders(store, appointment)
-    moved = await store.reschedule_appointment(appointment.id, starts_at, duration_minutes,
-                                               location)  # fmt: skip
-    text = texts.APPT_MOVED.format(service=service.name, worker=first_name(moved.worker),
-                                   when=_when(moved, service), location=location)  # fmt: skip
+    moved = await store.reschedule_appointment(
+        appointment.id, starts_at, duration_minutes, location
+    )
+    text = texts.APPT_MOVED.format(
+        service=service.name,
+        worker=first_name(moved.worker),
+        when=_when(moved, service),
+        location=location,
+    )
     await _tell(store, client, text, "appointment_moved", now)
     return Booked(moved, await _set_reminders(store, client, moved, now, offsets, window))
 
@@ -103,13 +132,12 @@ async def _withdraw_reminders(store: Store, appointment: Appointment) -> None:
     await store.cancel_timers_about(REMINDER, f"{appointment.id}:")
 
 
-async def fire_reminder(
-    store: Store, timer: DueTimer, service: ServiceInfo, now: datetime
-) -> int:
+async def fire_reminder(store: Store, timer: DueTimer, service: ServiceInfo, now: datetime) -> int:
     """Send a due reminder, unless the session is over, cancelled or already past."""
     appointment = await store.appointment(int(timer.subject.split(":")[0]))
     if appointment is None or appointment.status not in (
-        AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED
+        AppointmentStatus.BOOKED,
+        AppointmentStatus.CONFIRMED,
     ):
         return 0
     if now >= appointment.starts_at:
@@ -118,18 +146,34 @@ async def fire_reminder(
     client = await store.client(appointment.client_id)
     if client is None or client.opted_out:
         return 0
-    text = texts.APPT_REMINDER.format(service=service.name, worker=first_name(appointment.worker),
-                                      when=_when(appointment, service),
-                                      location=appointment.location)  # fmt: skip
+    text = texts.APPT_REMINDER.format(
+        service=service.name,
+        worker=first_name(appointment.worker),
+        when=_when(appointment, service),
+        location=appointment.location,
+    )
     # It is no use after the start: the outbox drops it then, and Twilio's queue too.
-    await store.add_outgoing(OutgoingDraft(client.id, client.address, text, "appointment_reminder",
-                                           Priority.SCHEDULED, now,
-                                           expires_at=appointment.starts_at))  # fmt: skip
+    await store.add_outgoing(
+        OutgoingDraft(
+            client.id,
+            client.address,
+            text,
+            "appointment_reminder",
+            Priority.SCHEDULED,
+            now,
+            expires_at=appointment.starts_at,
+        )
+    )
     return 1
 
 
 async def answer(
-    store: Store, client: Client, text: str, service: ServiceInfo, now: datetime, *,
+    store: Store,
+    client: Client,
+    text: str,
+    service: ServiceInfo,
+    now: datetime,
+    *,
     ask_if_unclear: bool = True,
 ) -> tuple[list[Reply], bool] | None:
     """A reply to the nearest unanswered confirmation request, or None when it is not one.
@@ -170,14 +214,21 @@ async def cancel(
     await store.set_appointment(appointment.id, AppointmentStatus.CANCELLED, now)
     await _withdraw_reminders(store, appointment)
     if appointment.starts_at > now:
-        text = texts.APPT_CANCELLED.format(service=service.name, when=_when(appointment, service),
-                                           location=appointment.location)  # fmt: skip
+        text = texts.APPT_CANCELLED.format(
+            service=service.name, when=_when(appointment, service), location=appointment.location
+        )
         await _tell(store, client, text, "appointment_cancelled", now)
 
 
 async def record_attendance(
-    store: Store, client: Client, appointment: Appointment, outcome: AppointmentStatus,
-    now: datetime, *, follow_up_after: timedelta, window: SendWindow,
+    store: Store,
+    client: Client,
+    appointment: Appointment,
+    outcome: AppointmentStatus,
+    now: datetime,
+    *,
+    follow_up_after: timedelta,
+    window: SendWindow,
 ) -> None:
     """Attended or DNA; after a DNA, one kind message and a case for the link worker. The
     follow-up check-in is set from the latest attended session."""
@@ -189,6 +240,13 @@ async def record_attendance(
     if outcome is AppointmentStatus.DNA:
         await _tell(store, client, texts.APPT_DNA, "appointment_dna", now)
         if await store.open_case_for(client.id) is None:
-            await store.add_case(NewCase(client.id, client.practice_id, "dna",
-                                         CasePriority.NORMAL, now,
-                                         due_by(CasePriority.NORMAL, now)))  # fmt: skip
+            await store.add_case(
+                NewCase(
+                    client.id,
+                    client.practice_id,
+                    "dna",
+                    CasePriority.NORMAL,
+                    now,
+                    due_by(CasePriority.NORMAL, now),
+                )
+            )

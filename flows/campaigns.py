@@ -21,8 +21,14 @@ from flows.practices import PracticeInfo
 from flows.sendwindow import SendWindow
 
 PATHWAYS = ("primary_care", "social_care", "hospital", "other", "self", "friend")
-FIELDS = ("last_session_from", "last_session_to", "practice", "need", "pathway",
-          "not_contacted_weeks")  # fmt: skip
+FIELDS = (
+    "last_session_from",
+    "last_session_to",
+    "practice",
+    "need",
+    "pathway",
+    "not_contacted_weeks",
+)
 MAX_LIST = 50
 
 
@@ -42,8 +48,11 @@ class Cohort:
 
 def _strings(value: Any, field: str) -> list[str]:
     items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not items or len(items) > MAX_LIST or not all(
-        isinstance(i, str) and i.strip() for i in items
+    if (
+        not isinstance(items, list)
+        or not items
+        or len(items) > MAX_LIST
+        or not all(isinstance(i, str) and i.strip() for i in items)
     ):
         raise CohortError(f"cohort.{field}: a word, or a list of at most {MAX_LIST}.")
     return [i.strip() for i in items]
@@ -62,20 +71,27 @@ def _bad_date(field: str) -> date:
 
 def parse_cohort(data: Any, practices: tuple[PracticeInfo, ...]) -> Cohort:
     if not isinstance(data, Mapping):
-        raise CohortError("cohort: an object, for example {\"last_session_from\": \"2026-08-01\"}.")
+        raise CohortError('cohort: an object, for example {"last_session_from": "2026-08-01"}.')
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
         raise CohortError(f"cohort.{unknown[0]}: not a cohort field; use {', '.join(FIELDS)}.")
-    start = _date(data["last_session_from"], "last_session_from") if data.get(
-        "last_session_from") is not None else None  # fmt: skip
-    end = _date(data["last_session_to"], "last_session_to") if data.get(
-        "last_session_to") is not None else None  # fmt: skip
+    start = (
+        _date(data["last_session_from"], "last_session_from")
+        if data.get("last_session_from") is not None
+        else None
+    )
+    end = (
+        _date(data["last_session_to"], "last_session_to")
+        if data.get("last_session_to") is not None
+        else None
+    )
     if start and end and end < start:
         raise CohortError("cohort.last_session_to: on or after last_session_from.")
     practice_ids: list[int] = []
     for given in _strings(data["practice"], "practice") if "practice" in data else []:
-        found = [p.id for p in practices
-                 if given.casefold() in (p.code.casefold(), p.name.casefold())]  # fmt: skip
+        found = [
+            p.id for p in practices if given.casefold() in (p.code.casefold(), p.name.casefold())
+        ]
         if not found:
             raise CohortError(f"cohort.practice: no practice has the code or name {given!r}.")
         practice_ids += found

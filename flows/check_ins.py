@@ -88,28 +88,40 @@ def _first_due(timer: DueTimer) -> datetime:
 
 
 async def send(
-    store: Store, client: Client, service: ServiceInfo, now: datetime, *,
-    campaign_id: int | None, message: str | None = None,
+    store: Store,
+    client: Client,
+    service: ServiceInfo,
+    now: datetime,
+    *,
+    campaign_id: int | None,
+    message: str | None = None,
 ) -> int:
     """Write the check-in (or a campaign's own message) and wait for the answer."""
     bulk = campaign_id is not None
     text = message if message is not None else texts.FU_CHECK_IN.format(service=service.name)
     buttons = () if message is not None else follow_up.BUTTONS
-    message_id = await store.add_outgoing(OutgoingDraft(
-        client.id, client.address, text, "campaign" if message is not None else "check_in",
-        Priority.BULK if bulk else Priority.SCHEDULED, now, buttons=buttons,
-    ))  # fmt: skip
+    message_id = await store.add_outgoing(
+        OutgoingDraft(
+            client.id,
+            client.address,
+            text,
+            "campaign" if message is not None else "check_in",
+            Priority.BULK if bulk else Priority.SCHEDULED,
+            now,
+            buttons=buttons,
+        )
+    )
     kind = "message" if message is not None else CHECK_IN_FLOW
     follow_up_id = await store.add_follow_up(client.id, campaign_id, kind, message_id, now)
     subject = str(follow_up_id)
     if message is not None:
         state = follow_up.message_state(follow_up_id)
-        await store.set_timer(client.id, follow_up.END, now + follow_up.MESSAGE_REPLIES_FOR, now,
-                              subject)  # fmt: skip
+        await store.set_timer(
+            client.id, follow_up.END, now + follow_up.MESSAGE_REPLIES_FOR, now, subject
+        )
     else:
         state = follow_up.check_in_state(follow_up_id)
-        await store.set_timer(client.id, follow_up.NUDGE, now + follow_up.NUDGE_AFTER, now,
-                              subject)  # fmt: skip
+        await store.set_timer(client.id, follow_up.NUDGE, now + follow_up.NUDGE_AFTER, now, subject)
     await store.set_flow(client.id, follow_up.NAME, state, now)
     if bulk and message is None:
         await store.cancel_timers(client.id, (CHECK_IN,))  # this check-in takes its place
@@ -121,17 +133,25 @@ async def fire_nudge(store: Store, timer: DueTimer, service: ServiceInfo, now: d
     client = await store.client(timer.client_id)
     if client is None or not _waiting_on(client, timer.subject):
         return 0
-    await store.set_timer(client.id, follow_up.END, now + follow_up.END_AFTER_NUDGE, now,
-                          timer.subject)  # fmt: skip
+    await store.set_timer(
+        client.id, follow_up.END, now + follow_up.END_AFTER_NUDGE, now, timer.subject
+    )
     if client.flow_state.get("step") != "how" or client.opted_out:
         return 0
     if await store.open_case_for(client.id) is not None:
         return 0  # a person is talking with them already
     await store.follow_up_nudged(int(timer.subject), now)
-    await store.add_outgoing(OutgoingDraft(
-        client.id, client.address, texts.FU_NUDGE.format(service=service.name), "check_in_nudge",
-        Priority.SCHEDULED, now, buttons=follow_up.BUTTONS,
-    ))  # fmt: skip
+    await store.add_outgoing(
+        OutgoingDraft(
+            client.id,
+            client.address,
+            texts.FU_NUDGE.format(service=service.name),
+            "check_in_nudge",
+            Priority.SCHEDULED,
+            now,
+            buttons=follow_up.BUTTONS,
+        )
+    )
     return 1
 
 

@@ -53,7 +53,11 @@ from flows.texts import ServiceInfo
 FLOWS: dict[str, Flow] = {
     flow.name: flow
     for flow in (
-        welcome.Welcome(), SelfReferral(), ReferAFriend(), FriendInvite(), LinkAccount(),
+        welcome.Welcome(),
+        SelfReferral(),
+        ReferAFriend(),
+        FriendInvite(),
+        LinkAccount(),
         follow_up.FollowUp(),
     )
 }
@@ -161,8 +165,9 @@ async def _decide(
         # The conversation they were in carries on afterwards: its state is left as it was.
         case = await _open_case(store, client, OpenCase("crisis", CasePriority.URGENT), now)
         if client.flow == follow_up.NAME:
-            await store.record_follow_up(int(client.flow_state["id"]), None, None, case.id, False,
-                                         now)  # fmt: skip
+            await store.record_follow_up(
+                int(client.flow_state["id"]), None, None, case.id, False, now
+            )
         return [Reply(texts.crisis(service), "crisis", Priority.CRISIS)], case
 
     if word is Keyword.HELP:
@@ -180,8 +185,9 @@ async def _decide(
         return [Reply(texts.talk(service), "talk")], case
 
     if flow is None:
-        answered = await booking.answer(store, client, inbound.text, service, now,
-                                        ask_if_unclear=open_case is None)  # fmt: skip
+        answered = await booking.answer(
+            store, client, inbound.text, service, now, ask_if_unclear=open_case is None
+        )
         if answered is not None:
             replies, rearrange = answered
             if rearrange:
@@ -236,12 +242,16 @@ async def _leave_flow(store: Store, ctx: Context, flow: Flow, case: Case) -> Non
 async def _full(store: Store, ctx: Context) -> Context:
     """The context a flow step may read: practices, a fresh reference, recent invitations."""
     invites = await store.invites_since(ctx.client.id, ctx.now - INVITE_WINDOW)
-    return Context(ctx.service, ctx.client, ctx.now, await store.practices(), new_reference(),
-                   invites)  # fmt: skip
+    return Context(
+        ctx.service, ctx.client, ctx.now, await store.practices(), new_reference(), invites
+    )
 
 
 async def _apply(
-    store: Store, ctx: Context, step: Step, case: Case | None = None,
+    store: Store,
+    ctx: Context,
+    step: Step,
+    case: Case | None = None,
     merges: list[MergeInto] | None = None,
 ) -> tuple[list[Reply], Case | None]:
     client, now = ctx.client, ctx.now
@@ -258,8 +268,9 @@ async def _apply(
                 if found is not None and found.client_id == client.id:
                     await store.set_referral_status(found.id, ReferralStatus.INCOMPLETE)
                 else:
-                    await store.add_referral(NewReferral(
-                        reference, client.id, source, ReferralStatus.INCOMPLETE, now))
+                    await store.add_referral(
+                        NewReferral(reference, client.id, source, ReferralStatus.INCOMPLETE, now)
+                    )
             case SaveReferral():
                 case = await _save_referral(store, client, effect, now) or case
                 if effect.submit and effect.signpost:
@@ -275,12 +286,20 @@ async def _apply(
                 await store.set_timer(client.id, kind, due_at, now, subject)
             case RecordFollowUp():
                 case_id = case.id if effect.escalated and case is not None else None
-                await store.record_follow_up(effect.follow_up_id, effect.answer, effect.words,
-                                             case_id, effect.ended, now)  # fmt: skip
+                await store.record_follow_up(
+                    effect.follow_up_id, effect.answer, effect.words, case_id, effect.ended, now
+                )
             case SaveAnswers():
-                await store.save_answers(client.id, effect.follow_up_id, effect.instrument,
-                                         effect.answers, effect.raw, effect.metric,
-                                         effect.complete, now)  # fmt: skip
+                await store.save_answers(
+                    client.id,
+                    effect.follow_up_id,
+                    effect.instrument,
+                    effect.answers,
+                    effect.raw,
+                    effect.metric,
+                    effect.complete,
+                    now,
+                )
             case CancelTimers(kinds=kinds):
                 await store.cancel_timers(client.id, kinds)
     if step.flow != client.flow or step.state != client.flow_state:
@@ -338,17 +357,32 @@ async def _invite_friend(store: Store, ctx: Context, invite: InviteFriend) -> No
             return
     else:
         friend = await store.add_client(address, invite.phone, ctx.now)
-    await store.add_referral(NewReferral(
-        invite.reference, friend.id, ReferralSource.FRIEND, ReferralStatus.INVITED, ctx.now,
-        referred_by_client_id=ctx.client.id, relationship=invite.relationship,
-    ))  # fmt: skip
+    await store.add_referral(
+        NewReferral(
+            invite.reference,
+            friend.id,
+            ReferralSource.FRIEND,
+            ReferralStatus.INVITED,
+            ctx.now,
+            referred_by_client_id=ctx.client.id,
+            relationship=invite.relationship,
+        )
+    )
     step = invitation(ctx.service, invite, ctx.now)
     await store.set_flow(friend.id, INVITE, dict(step.state), ctx.now)
     for reply in step.replies:
         # A stranger's first text from us waits for the send window.
-        await store.add_outgoing(OutgoingDraft(friend.id, friend.address, reply.text, reply.kind,
-                                               Priority.SCHEDULED, ctx.now,
-                                               buttons=reply.buttons))  # fmt: skip
+        await store.add_outgoing(
+            OutgoingDraft(
+                friend.id,
+                friend.address,
+                reply.text,
+                reply.kind,
+                Priority.SCHEDULED,
+                ctx.now,
+                buttons=reply.buttons,
+            )
+        )
 
 
 async def _open_case(
@@ -358,8 +392,14 @@ async def _open_case(
     case = await store.open_case_for(client.id)
     if case is None:
         return await store.add_case(
-            NewCase(client.id, practice_id or client.practice_id, want.reason, want.priority, now,
-                    due_by(want.priority, now))
+            NewCase(
+                client.id,
+                practice_id or client.practice_id,
+                want.reason,
+                want.priority,
+                now,
+                due_by(want.priority, now),
+            )
         )
     if want.priority.rank < case.priority.rank:
         await store.escalate_case(case.id, want.priority, want.reason, due_by(want.priority, now))
@@ -407,14 +447,16 @@ async def fire_timer(store: Store, timer: DueTimer, service: ServiceInfo, now: d
         if client.opted_out or case is not None:
             return 0
         text = texts.SR_NUDGE.format(service=service.name)
-        await store.add_outgoing(OutgoingDraft(client.id, client.address, text, "sr_nudge",
-                                               Priority.SCHEDULED, now))  # fmt: skip
+        await store.add_outgoing(
+            OutgoingDraft(client.id, client.address, text, "sr_nudge", Priority.SCHEDULED, now)
+        )
         return 1
     if timer.kind == INCOMPLETE and referral.case_id is None and not client.opted_out:
         # Kept for staff: a link worker can pick it up; the person can still finish it.
         practice = state.get("a", {}).get("practice_id")
-        kept = case or await _open_case(store, client, OpenCase("incomplete_referral"), now,
-                                        practice)  # fmt: skip
+        kept = case or await _open_case(
+            store, client, OpenCase("incomplete_referral"), now, practice
+        )
         await store.link_referral_case(referral.id, kept.id)
     return 0
 
@@ -444,16 +486,29 @@ async def reply_from_staff(
         ctx = await _full(store, Context(service, client, now))
         await _leave_flow(store, ctx, flow, case)
     message_id = await store.add_outgoing(
-        OutgoingDraft(client.id, client.address, text, "staff_reply", Priority.REPLY, now,
-                      case.id, sent_by=user.id)
+        OutgoingDraft(
+            client.id,
+            client.address,
+            text,
+            "staff_reply",
+            Priority.REPLY,
+            now,
+            case.id,
+            sent_by=user.id,
+        )
     )
     await referrer_updates.first_contact(store, case, service, now)
     return message_id
 
 
 async def close_case(
-    store: Store, case: Case, user: StaffUser, outcome: str, onward: Iterable[str],
-    service: ServiceInfo, now: datetime,
+    store: Store,
+    case: Case,
+    user: StaffUser,
+    outcome: str,
+    onward: Iterable[str],
+    service: ServiceInfo,
+    now: datetime,
 ) -> None:
     if case.status is CaseStatus.CLOSED:
         raise CaseClosed(case.id)

@@ -58,8 +58,14 @@ _BETTER = re.compile(
     r"\bbetter\b|\bgood\b|\bgreat\b|\bimprov\w*|\bfine\b|\bwell\b|\bbrilliant\b|"
     r"\bexcellent\b|\bhappier\b|\blovely\b|\bfab\w*|\bwonderful\b|\bbrighter\b"
 )
-_NUMBERS = {"1": "better", "2": "same", "3": "worse", "one": "better", "two": "same",
-            "three": "worse"}  # fmt: skip
+_NUMBERS = {
+    "1": "better",
+    "2": "same",
+    "3": "worse",
+    "one": "better",
+    "two": "same",
+    "three": "worse",
+}
 _NOTHING = re.compile(
     r"^(no|nope|nah|nothing|not really|no thanks?( you)?|no ta|nothing (else|more)|"
     r"that'?s (all|it)|all good|none|n/?a|skip)\b"
@@ -105,9 +111,11 @@ class FollowUp:
         if state.get("mode") == "message":
             return Step(
                 (Reply(texts.acknowledge(ctx.service), "acknowledge"),),
-                effects=(OpenCase(CASE_REASON),
-                         RecordFollowUp(follow_up, "replied", text, escalated=True, ended=True)),
-            )  # fmt: skip
+                effects=(
+                    OpenCase(CASE_REASON),
+                    RecordFollowUp(follow_up, "replied", text, escalated=True, ended=True),
+                ),
+            )
         match state.get("step"):
             case "how":
                 return self._how(ctx, state, text, follow_up)
@@ -122,46 +130,57 @@ class FollowUp:
     def interrupt(self, ctx: Context, state: Mapping[str, Any]) -> Step:
         """They asked for a person, or a person answered them: the case takes it from here."""
         answer = "talk" if state.get("step") == "how" else None
-        return Step(effects=(RecordFollowUp(int(state["id"]), answer, escalated=True,
-                                            ended=True),))  # fmt: skip
+        return Step(effects=(RecordFollowUp(int(state["id"]), answer, escalated=True, ended=True),))
 
     def _how(self, ctx: Context, state: Mapping[str, Any], text: str, follow_up: int) -> Step:
         answer = how_are_things(text)
         says_more = text if _words(text) > _SAYS_MORE else None
         if answer is None:
             if not state.get("asked_again"):
-                return _stay(ctx, {**state, "asked_again": True}, follow_up,
-                             Reply(texts.FU_AGAIN, "follow_up_again", buttons=BUTTONS))  # fmt: skip
+                return _stay(
+                    ctx,
+                    {**state, "asked_again": True},
+                    follow_up,
+                    Reply(texts.FU_AGAIN, "follow_up_again", buttons=BUTTONS),
+                )
             # Whatever they wrote, a person should read it.
             return Step(
                 (Reply(texts.FU_UNCLEAR_TO_QUEUE, "follow_up_unclear"),),
-                effects=(OpenCase(CASE_REASON),
-                         RecordFollowUp(follow_up, "unclear", text, escalated=True, ended=True)),
-            )  # fmt: skip
+                effects=(
+                    OpenCase(CASE_REASON),
+                    RecordFollowUp(follow_up, "unclear", text, escalated=True, ended=True),
+                ),
+            )
         if answer == "worse":
-            effects = (OpenCase(CASE_REASON, CasePriority.HIGH),
-                       RecordFollowUp(follow_up, "worse", says_more, escalated=True,
-                                      ended=says_more is not None))  # fmt: skip
+            effects = (
+                OpenCase(CASE_REASON, CasePriority.HIGH),
+                RecordFollowUp(
+                    follow_up, "worse", says_more, escalated=True, ended=says_more is not None
+                ),
+            )
             if says_more:
                 return Step((Reply(texts.FU_WORSE_NOTED, "follow_up_worse"),), effects=effects)
             reply = Reply(texts.FU_WORSE, "follow_up_worse")
-            return _stay(ctx, {**state, "step": "words", "answer": answer}, follow_up, reply,
-                         effects=effects)  # fmt: skip
+            return _stay(
+                ctx, {**state, "step": "words", "answer": answer}, follow_up, reply, effects=effects
+            )
         record = RecordFollowUp(follow_up, answer, says_more)
         if says_more:
             return _after_words(ctx, state, follow_up, record)
-        reply = Reply(texts.FU_BETTER if answer == "better" else texts.FU_SAME,
-                      f"follow_up_{answer}")  # fmt: skip
-        return _stay(ctx, {**state, "step": "words", "answer": answer}, follow_up, reply,
-                     effects=(record,))  # fmt: skip
+        reply = Reply(
+            texts.FU_BETTER if answer == "better" else texts.FU_SAME, f"follow_up_{answer}"
+        )
+        return _stay(
+            ctx, {**state, "step": "words", "answer": answer}, follow_up, reply, effects=(record,)
+        )
 
-    def _own_words(
-        self, ctx: Context, state: Mapping[str, Any], text: str, follow_up: int
-    ) -> Step:
+    def _own_words(self, ctx: Context, state: Mapping[str, Any], text: str, follow_up: int) -> Step:
         if state.get("answer") == "worse":
             # The case is open: this message joins it for the link worker.
-            return Step((Reply(texts.FU_NOTED, "follow_up_noted"),),
-                        effects=(RecordFollowUp(follow_up, words=text, ended=True),))  # fmt: skip
+            return Step(
+                (Reply(texts.FU_NOTED, "follow_up_noted"),),
+                effects=(RecordFollowUp(follow_up, words=text, ended=True),),
+            )
         nothing = _NOTHING.match(text.lower()) is not None or answers.yes_no(text) is False
         record = RecordFollowUp(follow_up, words=None if nothing else text)
         return _after_words(ctx, state, follow_up, record)
@@ -170,8 +189,9 @@ class FollowUp:
         said = answers.yes_no(text)
         questionnaire = ctx.service.questionnaire(EXIT_QUESTIONNAIRE)
         if said is True and questionnaire is not None and questionnaire.askable:
-            intro = texts.Q_START.format(intro=questionnaire.intro,
-                                         hint=questionnaire.scale_hint()).replace("  ", " ")
+            intro = texts.Q_START.format(
+                intro=questionnaire.intro, hint=questionnaire.scale_hint()
+            ).replace("  ", " ")
             replies = (Reply(intro, "questionnaire_start"), _item_reply(questionnaire, 0))
             return _stay(ctx, {**state, "step": "item", "answers": []}, follow_up, *replies)
         if said is None and not state.get("offer_asked_again"):
@@ -182,36 +202,59 @@ class FollowUp:
     def _item(self, ctx: Context, state: Mapping[str, Any], text: str, follow_up: int) -> Step:
         questionnaire = ctx.service.questionnaire(EXIT_QUESTIONNAIRE)
         if questionnaire is None or not questionnaire.askable:  # wording withdrawn since
-            return Step((Reply(texts.Q_STOPPED, "questionnaire_stopped"),),
-                        effects=(RecordFollowUp(follow_up, ended=True),))  # fmt: skip
+            return Step(
+                (Reply(texts.Q_STOPPED, "questionnaire_stopped"),),
+                effects=(RecordFollowUp(follow_up, ended=True),),
+            )
         so_far = [int(a) for a in state.get("answers", [])]
         value = read_answer(questionnaire, text)
         if value is None:
             if _STOP_ASKING.match(text.strip().lower()):
-                return Step((Reply(texts.Q_STOPPED, "questionnaire_stopped"),),
-                            effects=(RecordFollowUp(follow_up, ended=True),))  # fmt: skip
+                return Step(
+                    (Reply(texts.Q_STOPPED, "questionnaire_stopped"),),
+                    effects=(RecordFollowUp(follow_up, ended=True),),
+                )
             n = len(so_far)
-            again = texts.Q_AGAIN.format(low=questionnaire.minimum, high=questionnaire.maximum,
-                                         n=n + 1, count=questionnaire.item_count,
-                                         item=questionnaire.items[n])  # fmt: skip
+            again = texts.Q_AGAIN.format(
+                low=questionnaire.minimum,
+                high=questionnaire.maximum,
+                n=n + 1,
+                count=questionnaire.item_count,
+                item=questionnaire.items[n],
+            )
             return _stay(ctx, state, follow_up, Reply(again, "questionnaire_again"))
         so_far.append(value)
         if len(so_far) < questionnaire.item_count:
             saved = SaveAnswers(follow_up, questionnaire.instrument, tuple(so_far))
-            return _stay(ctx, {**state, "answers": so_far}, follow_up,
-                         _item_reply(questionnaire, len(so_far)), effects=(saved,))  # fmt: skip
+            return _stay(
+                ctx,
+                {**state, "answers": so_far},
+                follow_up,
+                _item_reply(questionnaire, len(so_far)),
+                effects=(saved,),
+            )
         scored = score(questionnaire, so_far)
-        saved = SaveAnswers(follow_up, questionnaire.instrument, tuple(so_far), complete=True,
-                            raw=scored.raw, metric=scored.metric)  # fmt: skip
-        return Step((Reply(texts.Q_DONE, "questionnaire_done"),),
-                    effects=(saved, RecordFollowUp(follow_up, ended=True)))  # fmt: skip
+        saved = SaveAnswers(
+            follow_up,
+            questionnaire.instrument,
+            tuple(so_far),
+            complete=True,
+            raw=scored.raw,
+            metric=scored.metric,
+        )
+        return Step(
+            (Reply(texts.Q_DONE, "questionnaire_done"),),
+            effects=(saved, RecordFollowUp(follow_up, ended=True)),
+        )
 
 
 def _item_reply(questionnaire: Questionnaire, index: int) -> Reply:
-    text = texts.Q_ITEM.format(n=index + 1, count=questionnaire.item_count,
-                               item=questionnaire.items[index])  # fmt: skip
-    buttons = tuple(Button(str(v), str(v))
-                    for v in range(questionnaire.minimum, questionnaire.maximum + 1))  # fmt: skip
+    text = texts.Q_ITEM.format(
+        n=index + 1, count=questionnaire.item_count, item=questionnaire.items[index]
+    )
+    buttons = tuple(
+        Button(str(v), str(v)) for v in range(questionnaire.minimum, questionnaire.maximum + 1)
+    )
     return Reply(text, "questionnaire_item", buttons=buttons)
 
 
@@ -222,8 +265,9 @@ def _after_words(
     questionnaire = ctx.service.questionnaire(EXIT_QUESTIONNAIRE)
     if questionnaire is None or not questionnaire.askable:
         return _thanks(follow_up, record)
-    offer = Reply(texts.FU_OFFER.format(count=questionnaire.item_count), "follow_up_offer",
-                  buttons=YES_NO)  # fmt: skip
+    offer = Reply(
+        texts.FU_OFFER.format(count=questionnaire.item_count), "follow_up_offer", buttons=YES_NO
+    )
     return _stay(ctx, {**state, "step": "offer"}, follow_up, offer, effects=(record,))
 
 
@@ -234,7 +278,10 @@ def _thanks(follow_up: int, record: RecordFollowUp | None = None) -> Step:
 
 
 def _stay(
-    ctx: Context, state: Mapping[str, Any], follow_up: int, *replies: Reply,
+    ctx: Context,
+    state: Mapping[str, Any],
+    follow_up: int,
+    *replies: Reply,
     effects: tuple[Effect, ...] = (),
 ) -> Step:
     """Carry on waiting for their answer; the check-in lapses if they go quiet."""

@@ -25,9 +25,13 @@ def dob_check(client_id: int, date_of_birth: str) -> str:
 
 
 def start(ctx: Context, target_id: int, target_dob: str) -> Step:
-    state = {"target": target_id, "check": dob_check(target_id, target_dob), "tries": 0,
-             "resume_flow": ctx.client.flow,
-             "resume_state": dict(ctx.client.flow_state)}  # fmt: skip
+    state = {
+        "target": target_id,
+        "check": dob_check(target_id, target_dob),
+        "tries": 0,
+        "resume_flow": ctx.client.flow,
+        "resume_state": dict(ctx.client.flow_state),
+    }
     return Step((Reply(texts.LINK_ASK_DOB, "link_ask_dob"),), NAME, state)
 
 

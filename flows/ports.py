@@ -138,8 +138,14 @@ class Store(Protocol):
     async def add_appointment(self, new: NewAppointment) -> Appointment: ...
 
     async def set_appointment(
-        self, appointment_id: int, status: AppointmentStatus, at: datetime, *,
-        answered: bool = False, outcome: bool = False, asked_again: bool | None = None,
+        self,
+        appointment_id: int,
+        status: AppointmentStatus,
+        at: datetime,
+        *,
+        answered: bool = False,
+        outcome: bool = False,
+        asked_again: bool | None = None,
     ) -> None: ...
 
     async def set_address(self, client_id: int, address: Address) -> None:
@@ -153,14 +159,15 @@ class Store(Protocol):
         """Everything of ``from_id`` becomes ``into_id``'s, which is reached at ``address``."""
 
     async def set_client_details(
-        self, client_id: int, name: str | None, date_of_birth: str | None,
+        self,
+        client_id: int,
+        name: str | None,
+        date_of_birth: str | None,
         practice_id: int | None,
     ) -> None:
         """Fill in what is given; None leaves a detail as it was."""
 
-    async def route_case(
-        self, case_id: int, practice_id: int | None, reason: str | None
-    ) -> None:
+    async def route_case(self, case_id: int, practice_id: int | None, reason: str | None) -> None:
         """Give a case its practice when it had none, and a new reason when one is given."""
 
     async def add_referral(self, referral: NewReferral) -> Referral: ...
@@ -171,7 +178,10 @@ class Store(Protocol):
         """Every referral that joined this case: two professionals may refer one person."""
 
     async def save_referral(
-        self, referral_id: int, details: ReferralDetails, status: ReferralStatus,
+        self,
+        referral_id: int,
+        details: ReferralDetails,
+        status: ReferralStatus,
         at: datetime,
     ) -> None: ...
 
@@ -213,7 +223,10 @@ class Store(Protocol):
         """A new time (and place): booked again, waiting for a fresh answer."""
 
     async def upcoming_appointment(
-        self, client_id: int, now: datetime, statuses: tuple[AppointmentStatus, ...],
+        self,
+        client_id: int,
+        now: datetime,
+        statuses: tuple[AppointmentStatus, ...],
         unanswered: bool,
     ) -> Appointment | None:
         """The nearest appointment after ``now`` in one of ``statuses``."""
@@ -230,16 +243,28 @@ class Store(Protocol):
     ) -> int: ...
 
     async def record_follow_up(
-        self, follow_up_id: int, answer: str | None, words: str | None, case_id: int | None,
-        ended: bool, at: datetime,
+        self,
+        follow_up_id: int,
+        answer: str | None,
+        words: str | None,
+        case_id: int | None,
+        ended: bool,
+        at: datetime,
     ) -> None:
         """Record an answer (the first one counts), their words and the case it opened."""
 
     async def follow_up_nudged(self, follow_up_id: int, at: datetime) -> None: ...
 
     async def save_answers(
-        self, client_id: int, follow_up_id: int, instrument: str, answers: tuple[int, ...],
-        raw: int | None, metric: float | None, complete: bool, at: datetime,
+        self,
+        client_id: int,
+        follow_up_id: int,
+        instrument: str,
+        answers: tuple[int, ...],
+        raw: int | None,
+        metric: float | None,
+        complete: bool,
+        at: datetime,
     ) -> None:
         """Keep a questionnaire answered by message, so far or complete."""
 

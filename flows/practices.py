@@ -37,12 +37,60 @@ _CLOSE = 0.8  # difflib ratio for a typo of a name word
 _CLEAR = 0.85  # mean closeness of the typed words needed to choose without asking
 
 _GENERIC = frozenset(
-    ("surgery", "surgeries", "medical", "centre", "center", "centres", "practice", "practise",
-     "health", "healthcare", "the", "gp", "gps", "doctor", "doctors", "dr", "drs", "group",
-     "clinic", "partnership", "partners", "family", "and", "of", "primary", "care", "my", "is",
-     "its", "it", "at", "in", "im", "i", "am", "with", "we", "registered", "under", "a",
-     "thanks", "thank", "you", "please", "ta", "cheers", "called", "name", "go", "to", "our")
-)  # fmt: skip
+    (
+        "surgery",
+        "surgeries",
+        "medical",
+        "centre",
+        "center",
+        "centres",
+        "practice",
+        "practise",
+        "health",
+        "healthcare",
+        "the",
+        "gp",
+        "gps",
+        "doctor",
+        "doctors",
+        "dr",
+        "drs",
+        "group",
+        "clinic",
+        "partnership",
+        "partners",
+        "family",
+        "and",
+        "of",
+        "primary",
+        "care",
+        "my",
+        "is",
+        "its",
+        "it",
+        "at",
+        "in",
+        "im",
+        "i",
+        "am",
+        "with",
+        "we",
+        "registered",
+        "under",
+        "a",
+        "thanks",
+        "thank",
+        "you",
+        "please",
+        "ta",
+        "cheers",
+        "called",
+        "name",
+        "go",
+        "to",
+        "our",
+    )
+)
 _SAME = {"center": "centre", "saint": "st", "ctr": "centre", "med": "medical", "pract": "practice"}
 _NOT_SURE = re.compile(
     r"\b(not\s+(really\s+)?sure|unsure|dont\s+know|do\s+not\s+know|no\s+idea|idk|dunno|"
@@ -50,10 +98,38 @@ _NOT_SURE = re.compile(
     r"not\s+certain)\b"
 )
 _NOT_SURE_EXTRA = frozenset(
-    ("im", "i", "am", "really", "which", "one", "what", "who", "whos", "its", "it", "is",
-     "called", "the", "name", "of", "my", "gp", "surgery", "practice", "doctors", "doctor",
-     "sorry", "to", "be", "honest", "tbh", "um", "erm")
-)  # fmt: skip
+    (
+        "im",
+        "i",
+        "am",
+        "really",
+        "which",
+        "one",
+        "what",
+        "who",
+        "whos",
+        "its",
+        "it",
+        "is",
+        "called",
+        "the",
+        "name",
+        "of",
+        "my",
+        "gp",
+        "surgery",
+        "practice",
+        "doctors",
+        "doctor",
+        "sorry",
+        "to",
+        "be",
+        "honest",
+        "tbh",
+        "um",
+        "erm",
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)

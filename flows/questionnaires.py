@@ -31,17 +31,41 @@ MAX_TITLE_CHARS: Final = 200
 MAX_LABEL_CHARS: Final = 40
 MAX_HINT_CHARS: Final = 160  # the scale hint should fit one SMS on its own
 
-_DEFINITION_FIELDS: Final = ("instrument", "title", "item_count", "minimum", "maximum", "labels",
-                             "scoring", "table", "items", "intro", "licence")  # fmt: skip
+_DEFINITION_FIELDS: Final = (
+    "instrument",
+    "title",
+    "item_count",
+    "minimum",
+    "maximum",
+    "labels",
+    "scoring",
+    "table",
+    "items",
+    "intro",
+    "licence",
+)
 _WORDING_FIELDS: Final = ("instrument", "items", "intro", "labels")
 _ID = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 _INTEGER = re.compile(r"-?[0-9]+")
 # Typographic characters that wording pasted from a document often has, and their GSM-7 forms,
 # so that an apostrophe does not turn every SMS into a costlier UCS-2 one.
-_PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-                        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2032": "'",
-                        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2026": "...",
-                        "\u00a0": " "})  # fmt: skip
+_PLAIN = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2032": "'",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+    }
+)
 _NUMBER_WORDS = {
     word: value
     for value, word in enumerate(
@@ -168,8 +192,9 @@ def with_wording(q: Questionnaire, data: Mapping[str, Any], source: str) -> Ques
     _only(data, _WORDING_FIELDS, source, "a wording file")
     named = data.get("instrument", q.instrument)
     if not isinstance(named, str) or named.strip().lower() != q.instrument:
-        raise _error(source, "instrument",
-                     f'this wording is for "{q.instrument}", got {_show(named)}')  # fmt: skip
+        raise _error(
+            source, "instrument", f'this wording is for "{q.instrument}", got {_show(named)}'
+        )
     items = _items(data, q.item_count, source, required=True)
     intro = _text(data, "intro", source, MAX_INTRO_CHARS) or q.intro
     labels = {**q.labels, **_labels(data, q.minimum, q.maximum, source)}
@@ -252,13 +277,18 @@ def _instrument(data: Mapping[str, Any], source: str) -> str:
     value = data["instrument"]
     instrument = value.strip().lower() if isinstance(value, str) else ""
     if not _ID.fullmatch(instrument):
-        raise _error(source, "instrument", "expected a short id such as \"swemwbs\" (letters, "
-                     f"digits, - or _, starting with a letter), got {_show(value)}")  # fmt: skip
+        raise _error(
+            source,
+            "instrument",
+            'expected a short id such as "swemwbs" (letters, '
+            f"digits, - or _, starting with a letter), got {_show(value)}",
+        )
     return instrument
 
 
-def _text(data: Mapping[str, Any], field: str, source: str, limit: int, *,
-          required: bool = False) -> str:  # fmt: skip
+def _text(
+    data: Mapping[str, Any], field: str, source: str, limit: int, *, required: bool = False
+) -> str:
     if field not in data:
         if required:
             raise _error(source, field, "missing")
@@ -279,8 +309,9 @@ def _whole(data: Mapping[str, Any], field: str, source: str, low: int, high: int
         raise _error(source, field, "missing")
     value = data[field]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _error(source, field, f"expected a whole number from {low} to {high}, "
-                                    f"got {_show(value)}")  # fmt: skip
+        raise _error(
+            source, field, f"expected a whole number from {low} to {high}, got {_show(value)}"
+        )
     return value
 
 
@@ -296,8 +327,7 @@ def _point(key: object, field: str, source: str) -> int:
 def _object(data: Mapping[str, Any], field: str, source: str) -> Mapping[Any, Any]:
     value = data.get(field, {})
     if not isinstance(value, Mapping):
-        raise _error(source, field, f"expected an object such as {{\"1\": ...}}, got "
-                                    f"{_show(value)}")  # fmt: skip
+        raise _error(source, field, f'expected an object such as {{"1": ...}}, got {_show(value)}')
     return value
 
 
@@ -306,20 +336,24 @@ def _labels(data: Mapping[str, Any], minimum: int, maximum: int, source: str) ->
     for key, value in _object(data, "labels", source).items():
         point = _point(key, "labels", source)
         if not minimum <= point <= maximum:
-            raise _error(source, "labels",
-                         f"{point} is outside the scale {minimum} to {maximum}")  # fmt: skip
+            raise _error(source, "labels", f"{point} is outside the scale {minimum} to {maximum}")
         if point in labels:
             raise _error(source, "labels", f"{point} is given twice")
         label = _tidy(value) if isinstance(value, str) else ""
         if not label or len(label) > MAX_LABEL_CHARS:
-            raise _error(source, "labels", f"the label for {point} should be short text "
-                         f"(1 to {MAX_LABEL_CHARS} characters), got {_show(value)}")  # fmt: skip
+            raise _error(
+                source,
+                "labels",
+                f"the label for {point} should be short text "
+                f"(1 to {MAX_LABEL_CHARS} characters), got {_show(value)}",
+            )
         labels[point] = label
     return labels
 
 
-def _table(data: Mapping[str, Any], scoring: str, low: int, high: int,
-           source: str) -> dict[int, float]:  # fmt: skip
+def _table(
+    data: Mapping[str, Any], scoring: str, low: int, high: int, source: str
+) -> dict[int, float]:
     """raw total -> metric: for "sum_then_table", one finite number for every possible total."""
     given = _object(data, "table", source)
     if scoring != SUM_THEN_TABLE:
@@ -327,8 +361,12 @@ def _table(data: Mapping[str, Any], scoring: str, low: int, high: int,
             raise _error(source, "table", f'only used when scoring is "{SUM_THEN_TABLE}"')
         return {}
     if not given:
-        raise _error(source, "table", f'missing; scoring "{SUM_THEN_TABLE}" needs a score for '
-                                      f"every raw total from {low} to {high}")  # fmt: skip
+        raise _error(
+            source,
+            "table",
+            f'missing; scoring "{SUM_THEN_TABLE}" needs a score for '
+            f"every raw total from {low} to {high}",
+        )
     table: dict[int, float] = {}
     for key, value in given.items():
         raw = _point(key, "table", source)
@@ -338,25 +376,34 @@ def _table(data: Mapping[str, Any], scoring: str, low: int, high: int,
             raise _error(source, "table", f"raw total {raw} is given twice")
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if not number or not math.isfinite(value):
-            raise _error(source, "table", f"the score for raw total {raw} should be a number, "
-                                          f"got {_show(value)}")  # fmt: skip
+            raise _error(
+                source,
+                "table",
+                f"the score for raw total {raw} should be a number, got {_show(value)}",
+            )
         table[raw] = float(value)
     missing = [raw for raw in range(low, high + 1) if raw not in table]
     if missing:
         shown = ", ".join(str(raw) for raw in missing[:5]) + (", ..." if len(missing) > 5 else "")
-        raise _error(source, "table", f"no score for raw total {shown} (it needs every total "
-                                      f"from {low} to {high})")  # fmt: skip
+        raise _error(
+            source,
+            "table",
+            f"no score for raw total {shown} (it needs every total from {low} to {high})",
+        )
     for raw in range(low + 1, high + 1):
         # A higher total never means lower wellbeing; a drop is a typing slip in the table.
         if table[raw] < table[raw - 1]:
-            problem = (f"the score for raw total {raw} ({table[raw]:g}) is lower than for "
-                       f"{raw - 1} ({table[raw - 1]:g})")  # fmt: skip
+            problem = (
+                f"the score for raw total {raw} ({table[raw]:g}) is lower than for "
+                f"{raw - 1} ({table[raw - 1]:g})"
+            )
             raise _error(source, "table", problem)
     return table
 
 
-def _items(data: Mapping[str, Any], item_count: int, source: str, *,
-           required: bool) -> tuple[str, ...]:  # fmt: skip
+def _items(
+    data: Mapping[str, Any], item_count: int, source: str, *, required: bool
+) -> tuple[str, ...]:
     """The item wording: exactly item_count non-empty texts; in a definition, [] means none."""
     if "items" not in data and required:
         raise _error(source, "items", f"missing; expected {item_count} items")
@@ -375,8 +422,11 @@ def _items(data: Mapping[str, Any], item_count: int, source: str, *,
         if not text:
             raise _error(source, "items", f"item {number} is empty")
         if len(text) > MAX_ITEM_CHARS:
-            raise _error(source, "items", f"item {number} is {len(text)} characters; "
-                                          f"at most {MAX_ITEM_CHARS}")  # fmt: skip
+            raise _error(
+                source,
+                "items",
+                f"item {number} is {len(text)} characters; at most {MAX_ITEM_CHARS}",
+            )
         items.append(text)
     return tuple(items)
 
@@ -384,5 +434,9 @@ def _items(data: Mapping[str, Any], item_count: int, source: str, *,
 def _check_hint(q: Questionnaire, source: str) -> None:
     hint = q.scale_hint()
     if len(hint) > MAX_HINT_CHARS:
-        raise _error(source, "labels", f"explaining the scale with these labels takes "
-                     f"{len(hint)} characters; shorten them to fit {MAX_HINT_CHARS}")  # fmt: skip
+        raise _error(
+            source,
+            "labels",
+            f"explaining the scale with these labels takes "
+            f"{len(hint)} characters; shorten them to fit {MAX_HINT_CHARS}",
+        )

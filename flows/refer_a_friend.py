@@ -91,8 +91,9 @@ class ReferAFriend:
             return Step((Reply(texts.RF_CANCELLED, "rf_cancelled"),), None)
         if ctx.recent_invites >= MAX_INVITES_A_WEEK:
             return Step((Reply(texts.RF_TOO_MANY, "rf_too_many"),), None)
-        invite = InviteFriend(ctx.new_reference, a["friend"], a["phone"], a.get("relationship"),
-                              a["referrer"])  # fmt: skip
+        invite = InviteFriend(
+            ctx.new_reference, a["friend"], a["phone"], a.get("relationship"), a["referrer"]
+        )
         done = texts.RF_DONE.format(referrer=a["referrer"], friend=a["friend"])
         return Step((Reply(done, "rf_done"),), None, {}, (invite,))
 
@@ -111,10 +112,12 @@ class ReferAFriend:
             case "your_name":
                 text = texts.RF_YOUR_NAME.format(friend=friend)
             case _:
-                text = texts.RF_CONFIRM.format(friend=friend, phone=national(a["phone"]),
-                                               referrer=a.get("referrer", ""))  # fmt: skip
-                return Step((Reply(text, "rf_confirm", buttons=YES_NO),), NAME,
-                            {"step": step, "a": a})  # fmt: skip
+                text = texts.RF_CONFIRM.format(
+                    friend=friend, phone=national(a["phone"]), referrer=a.get("referrer", "")
+                )
+                return Step(
+                    (Reply(text, "rf_confirm", buttons=YES_NO),), NAME, {"step": step, "a": a}
+                )
         return Step((Reply(text, f"rf_{step}"),), NAME, {"step": step, "a": a})
 
     def interrupt(self, ctx: Context, state: Mapping[str, Any]) -> Step:
@@ -123,8 +126,9 @@ class ReferAFriend:
 
 def invitation(service: texts.ServiceInfo, invite: InviteFriend, at: datetime) -> Step:
     """The friend's first message from us, and the state that waits for their answer."""
-    text = texts.FRIEND_INVITE.format(friend=invite.friend_name, referrer=invite.referrer_name,
-                                      service=service.name)  # fmt: skip
+    text = texts.FRIEND_INVITE.format(
+        friend=invite.friend_name, referrer=invite.referrer_name, service=service.name
+    )
     state = {"reference": invite.reference, "invited_at": at.isoformat(), "tries": 0}
     return Step((Reply(text, "friend_invite", buttons=YES_NO),), INVITE, state)
 
@@ -140,18 +144,29 @@ class FriendInvite:
             from flows import welcome  # here, as welcome imports this module
 
             lapsed = welcome.start(ctx, inbound)
-            return Step(lapsed.replies, lapsed.flow, lapsed.state,
-                        (CloseInvitation(reference, lapsed=True),))  # fmt: skip
+            return Step(
+                lapsed.replies,
+                lapsed.flow,
+                lapsed.state,
+                (CloseInvitation(reference, lapsed=True),),
+            )
         said = answers.yes_no(inbound.text)
         if said is True:
             return self_referral.start(ctx, source=ReferralSource.FRIEND, reference=reference)
         if said is False:
-            return Step((Reply(texts.FRIEND_DECLINED, "friend_declined"),), None, {},
-                        (CloseInvitation(reference),))  # fmt: skip
+            return Step(
+                (Reply(texts.FRIEND_DECLINED, "friend_declined"),),
+                None,
+                {},
+                (CloseInvitation(reference),),
+            )
         if int(state.get("tries", 0)) == 0:
             again = texts.FRIEND_INVITE_AGAIN.format(service=ctx.service.name)
-            return Step((Reply(again, "friend_invite_again", buttons=YES_NO),), INVITE,
-                        {**state, "tries": 1})  # fmt: skip
+            return Step(
+                (Reply(again, "friend_invite_again", buttons=YES_NO),),
+                INVITE,
+                {**state, "tries": 1},
+            )
         return Step(
             replies=(Reply(texts.acknowledge(ctx.service), "acknowledge"),),
             effects=(OpenCase("message"),),

@@ -47,7 +47,10 @@ class Accepted:
 
 
 async def refer(
-    store: Store, referral: ProfessionalReferral, reference: str, service: ServiceInfo,
+    store: Store,
+    referral: ProfessionalReferral,
+    reference: str,
+    service: ServiceInfo,
     now: datetime,
 ) -> Accepted:
     """Record a professional's referral, queue it for the practice, and tell both people."""
@@ -66,18 +69,35 @@ async def refer(
     else:
         await store.set_client_details(client.id, referral.client_name, dob, details.practice_id)
     who = referral.referrer
-    saved = await store.add_referral(NewReferral(
-        reference, client.id, ReferralSource.PROFESSIONAL, ReferralStatus.SUBMITTED, now,
-        pathway=who.pathway, referrer_name=who.name, referrer_role=who.role,
-        referrer_organisation=who.organisation, referrer_phone=who.phone,
-        referrer_email=who.email,
-    ))  # fmt: skip
+    saved = await store.add_referral(
+        NewReferral(
+            reference,
+            client.id,
+            ReferralSource.PROFESSIONAL,
+            ReferralStatus.SUBMITTED,
+            now,
+            pathway=who.pathway,
+            referrer_name=who.name,
+            referrer_role=who.role,
+            referrer_organisation=who.organisation,
+            referrer_phone=who.phone,
+            referrer_email=who.email,
+        )
+    )
     await store.save_referral(saved.id, details, ReferralStatus.SUBMITTED, now)
     case = await store.open_case_for(client.id)
     if case is None:
         practice = details.practice_id or client.practice_id
-        case = await store.add_case(NewCase(client.id, practice, "referral", CasePriority.NORMAL,
-                                            now, due_by(CasePriority.NORMAL, now)))  # fmt: skip
+        case = await store.add_case(
+            NewCase(
+                client.id,
+                practice,
+                "referral",
+                CasePriority.NORMAL,
+                now,
+                due_by(CasePriority.NORMAL, now),
+            )
+        )
     else:
         await store.route_case(case.id, details.practice_id, None)
     await store.link_referral_case(saved.id, case.id)
@@ -87,9 +107,17 @@ async def refer(
         # Who referred them is left out: "the memory clinic" on a shared phone says too much.
         notice = texts.PRO_CLIENT_NOTICE.format(name=first, service=service.name)
         # Unasked-for news from us: it waits for the send window.
-        await store.add_outgoing(OutgoingDraft(client.id, client.address, notice,
-                                               "referral_notice", Priority.SCHEDULED, now,
-                                               case.id))  # fmt: skip
+        await store.add_outgoing(
+            OutgoingDraft(
+                client.id,
+                client.address,
+                notice,
+                "referral_notice",
+                Priority.SCHEDULED,
+                now,
+                case.id,
+            )
+        )
     fresh = await store.referral_by_reference(reference)
     assert fresh is not None
     await _tell(store, fresh, texts.REFERRER_RECEIVED, service, now)
@@ -102,7 +130,11 @@ async def refer(
 
 
 async def _tell(
-    store: Store, referral: Referral, template: str, service: ServiceInfo, now: datetime,
+    store: Store,
+    referral: Referral,
+    template: str,
+    service: ServiceInfo,
+    now: datetime,
     **fill: str,
 ) -> None:
     if referral.source is not ReferralSource.PROFESSIONAL:
@@ -115,8 +147,9 @@ async def _tell(
         return
     text = template.format(service=service.name, reference=referral.reference, **fill)
     kind = "referrer_update"
-    await store.add_outgoing(OutgoingDraft(None, address, text, kind, Priority.REPLY, now,
-                                           referral_id=referral.id))  # fmt: skip
+    await store.add_outgoing(
+        OutgoingDraft(None, address, text, kind, Priority.REPLY, now, referral_id=referral.id)
+    )
 
 
 async def picked_up(

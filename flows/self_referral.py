@@ -42,11 +42,24 @@ ORDER = ("name", "dob", "practice", "needs", "notes", "contact", "call_number")
 # What the summary's numbers change.
 EDITS = {1: "name", 2: "dob", 3: "practice", 4: "needs", 5: "notes", 6: "contact"}
 EDIT_WORDS = {
-    "name": "name", "birth": "dob", "born": "dob", "date": "dob", "dob": "dob",
-    "birthday": "dob", "gp": "practice", "practice": "practice", "surgery": "practice",
-    "doctor": "practice", "doctors": "practice", "help": "needs", "needs": "needs",
-    "notes": "notes", "note": "notes", "contact": "contact", "phone": "contact",
-}  # fmt: skip
+    "name": "name",
+    "birth": "dob",
+    "born": "dob",
+    "date": "dob",
+    "dob": "dob",
+    "birthday": "dob",
+    "gp": "practice",
+    "practice": "practice",
+    "surgery": "practice",
+    "doctor": "practice",
+    "doctors": "practice",
+    "help": "needs",
+    "needs": "needs",
+    "notes": "notes",
+    "note": "notes",
+    "contact": "contact",
+    "phone": "contact",
+}
 DOB_AGAIN = {
     DateProblem.UNREADABLE: texts.SR_DOB_UNREADABLE,
     DateProblem.IMPOSSIBLE: texts.SR_DOB_IMPOSSIBLE,
@@ -67,8 +80,13 @@ NOT_SURE = Button("Not sure", "not sure")
 NEED_BUTTONS = tuple(Button(need.short, str(need.number)) for need in NEEDS)
 CONTACT_BUTTONS = (Button("Message", "1"), Button("Phone call", "2"), Button("Either", "3"))
 SUMMARY_BUTTONS = (
-    Button("Send it", "yes"), Button("Name", "1"), Button("Birth date", "2"), Button("GP", "3"),
-    Button("Help", "4"), Button("Notes", "5"), Button("Contact", "6"),
+    Button("Send it", "yes"),
+    Button("Name", "1"),
+    Button("Birth date", "2"),
+    Button("GP", "3"),
+    Button("Help", "4"),
+    Button("Notes", "5"),
+    Button("Contact", "6"),
 )
 
 
@@ -78,7 +96,7 @@ def asks_how_to_contact(state: Mapping[str, Any]) -> bool:
 
 
 def _is_question(text: str) -> bool:
-    """"why?", "what do you mean", "why do you need that": a question back, not an answer."""
+    """A question back, not an answer: "why?", "what do you mean", "why do you need that"."""
     words = text.lower().replace("?", " ? ").split()
     return bool(words) and (words[-1] == "?" or words[0] in _QUESTION_WORDS) and len(words) <= 10
 
@@ -104,8 +122,14 @@ def start(
     a: dict[str, Any] = {}
     if needs is not None and needs.codes != ("other",):
         a = {"needs": list(needs.codes), "needs_text": needs.own_words}
-    state = {"step": "consent", "source": source.value, "reference": reference, "a": a,
-             "tries": 0, "at": ctx.now.isoformat()}  # fmt: skip
+    state = {
+        "step": "consent",
+        "source": source.value,
+        "reference": reference,
+        "a": a,
+        "tries": 0,
+        "at": ctx.now.isoformat(),
+    }
     return Step((_say(texts.SR_CONSENT, "sr_consent", YES_NO),), NAME, state)
 
 
@@ -187,11 +211,19 @@ def _consent(ctx: Context, state: Mapping[str, Any], text: str) -> Step:
     client = ctx.client
     if client.name and client.date_of_birth:
         # Someone we know coming back: keep their details, ask what they need now.
-        a = {"name": client.name, "dob": client.date_of_birth,
-             "practice_id": client.practice_id, **state.get("a", {})}  # fmt: skip
+        a = {
+            "name": client.name,
+            "dob": client.date_of_birth,
+            "practice_id": client.practice_id,
+            **state.get("a", {}),
+        }
         nxt = "confirm" if a.get("needs") else "needs"
-        return _ask(ctx, {**begun, "a": a, "returning": True}, nxt,
-                    effects=effects + _progress(ctx, begun, a))  # fmt: skip
+        return _ask(
+            ctx,
+            {**begun, "a": a, "returning": True},
+            nxt,
+            effects=effects + _progress(ctx, begun, a),
+        )
     if client.practice_id:  # preselected by the practice's own link
         begun = {**begun, "a": {**begun.get("a", {}), "practice_id": client.practice_id}}
     return _ask(ctx, begun, "name", effects=effects)
@@ -200,8 +232,10 @@ def _consent(ctx: Context, state: Mapping[str, Any], text: str) -> Step:
 def _confirm(ctx: Context, state: Mapping[str, Any], text: str) -> Step:
     a = state.get("a", {})
     if answers.yes_no(text) is True:
-        effects = (SaveReferral(state["reference"], details(a), submit=True, signpost=True),
-                   CancelTimers(TIMERS))  # fmt: skip
+        effects = (
+            SaveReferral(state["reference"], details(a), submit=True, signpost=True),
+            CancelTimers(TIMERS),
+        )
         name = answers.first_name(a.get("name") or "")
         done = texts.SR_DONE.format(name=name, reference=state["reference"])
         return Step((_say(done, "sr_done"),), None, {}, effects)
@@ -272,9 +306,21 @@ def _read_notes(ctx: Context, state: Mapping[str, Any], text: str) -> dict[str, 
     return {"notes": None if nothing else text[:MAX_NOTES]}
 
 
-_NOTHING = frozenset({"nothing", "none", "nothing else", "n/a", "na", "no thats all",
-                      "thats all", "thats it", "that's all", "that's it",
-                      "nope thats it"})  # fmt: skip
+_NOTHING = frozenset(
+    {
+        "nothing",
+        "none",
+        "nothing else",
+        "n/a",
+        "na",
+        "no thats all",
+        "thats all",
+        "thats it",
+        "that's all",
+        "that's it",
+        "nope thats it",
+    }
+)
 
 
 def _read_contact(ctx: Context, state: Mapping[str, Any], text: str) -> dict[str, Any] | Reply:
@@ -284,9 +330,7 @@ def _read_contact(ctx: Context, state: Mapping[str, Any], text: str) -> dict[str
     return {"contact_method": found.method.value, "contact_times": found.when}
 
 
-def _read_call_number(
-    ctx: Context, state: Mapping[str, Any], text: str
-) -> dict[str, Any] | Reply:
+def _read_call_number(ctx: Context, state: Mapping[str, Any], text: str) -> dict[str, Any] | Reply:
     phone = uk_phone(text)
     if phone is None:
         return _say(texts.SR_CALL_NUMBER_AGAIN, "sr_call_number_again")
@@ -324,7 +368,7 @@ def _needed(ctx: Context, a: Mapping[str, Any], step: str) -> bool:
 
 def _following(ctx: Context, a: Mapping[str, Any], current: str) -> str:
     base = "practice" if current == "practice_choice" else current
-    later = ORDER[ORDER.index(base) + 1:]
+    later = ORDER[ORDER.index(base) + 1 :]
     for step in later:
         if step == "needs" and a.get("needs"):
             continue  # they told us already; the summary lets them change it
@@ -373,10 +417,12 @@ def _question(ctx: Context, state: Mapping[str, Any], step: str) -> tuple[Reply,
             return (_say(texts.SR_PRACTICE, "sr_practice", (NOT_SURE,)),)
         case "practice_choice":
             names = {p.id: p.name for p in ctx.practices}
-            listed = ", ".join(f"{i} {names.get(pid, '?')}" for i, pid in
-                               enumerate(a.get("choices", []), 1))  # fmt: skip
-            choices = tuple(Button(names.get(pid, "?"), str(i)) for i, pid in
-                            enumerate(a.get("choices", []), 1))  # fmt: skip
+            listed = ", ".join(
+                f"{i} {names.get(pid, '?')}" for i, pid in enumerate(a.get("choices", []), 1)
+            )
+            choices = tuple(
+                Button(names.get(pid, "?"), str(i)) for i, pid in enumerate(a.get("choices", []), 1)
+            )
             text = texts.SR_PRACTICE_CHOICES.format(choices=listed)
             return (_say(text, "sr_practice_choice", (*choices, NOT_SURE)),)
         case "needs":
@@ -409,8 +455,10 @@ def summary(ctx: Context, a: Mapping[str, Any]) -> str:
     if a.get("contact_times"):
         contact += f", {a['contact_times']}"
     born = date.fromisoformat(a["dob"]).strftime("%d/%m/%Y") if a.get("dob") else "not given"
-    return (f"{a.get('name') or 'no name given'}, born {born}. GP: {gp}. "
-            f"Help with: {needs or 'not given'}. Notes: {notes}. Contact: {contact}")  # fmt: skip
+    return (
+        f"{a.get('name') or 'no name given'}, born {born}. GP: {gp}. "
+        f"Help with: {needs or 'not given'}. Notes: {notes}. Contact: {contact}"
+    )
 
 
 def _short(text: str, limit: int = 60) -> str:

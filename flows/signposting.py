@@ -29,7 +29,7 @@ def _fit(template: str, name: str, contact: str) -> str:
     text = template.format(name=name, contact=contact)
     room = SEGMENT - (len(text) - len(name))
     if len(text) > SEGMENT and room > 10:
-        text = template.format(name=name[:room - 3].rstrip() + "...", contact=contact)
+        text = template.format(name=name[: room - 3].rstrip() + "...", contact=contact)
     return text
 
 

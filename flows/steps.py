@@ -106,8 +106,16 @@ class SaveAnswers:
 
 
 Effect = (
-    OpenCase | StartReferral | SaveReferral | InviteFriend | CloseInvitation | SetTimer
-    | CancelTimers | MergeInto | RecordFollowUp | SaveAnswers
+    OpenCase
+    | StartReferral
+    | SaveReferral
+    | InviteFriend
+    | CloseInvitation
+    | SetTimer
+    | CancelTimers
+    | MergeInto
+    | RecordFollowUp
+    | SaveAnswers
 )
 
 

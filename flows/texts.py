@@ -129,8 +129,7 @@ SR_NEEDS_AGAIN = (
     "or say in a few words what you would like help with."
 )
 SR_NOTES = (
-    "Thank you. Is there anything else you would like the link worker to know? "
-    "If not, reply NO."
+    "Thank you. Is there anything else you would like the link worker to know? If not, reply NO."
 )
 SR_CONTACT = (
     "How should the link worker contact you? Reply 1 for a message, 2 for a phone call or "
@@ -183,8 +182,7 @@ RF_PHONE_OWN = "That is your own number. Please send your friend's mobile number
 RF_RELATIONSHIP = "How do you know {friend}? For example: friend, neighbour or family."
 RF_YOUR_NAME = "And what is your first name, so {friend} knows who suggested us?"
 RF_CONFIRM = (
-    "We will text {friend} on {phone} to say {referrer} suggested us. Is that OK? "
-    "Reply YES or NO"
+    "We will text {friend} on {phone} to say {referrer} suggested us. Is that OK? Reply YES or NO"
 )
 RF_CANCELLED = (
     "OK, we won't text them. Text 1 if you would like help for yourself, or TALK to reach "
@@ -239,16 +237,12 @@ LINK_HOW = (
     "Already text us from your phone? Tap Share my number below, then we will ask your date "
     "of birth to check it is you."
 )
-LINK_ASK_DOB = (
-    "Thanks. To check it is you, what is your date of birth? For example 14/3/1952"
-)
+LINK_ASK_DOB = "Thanks. To check it is you, what is your date of birth? For example 14/3/1952"
 LINK_DOB_WRONG = (
     "That doesn't match what we have. Please check it and try again, like this: 14/3/1952"
 )
 LINK_FAILED = "Sorry, we couldn't link them this way. Text TALK and a link worker will help."
-LINK_DONE = (
-    "Thank you. This chat is now linked to your messages with us, and we will reply here."
-)
+LINK_DONE = "Thank you. This chat is now linked to your messages with us, and we will reply here."
 LINK_CANNOT_CHECK = (
     "Thanks. We can't check that number by message, so a link worker will help you link them."
 )
@@ -299,9 +293,7 @@ FU_WORSE_NOTED = (
 )
 FU_UNCLEAR_TO_QUEUE = "Thank you for telling us. A link worker will read your message."
 FU_NOTED = "Thank you. A link worker will read this and be in touch."
-FU_THANKS = (
-    "Thank you, and take care. If you ever need us again, just send us a message."
-)
+FU_THANKS = "Thank you, and take care. If you ever need us again, just send us a message."
 FU_OFFER = (
     "Thank you. Would you answer {count} short questions about how you have been feeling? It "
     "helps us know what works. Reply YES or NO."
@@ -360,8 +352,23 @@ ONE_SEGMENT_TEMPLATES = {
     for name, value in globals().items()
     if name.isupper()
     and isinstance(value, str)
-    and name.split("_")[0] in {"WELCOME", "ACKNOWLEDGE", "TALK", "HELP", "OPTED", "SR", "RF",
-                               "FRIEND", "PRO", "REFERRER", "LINK", "APPT", "FU", "Q"}
+    and name.split("_")[0]
+    in {
+        "WELCOME",
+        "ACKNOWLEDGE",
+        "TALK",
+        "HELP",
+        "OPTED",
+        "SR",
+        "RF",
+        "FRIEND",
+        "PRO",
+        "REFERRER",
+        "LINK",
+        "APPT",
+        "FU",
+        "Q",
+    }
     and not name.endswith("_LINE")
 }
 ALL_TEMPLATES = {

@@ -139,8 +139,14 @@ class Service:
             return True
         if amounts:
             return False
-        words = " ".join(t for t in (self.fees_description, *(
-            f"{c.option or ''} {c.amount_description or ''}" for c in self.cost_options)) if t)
+        words = " ".join(
+            t
+            for t in (
+                self.fees_description,
+                *(f"{c.option or ''} {c.amount_description or ''}" for c in self.cost_options),
+            )
+            if t
+        )
         if _FREE.search(words) and not _NOT_FREE.search(words):
             return True
         return None

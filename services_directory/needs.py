@@ -64,11 +64,19 @@ def load_mapping(path: Path | None = None) -> dict[str, NeedMatch]:
             taxonomy_terms=frozenset(
                 t.strip().casefold()
                 for t in _strings(entry.get("taxonomy_terms"), f"{path}: {code}.taxonomy_terms")
-                if t.strip()),
-            keywords=tuple(dict.fromkeys(
-                k for k in (normalise(k) for k in _strings(entry.get("keywords"),
-                                                           f"{path}: {code}.keywords")) if k)),
-        )  # fmt: skip
+                if t.strip()
+            ),
+            keywords=tuple(
+                dict.fromkeys(
+                    k
+                    for k in (
+                        normalise(k)
+                        for k in _strings(entry.get("keywords"), f"{path}: {code}.keywords")
+                    )
+                    if k
+                )
+            ),
+        )
         for name in (code, *_strings(entry.get("also_codes"), f"{path}: {code}.also_codes")):
             if name in mapping:
                 raise DirectoryFileError(f"{path}: need code {name!r} is given twice")
@@ -111,8 +119,10 @@ def matcher(matches: frozenset[NeedMatch]) -> Matcher:
             by_term.setdefault(term, set()).add(match.need)
         for keyword in match.keywords:
             by_first_word.setdefault(keyword.split()[0], []).append((f" {keyword} ", match.need))
-    return Matcher({t: frozenset(n) for t, n in by_term.items()},
-                   {w: tuple(k) for w, k in by_first_word.items()})  # fmt: skip
+    return Matcher(
+        {t: frozenset(n) for t, n in by_term.items()},
+        {w: tuple(k) for w, k in by_first_word.items()},
+    )
 
 
 def needs_from(terms: frozenset[str], words: str, found: Matcher) -> frozenset[str]:
@@ -130,5 +140,6 @@ def needs_from(terms: frozenset[str], words: str, found: Matcher) -> frozenset[s
 
 def service_needs(service: Service, mapping: Mapping[str, NeedMatch]) -> frozenset[str]:
     """The need codes the service meets (see the module's description)."""
-    return needs_from(service_terms(service), service_words(service),
-                      matcher(frozenset(mapping.values())))
+    return needs_from(
+        service_terms(service), service_words(service), matcher(frozenset(mapping.values()))
+    )

@@ -156,8 +156,11 @@ def _list(data: Mapping[str, Any], names: Sequence[str], report: _Report) -> lis
     return []
 
 
-def _records(data: Mapping[str, Any], names: Sequence[str], report: _Report,
-             ) -> Iterable[tuple[Mapping[str, Any], _Report]]:  # fmt: skip
+def _records(
+    data: Mapping[str, Any],
+    names: Sequence[str],
+    report: _Report,
+) -> Iterable[tuple[Mapping[str, Any], _Report]]:
     """Each object in the first present list field, with a report naming its place."""
     name = next((n for n in names if data.get(n) is not None), names[0])
     for position, item in enumerate(_list(data, names, report)):
@@ -190,15 +193,17 @@ def _json_organization(data: object, report: _Report) -> Organization | None:
         report.add("name", "missing; the organization is left out")
         return None
     return Organization(
-        id=found, name=name,
+        id=found,
+        name=name,
         description=_text(data.get("description"), "description", report),
         website=_text(data.get("website", data.get("url")), "website", report),
         email=_text(data.get("email"), "email", report),
-    )  # fmt: skip
+    )
 
 
-def _choose_address(candidates: list[tuple[Mapping[str, Any], _Report]]
-                    ) -> tuple[Mapping[str, Any], _Report] | None:  # fmt: skip
+def _choose_address(
+    candidates: list[tuple[Mapping[str, Any], _Report]],
+) -> tuple[Mapping[str, Any], _Report] | None:
     """The physical address if one is marked so, else the first."""
     for data, report in candidates:
         if str(data.get("address_type") or "physical").lower() == "physical":
@@ -215,24 +220,28 @@ def _address(data: Mapping[str, Any], report: _Report) -> Address:
     if region is None:
         region = _text(data.get("state_province"), "state_province", report)
     return Address(
-        address_1=line_1, city=_text(data.get("city"), "city", report),
-        postal_code=_text(data.get("postal_code"), "postal_code", report), region=region,
+        address_1=line_1,
+        city=_text(data.get("city"), "city", report),
+        postal_code=_text(data.get("postal_code"), "postal_code", report),
+        region=region,
         country=_text(data.get("country"), "country", report),
-    )  # fmt: skip
+    )
 
 
 def _json_location(data: Mapping[str, Any], report: _Report) -> Location | None:
     found = _id(data, report, "location")
     if found is None:
         return None
-    chosen = _choose_address(list(_records(
-        data, ("addresses", "physical_addresses", "physical_address"), report)))
+    chosen = _choose_address(
+        list(_records(data, ("addresses", "physical_addresses", "physical_address"), report))
+    )
     return Location(
-        id=found, name=_text(data.get("name"), "name", report),
+        id=found,
+        name=_text(data.get("name"), "name", report),
         address=_address(*chosen) if chosen else None,
         latitude=_number(data.get("latitude"), "latitude", report),
         longitude=_number(data.get("longitude"), "longitude", report),
-    )  # fmt: skip
+    )
 
 
 def _phone_numbers(data: Mapping[str, Any], report: _Report) -> tuple[str, ...]:
@@ -252,12 +261,13 @@ def _json_schedule(data: Mapping[str, Any], report: _Report) -> Schedule | None:
     if found is None:
         return None
     return Schedule(
-        id=found, description=_text(data.get("description"), "description", report),
+        id=found,
+        description=_text(data.get("description"), "description", report),
         byday=_text(data.get("byday"), "byday", report),
         opens_at=_text(data.get("opens_at"), "opens_at", report),
         closes_at=_text(data.get("closes_at"), "closes_at", report),
         freq=_text(data.get("freq"), "freq", report),
-    )  # fmt: skip
+    )
 
 
 def _json_term(data: Mapping[str, Any], report: _Report) -> TaxonomyTerm | None:
@@ -272,22 +282,27 @@ def _json_term(data: Mapping[str, Any], report: _Report) -> TaxonomyTerm | None:
     detail = data.get("taxonomy_detail")
     if vocabulary is None and isinstance(detail, dict):
         vocabulary = _text(detail.get("name"), "taxonomy_detail.name", report)
-    return TaxonomyTerm(id=found, name=name, code=_text(data.get("code"), "code", report),
-                        taxonomy=vocabulary)  # fmt: skip
+    return TaxonomyTerm(
+        id=found, name=name, code=_text(data.get("code"), "code", report), taxonomy=vocabulary
+    )
 
 
 def _json_terms(data: Mapping[str, Any], report: _Report) -> tuple[TaxonomyTerm, ...]:
     terms: list[TaxonomyTerm] = []
     for item, place in _records(data, ("attributes",), report):
         term = item.get("taxonomy_term")
-        if isinstance(term, dict) and (
-                t := _json_term(term, place.nested("taxonomy_term."))) is not None:
+        if (
+            isinstance(term, dict)
+            and (t := _json_term(term, place.nested("taxonomy_term."))) is not None
+        ):
             terms.append(t)
     for name, inner in (("service_taxonomys", "taxonomy"), ("service_taxonomies", "taxonomy")):
         for item, place in _records(data, (name,), report):
             term = item.get(inner)
-            if isinstance(term, dict) and (
-                    t := _json_term(term, place.nested(f"{inner}."))) is not None:
+            if (
+                isinstance(term, dict)
+                and (t := _json_term(term, place.nested(f"{inner}."))) is not None
+            ):
                 terms.append(t)
     for item, place in _records(data, ("taxonomy_terms",), report):
         if (t := _json_term(item, place)) is not None:
@@ -323,31 +338,42 @@ def _json_service(data: Mapping[str, Any], report: _Report) -> Service | None:
     contacts = []
     for item, place in _records(data, ("contacts",), report):
         if (contact_id := _id(item, place, "contact")) is not None:
-            contacts.append(Contact(
-                id=contact_id, name=_text(item.get("name"), "name", place),
-                title=_text(item.get("title"), "title", place),
-                email=_text(item.get("email"), "email", place),
-                phones=_phone_numbers(item, place),
-            ))  # fmt: skip
+            contacts.append(
+                Contact(
+                    id=contact_id,
+                    name=_text(item.get("name"), "name", place),
+                    title=_text(item.get("title"), "title", place),
+                    email=_text(item.get("email"), "email", place),
+                    phones=_phone_numbers(item, place),
+                )
+            )
     costs = []
     for item, place in _records(data, ("cost_options",), report):
         if (cost_id := _id(item, place, "cost option")) is not None:
-            costs.append(CostOption(
-                id=cost_id, option=_text(item.get("option"), "option", place),
-                amount=_number(item.get("amount"), "amount", place),
-                amount_description=_text(item.get("amount_description"), "amount_description",
-                                         place),
-                currency=_text(item.get("currency"), "currency", place),
-            ))  # fmt: skip
+            costs.append(
+                CostOption(
+                    id=cost_id,
+                    option=_text(item.get("option"), "option", place),
+                    amount=_number(item.get("amount"), "amount", place),
+                    amount_description=_text(
+                        item.get("amount_description"), "amount_description", place
+                    ),
+                    currency=_text(item.get("currency"), "currency", place),
+                )
+            )
     areas = []
     for item, place in _records(data, ("service_areas",), report):
         if (area_id := _id(item, place, "service area")) is not None:
             area_name = _text(item.get("name"), "name", place)
             if area_name is None:
                 area_name = _text(item.get("service_area"), "service_area", place)
-            areas.append(ServiceArea(
-                id=area_id, name=area_name,
-                description=_text(item.get("description"), "description", place)))
+            areas.append(
+                ServiceArea(
+                    id=area_id,
+                    name=area_name,
+                    description=_text(item.get("description"), "description", place),
+                )
+            )
     minimum_age = _whole(data.get("minimum_age"), "minimum_age", report)
     maximum_age = _whole(data.get("maximum_age"), "maximum_age", report)
     for item, place in _records(data, ("eligibilitys", "eligibility"), report):
@@ -358,21 +384,27 @@ def _json_service(data: Mapping[str, Any], report: _Report) -> Service | None:
     fees = data.get("fees_description")
     status = _text(data.get("status"), "status", report)
     return Service(
-        id=service_id, name=name,
+        id=service_id,
+        name=name,
         description=_text(data.get("description"), "description", report),
         url=_text(data.get("url"), "url", report),
         email=_text(data.get("email"), "email", report),
         status="active" if status is None else status,
-        organization=_json_organization(data.get("organization"),
-                                        report.nested("organization.")),
-        locations=tuple(locations), contacts=tuple(contacts),
-        phones=_phone_numbers(data, report), schedules=tuple(schedules),
-        minimum_age=minimum_age, maximum_age=maximum_age, cost_options=tuple(costs),
-        fees_description=_text(fees if fees is not None else data.get("fees"),
-                               "fees_description", report),
-        taxonomy_terms=_json_terms(data, report), service_areas=tuple(areas),
+        organization=_json_organization(data.get("organization"), report.nested("organization.")),
+        locations=tuple(locations),
+        contacts=tuple(contacts),
+        phones=_phone_numbers(data, report),
+        schedules=tuple(schedules),
+        minimum_age=minimum_age,
+        maximum_age=maximum_age,
+        cost_options=tuple(costs),
+        fees_description=_text(
+            fees if fees is not None else data.get("fees"), "fees_description", report
+        ),
+        taxonomy_terms=_json_terms(data, report),
+        service_areas=tuple(areas),
         last_modified=_text(data.get("last_modified"), "last_modified", report),
-    )  # fmt: skip
+    )
 
 
 def _is_page(data: object) -> TypeGuard[dict[str, Any]]:
@@ -389,9 +421,15 @@ class _Collected:
 
     def add(self, service: Service, file: str, row: int | None, where: str) -> None:
         if service.id in self.by_id:
-            self.problems.append(Problem(
-                file, row, "id", f"service id {service.id!r} appears again; this one replaces "
-                f"the one at {self.where[service.id]}"))  # fmt: skip
+            self.problems.append(
+                Problem(
+                    file,
+                    row,
+                    "id",
+                    f"service id {service.id!r} appears again; this one replaces "
+                    f"the one at {self.where[service.id]}",
+                )
+            )
         self.by_id[service.id] = service
         self.where[service.id] = where
 
@@ -441,12 +479,16 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "schedules": ("regular_schedules", "regular_schedule", "schedules", "schedule"),
     "eligibility": ("eligibility", "eligibilitys", "eligibilities"),
     "cost_options": ("cost_options", "cost_option"),
-    "service_taxonomies": ("service_taxonomies", "service_taxonomys", "service_taxonomy",
-                           "service_attributes"),
+    "service_taxonomies": (
+        "service_taxonomies",
+        "service_taxonomys",
+        "service_taxonomy",
+        "service_attributes",
+    ),
     "attributes": ("attributes", "link_taxonomies", "link_taxonomy"),
     "taxonomies": ("taxonomies", "taxonomys", "taxonomy", "taxonomy_terms", "taxonomy_term"),
     "service_areas": ("service_areas", "service_area"),
-}  # fmt: skip
+}
 
 
 @dataclass(slots=True)
@@ -457,12 +499,16 @@ class _Table:
 
 def _clean(row: Mapping[Any, Any]) -> dict[str, str]:
     """Header names lower case; blank cells and cells with no header left out; stripped."""
-    return {k.strip().lower(): v.strip() for k, v in row.items()
-            if isinstance(k, str) and isinstance(v, str) and v.strip()}  # fmt: skip
+    return {
+        k.strip().lower(): v.strip()
+        for k, v in row.items()
+        if isinstance(k, str) and isinstance(v, str) and v.strip()
+    }
 
 
-def _table(tables: Mapping[str, Sequence[Row]], kind: str, file: str,
-           problems: list[Problem]) -> _Table | None:  # fmt: skip
+def _table(
+    tables: Mapping[str, Sequence[Row]], kind: str, file: str, problems: list[Problem]
+) -> _Table | None:
     lowered = {name.lower(): name for name in tables}
     for alias in _TABLES[kind]:
         if alias in lowered:
@@ -516,8 +562,12 @@ def read_tables(tables: Mapping[str, Sequence[Mapping[str, str]]], file: str) ->
         org_id, name = row.get("id"), row.get("name")
         if org_id and _need(row, "name", report, "organization") and name:
             organizations[org_id] = Organization(
-                id=org_id, name=name, description=row.get("description"),
-                website=row.get("website", row.get("url")), email=row.get("email"))
+                id=org_id,
+                name=name,
+                description=row.get("description"),
+                website=row.get("website", row.get("url")),
+                email=row.get("email"),
+            )
         elif not org_id:
             report.add("id", "missing; this organization is left out")
 
@@ -530,10 +580,12 @@ def read_tables(tables: Mapping[str, Sequence[Mapping[str, str]]], file: str) ->
         if location_id := _need(row, "id", report, "location"):
             chosen = _choose_address(addresses.get(location_id, []))
             locations[location_id] = Location(
-                id=location_id, name=row.get("name"),
+                id=location_id,
+                name=row.get("name"),
                 address=_address(*chosen) if chosen else None,
                 latitude=_number(row.get("latitude"), "latitude", report),
-                longitude=_number(row.get("longitude"), "longitude", report))
+                longitude=_number(row.get("longitude"), "longitude", report),
+            )
 
     service_locations: dict[str, list[Location]] = {}
     service_of_place: dict[str, str] = {}
@@ -562,20 +614,34 @@ def read_tables(tables: Mapping[str, Sequence[Mapping[str, str]]], file: str) ->
     contacts: dict[str, list[Contact]] = {}
     for _, row, report in _rows(get("contacts")):
         if (contact_id := _need(row, "id", report, "contact")) and (
-                service_id := owner(row, report)):  # fmt: skip
-            contacts.setdefault(service_id, []).append(Contact(
-                id=contact_id, name=row.get("name"), title=row.get("title"),
-                email=row.get("email"), phones=tuple(contact_phones.get(contact_id, ()))))
+            service_id := owner(row, report)
+        ):
+            contacts.setdefault(service_id, []).append(
+                Contact(
+                    id=contact_id,
+                    name=row.get("name"),
+                    title=row.get("title"),
+                    email=row.get("email"),
+                    phones=tuple(contact_phones.get(contact_id, ())),
+                )
+            )
 
     schedules: dict[str, list[Schedule]] = {}
     for _, row, report in _rows(get("schedules")):
         service_id = owner(row, report) or service_of_place.get(
-            row.get("service_at_location_id", ""))
+            row.get("service_at_location_id", "")
+        )
         if (schedule_id := _need(row, "id", report, "schedule")) and service_id:
-            schedules.setdefault(service_id, []).append(Schedule(
-                id=schedule_id, description=row.get("description"), byday=row.get("byday"),
-                opens_at=row.get("opens_at"), closes_at=row.get("closes_at"),
-                freq=row.get("freq")))  # fmt: skip
+            schedules.setdefault(service_id, []).append(
+                Schedule(
+                    id=schedule_id,
+                    description=row.get("description"),
+                    byday=row.get("byday"),
+                    opens_at=row.get("opens_at"),
+                    closes_at=row.get("closes_at"),
+                    freq=row.get("freq"),
+                )
+            )
 
     ages: dict[str, tuple[int | None, int | None]] = {}
     for _, row, report in _rows(get("eligibility")):
@@ -583,20 +649,29 @@ def read_tables(tables: Mapping[str, Sequence[Mapping[str, str]]], file: str) ->
             low = _whole(row.get("minimum_age"), "minimum_age", report)
             high = _whole(row.get("maximum_age"), "maximum_age", report)
             old_low, old_high = ages.get(service_id, (None, None))
-            ages[service_id] = (min(v for v in (low, old_low) if v is not None)
-                                if low is not None or old_low is not None else None,
-                                max(v for v in (high, old_high) if v is not None)
-                                if high is not None or old_high is not None else None)  # fmt: skip
+            ages[service_id] = (
+                min(v for v in (low, old_low) if v is not None)
+                if low is not None or old_low is not None
+                else None,
+                max(v for v in (high, old_high) if v is not None)
+                if high is not None or old_high is not None
+                else None,
+            )
 
     costs: dict[str, list[CostOption]] = {}
     for _, row, report in _rows(get("cost_options")):
         if (cost_id := _need(row, "id", report, "cost option")) and (
-                service_id := owner(row, report)):  # fmt: skip
-            costs.setdefault(service_id, []).append(CostOption(
-                id=cost_id, option=row.get("option"),
-                amount=_number(row.get("amount"), "amount", report),
-                amount_description=row.get("amount_description"),
-                currency=row.get("currency")))  # fmt: skip
+            service_id := owner(row, report)
+        ):
+            costs.setdefault(service_id, []).append(
+                CostOption(
+                    id=cost_id,
+                    option=row.get("option"),
+                    amount=_number(row.get("amount"), "amount", report),
+                    amount_description=row.get("amount_description"),
+                    currency=row.get("currency"),
+                )
+            )
 
     terms: dict[str, TaxonomyTerm] = {}
     for _, row, report in _rows(get("taxonomies")):
@@ -607,8 +682,11 @@ def read_tables(tables: Mapping[str, Sequence[Mapping[str, str]]], file: str) ->
             report.add("name", "missing; this taxonomy term is left out")
         else:
             terms[term_id] = TaxonomyTerm(
-                id=term_id, name=name, code=row.get("code"),
-                taxonomy=row.get("vocabulary", row.get("taxonomy")))
+                id=term_id,
+                name=name,
+                code=row.get("code"),
+                taxonomy=row.get("vocabulary", row.get("taxonomy")),
+            )
     service_terms: dict[str, list[TaxonomyTerm]] = {}
 
     def link(service_id: str | None, term_id: str | None, report: _Report, name: str) -> None:
@@ -623,17 +701,28 @@ def read_tables(tables: Mapping[str, Sequence[Mapping[str, str]]], file: str) ->
         link(owner(row, report), row.get("taxonomy_id"), report, "taxonomy_id")
     for _, row, report in _rows(get("attributes")):
         if row.get("link_type", row.get("link_entity", "service")).lower() in (
-                "service", "services"):  # fmt: skip
-            link(owner(row, report, "link_id"),
-                 row.get("taxonomy_term_id", row.get("taxonomy_id")), report, "taxonomy_term_id")
+            "service",
+            "services",
+        ):
+            link(
+                owner(row, report, "link_id"),
+                row.get("taxonomy_term_id", row.get("taxonomy_id")),
+                report,
+                "taxonomy_term_id",
+            )
 
     areas: dict[str, list[ServiceArea]] = {}
     for _, row, report in _rows(get("service_areas")):
         if (area_id := _need(row, "id", report, "service area")) and (
-                service_id := owner(row, report)):  # fmt: skip
-            areas.setdefault(service_id, []).append(ServiceArea(
-                id=area_id, name=row.get("name", row.get("service_area")),
-                description=row.get("description")))
+            service_id := owner(row, report)
+        ):
+            areas.setdefault(service_id, []).append(
+                ServiceArea(
+                    id=area_id,
+                    name=row.get("name", row.get("service_area")),
+                    description=row.get("description"),
+                )
+            )
 
     collected = _Collected(problems)
     for row_number, row, report in services_table.rows:
@@ -649,22 +738,31 @@ def read_tables(tables: Mapping[str, Sequence[Mapping[str, str]]], file: str) ->
         low, high = ages.get(service_id, (None, None))
         minimum_age = _whole(row.get("minimum_age"), "minimum_age", report)
         maximum_age = _whole(row.get("maximum_age"), "maximum_age", report)
-        collected.add(Service(
-            id=service_id, name=name, description=row.get("description"), url=row.get("url"),
-            email=row.get("email"), status=row.get("status", "active"),
-            organization=organization,
-            locations=tuple(service_locations.get(service_id, ())),
-            contacts=tuple(contacts.get(service_id, ())),
-            phones=tuple(service_phones.get(service_id, ())),
-            schedules=tuple(schedules.get(service_id, ())),
-            minimum_age=low if minimum_age is None else minimum_age,
-            maximum_age=high if maximum_age is None else maximum_age,
-            cost_options=tuple(costs.get(service_id, ())),
-            fees_description=row.get("fees_description", row.get("fees")),
-            taxonomy_terms=tuple(service_terms.get(service_id, ())),
-            service_areas=tuple(areas.get(service_id, ())),
-            last_modified=row.get("last_modified"),
-        ), services_table.file, row_number, f"row {row_number}")  # fmt: skip
+        collected.add(
+            Service(
+                id=service_id,
+                name=name,
+                description=row.get("description"),
+                url=row.get("url"),
+                email=row.get("email"),
+                status=row.get("status", "active"),
+                organization=organization,
+                locations=tuple(service_locations.get(service_id, ())),
+                contacts=tuple(contacts.get(service_id, ())),
+                phones=tuple(service_phones.get(service_id, ())),
+                schedules=tuple(schedules.get(service_id, ())),
+                minimum_age=low if minimum_age is None else minimum_age,
+                maximum_age=high if maximum_age is None else maximum_age,
+                cost_options=tuple(costs.get(service_id, ())),
+                fees_description=row.get("fees_description", row.get("fees")),
+                taxonomy_terms=tuple(service_terms.get(service_id, ())),
+                service_areas=tuple(areas.get(service_id, ())),
+                last_modified=row.get("last_modified"),
+            ),
+            services_table.file,
+            row_number,
+            f"row {row_number}",
+        )
     return collected.result()
 
 
@@ -682,8 +780,9 @@ def _csv_rows(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(_decode(data), newline="")))
 
 
-def _tables_from(names: Iterable[str], read: Callable[[str], bytes], label: str,
-                 problems: list[Problem]) -> dict[str, list[dict[str, str]]]:  # fmt: skip
+def _tables_from(
+    names: Iterable[str], read: Callable[[str], bytes], label: str, problems: list[Problem]
+) -> dict[str, list[dict[str, str]]]:
     """The CSV tables among ``names`` (paths relative to one folder), found through the
     folder's datapackage.json when there is one, else by file name."""
     names = list(names)
@@ -693,12 +792,21 @@ def _tables_from(names: Iterable[str], read: Callable[[str], bytes], label: str,
             package = json.loads(_decode(read("datapackage.json")))
             for resource in package.get("resources", []):
                 path = resource.get("path")
-                if isinstance(path, str) and path in names and isinstance(
-                        resource.get("name"), str):  # fmt: skip
+                if (
+                    isinstance(path, str)
+                    and path in names
+                    and isinstance(resource.get("name"), str)
+                ):
                     files[resource["name"].lower()] = path
         except (ValueError, AttributeError) as exc:
-            problems.append(Problem(f"{label}/datapackage.json", None, None,
-                                    f"not readable ({exc}); tables found by file name"))
+            problems.append(
+                Problem(
+                    f"{label}/datapackage.json",
+                    None,
+                    None,
+                    f"not readable ({exc}); tables found by file name",
+                )
+            )
     for name in names:
         if name.lower().endswith(".csv"):
             files.setdefault(pathlib.PurePosixPath(name).stem.lower(), name)
@@ -732,8 +840,9 @@ def _read_zip(path: pathlib.Path) -> ReadResult:
     except (zipfile.BadZipFile, OSError) as exc:
         raise DirectoryFileError(f"{path}: not a readable .zip file ({exc})") from exc
     with archive:
-        members = [m for m in archive.namelist() if not m.endswith("/")
-                   and not m.startswith("__MACOSX/")]  # fmt: skip
+        members = [
+            m for m in archive.namelist() if not m.endswith("/") and not m.startswith("__MACOSX/")
+        ]
         folders: dict[str, list[str]] = {}
         for member in members:
             folder, _, name = member.rpartition("/")
@@ -742,14 +851,17 @@ def _read_zip(path: pathlib.Path) -> ReadResult:
             if any(n.lower() in ("services.csv", "service.csv") for n in names):
                 problems: list[Problem] = []
                 prefix = f"{folder}/" if folder else ""
-                tables = _tables_from(names, _member_reader(archive, prefix), path.name,
-                                      problems)  # fmt: skip
+                tables = _tables_from(names, _member_reader(archive, prefix), path.name, problems)
                 return _with(problems, read_tables(tables, path.name))
-        documents = [m for m in members if m.lower().endswith(".json")
-                     and not m.lower().endswith("datapackage.json")]  # fmt: skip
+        documents = [
+            m
+            for m in members
+            if m.lower().endswith(".json") and not m.lower().endswith("datapackage.json")
+        ]
         if not documents:
             raise DirectoryFileError(
-                f"{path}: holds neither a services.csv table nor a .json file of services")
+                f"{path}: holds neither a services.csv table nor a .json file of services"
+            )
         pages: list[ReadResult] = []
         for member in sorted(documents):
             label = f"{path.name}/{member}"
@@ -784,8 +896,9 @@ def read_path(path: pathlib.Path) -> ReadResult:
             return _read_zip(path)
         if path.suffix.lower() == ".csv":
             problems: list[Problem] = []
-            tables = _tables_from([path.name], lambda _: path.read_bytes(), path.parent.name,
-                                  problems)  # fmt: skip
+            tables = _tables_from(
+                [path.name], lambda _: path.read_bytes(), path.parent.name, problems
+            )
             return _with(problems, read_tables(tables, path.parent.name))
         try:
             data = json.loads(_decode(path.read_bytes()))

@@ -35,8 +35,28 @@ from services_directory.words import joined, normalise, padded
 
 __all__ = ["Hit", "Index", "postcode_district", "search"]
 
-_SKIPPED = frozenset({"a", "an", "and", "the", "of", "for", "in", "on", "to", "with", "or",
-                      "at", "by", "my", "me", "i", "is", "near"})  # fmt: skip
+_SKIPPED = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "the",
+        "of",
+        "for",
+        "in",
+        "on",
+        "to",
+        "with",
+        "or",
+        "at",
+        "by",
+        "my",
+        "me",
+        "i",
+        "is",
+        "near",
+    }
+)
 _ENDINGS = ("ies", "ing", "es", "ed", "s")
 _CACHE_LIMIT = 200_000
 
@@ -79,13 +99,18 @@ class _Entry:
         name, description = normalise(service.name), normalise(service.description)
         terms = [normalise(t.name) for t in service.taxonomy_terms]
         return cls(
-            service=service, name=joined(name), description=joined(description),
+            service=service,
+            name=joined(name),
+            description=joined(description),
             organization=padded(service.organization.name if service.organization else None),
-            terms=joined(*terms), place=padded(*places), districts=districts,
+            terms=joined(*terms),
+            place=padded(*places),
+            districts=districts,
             areas=frozenset(postcode_area(d) for d in districts),
-            sort_name=service.name.casefold(), term_codes=service_terms(service),
+            sort_name=service.name.casefold(),
+            term_codes=service_terms(service),
             words=joined(name, description, *terms),
-        )  # fmt: skip
+        )
 
     def needs_for(self, mapping: Matcher) -> frozenset[str]:
         found = self.needs.get(mapping)
@@ -126,28 +151,33 @@ class _Query:
     place: str
 
     @classmethod
-    def of(cls, needs: Collection[str], text: str, area: str,
-           mapping: Mapping[str, NeedMatch]) -> _Query:  # fmt: skip
+    def of(
+        cls, needs: Collection[str], text: str, area: str, mapping: Mapping[str, NeedMatch]
+    ) -> _Query:
         words = normalise(text).split()
         kept = [w for w in words if w not in _SKIPPED] or words
         district = postcode_district(area) if area.strip() else None
         return cls(
             asked=frozenset(mapping[n].need for n in needs if n in mapping),
-            any_needs=bool(needs), stems=tuple(dict.fromkeys(_stem(w) for w in kept)),
-            phrase=" ".join(words), district=district,
+            any_needs=bool(needs),
+            stems=tuple(dict.fromkeys(_stem(w) for w in kept)),
+            phrase=" ".join(words),
+            district=district,
             area_letters=postcode_area(district) if district else "",
             place="" if district else normalise(area),
-        )  # fmt: skip
+        )
 
     def text_score(self, entry: _Entry) -> float | None:
         """None if a word is missing."""
         score = 0.0
         for stem in self.stems:
             probe = " " + stem
-            found = (3.0 if probe in entry.name else 0.0) + (
-                2.0 if probe in entry.terms else 0.0) + (
-                1.0 if probe in entry.organization else 0.0) + (
-                1.0 if probe in entry.description else 0.0)  # fmt: skip
+            found = (
+                (3.0 if probe in entry.name else 0.0)
+                + (2.0 if probe in entry.terms else 0.0)
+                + (1.0 if probe in entry.organization else 0.0)
+                + (1.0 if probe in entry.description else 0.0)
+            )
             if not found:
                 return None
             score += found
@@ -165,8 +195,9 @@ class _Query:
         return 0
 
 
-def _rank(entries: Iterable[_Entry], query: _Query, matches: Matcher,
-          limit: int | None) -> list[Hit]:  # fmt: skip
+def _rank(
+    entries: Iterable[_Entry], query: _Query, matches: Matcher, limit: int | None
+) -> list[Hit]:
     ranked: list[tuple[tuple[int, float, int, str, str], Hit]] = []
     for entry in entries:
         service = entry.service
@@ -207,16 +238,28 @@ class Index:
     def services(self) -> tuple[Service, ...]:
         return tuple(entry.service for entry in self._entries)
 
-    def search(self, *, needs: Collection[str] = (), text: str = "", area: str = "",
-               limit: int | None = None) -> list[Hit]:  # fmt: skip
+    def search(
+        self,
+        *,
+        needs: Collection[str] = (),
+        text: str = "",
+        area: str = "",
+        limit: int | None = None,
+    ) -> list[Hit]:
         """As ``search`` (see the module's description), over the indexed services."""
         query = _Query.of(needs, text, area, self.mapping)
         return _rank(self._entries, query, self._matches, limit)
 
 
-def search(services: Iterable[Service], *, needs: Collection[str] = (), text: str = "",
-           area: str = "", mapping: Mapping[str, NeedMatch],
-           limit: int | None = None) -> list[Hit]:  # fmt: skip
+def search(
+    services: Iterable[Service],
+    *,
+    needs: Collection[str] = (),
+    text: str = "",
+    area: str = "",
+    mapping: Mapping[str, NeedMatch],
+    limit: int | None = None,
+) -> list[Hit]:
     """Active services for these needs, words and area, best first (see the module's
     description)."""
     query = _Query.of(needs, text, area, mapping)

@@ -38,7 +38,10 @@ class Reach:
 
 
 async def reach(
-    session: AsyncSession, cohort: Cohort, now: datetime, zone: ZoneInfo,
+    session: AsyncSession,
+    cohort: Cohort,
+    now: datetime,
+    zone: ZoneInfo,
     practice_ids: frozenset[int] | None,
 ) -> Reach:
     """The cohort's clients who may be contacted now; ``practice_ids`` limits a link worker
@@ -70,23 +73,32 @@ async def reach(
     if cohort.practice_ids:
         stmt = stmt.where(col(ClientRow.practice_id).in_(cohort.practice_ids))
     if cohort.needs:
-        stmt = stmt.where(sa.exists().where(
-            col(ReferralRow.client_id) == client,
-            sa.or_(*(col(ReferralRow.needs).contains(f'"{need}"') for need in cohort.needs)),
-        ))  # fmt: skip
+        stmt = stmt.where(
+            sa.exists().where(
+                col(ReferralRow.client_id) == client,
+                sa.or_(*(col(ReferralRow.needs).contains(f'"{need}"') for need in cohort.needs)),
+            )
+        )
     if cohort.pathways:
         sources = [p for p in cohort.pathways if p in ("self", "friend")]
-        stmt = stmt.where(sa.exists().where(
-            col(ReferralRow.client_id) == client,
-            sa.or_(col(ReferralRow.pathway).in_(cohort.pathways),
-                   col(ReferralRow.source).in_(sources)),
-        ))  # fmt: skip
+        stmt = stmt.where(
+            sa.exists().where(
+                col(ReferralRow.client_id) == client,
+                sa.or_(
+                    col(ReferralRow.pathway).in_(cohort.pathways),
+                    col(ReferralRow.source).in_(sources),
+                ),
+            )
+        )
     if cohort.not_contacted_weeks:
         since = now - timedelta(weeks=cohort.not_contacted_weeks)
-        stmt = stmt.where(~sa.exists().where(
-            col(MessageRow.client_id) == client, col(MessageRow.direction) == "out",
-            col(MessageRow.created_at) >= since,
-        ))  # fmt: skip
+        stmt = stmt.where(
+            ~sa.exists().where(
+                col(MessageRow.client_id) == client,
+                col(MessageRow.direction) == "out",
+                col(MessageRow.created_at) >= since,
+            )
+        )
     eligible: list[int] = []
     excluded: Counter[str] = Counter()
     for client_id, opted_out, flow, has_case, has_session in await session.execute(
@@ -107,48 +119,81 @@ async def reach(
 
 
 async def create(
-    session: AsyncSession, *, name: str, cohort: dict[str, Any], message: str | None,
-    flow: str | None, send_on: str, send_at: datetime, clients: list[int], per_second: float,
-    window: SendWindow, by: int, now: datetime,
+    session: AsyncSession,
+    *,
+    name: str,
+    cohort: dict[str, Any],
+    message: str | None,
+    flow: str | None,
+    send_on: str,
+    send_at: datetime,
+    clients: list[int],
+    per_second: float,
+    window: SendWindow,
+    by: int,
+    now: datetime,
 ) -> CampaignRow:
     """The campaign, and one timer for each client, paced at ``per_second`` in the window."""
-    row = CampaignRow(name=name, cohort=json.dumps(cohort), message=message, flow=flow,
-                      send_on=send_on, send_at=send_at, eligible=len(clients), created_by=by,
-                      created_at=now)  # fmt: skip
+    row = CampaignRow(
+        name=name,
+        cohort=json.dumps(cohort),
+        message=message,
+        flow=flow,
+        send_on=send_on,
+        send_at=send_at,
+        eligible=len(clients),
+        created_by=by,
+        created_at=now,
+    )
     session.add(row)
     await session.flush()
     subject = str(row.id)
     times = spread(send_at, len(clients), per_second, window)
     for start in range(0, len(clients), 1000):
-        await session.execute(sa.insert(TimerRow), [
-            {"client_id": client_id, "kind": CAMPAIGN, "subject": subject, "due_at": due,
-             "status": "pending", "created_at": now}
-            for client_id, due in zip(clients[start:start + 1000], times[start:start + 1000],
-                                      strict=True)
-        ])  # fmt: skip
+        await session.execute(
+            sa.insert(TimerRow),
+            [
+                {
+                    "client_id": client_id,
+                    "kind": CAMPAIGN,
+                    "subject": subject,
+                    "due_at": due,
+                    "status": "pending",
+                    "created_at": now,
+                }
+                for client_id, due in zip(
+                    clients[start : start + 1000], times[start : start + 1000], strict=True
+                )
+            ],
+        )
     return row
 
 
 async def counts(session: AsyncSession, campaign_id: int) -> dict[str, int]:
     """Sent, delivered, answered and escalated, and the sends still to come or skipped."""
-    timers: dict[str, int] = {status: int(n) for status, n in await session.execute(
-        select(TimerRow.status, sa.func.count()).where(
-            TimerRow.kind == CAMPAIGN, TimerRow.subject == str(campaign_id)
-        ).group_by(col(TimerRow.status))
-    )}  # fmt: skip
-    message_status = MessageRow.status
-    row = (await session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.count(sa.case((col(message_status).in_(SENT), 1))),
-            sa.func.count(sa.case((col(message_status).in_(DELIVERED), 1))),
-            sa.func.count(col(FollowUpRow.answered_at)),
-            sa.func.count(col(FollowUpRow.case_id)),
+    timers: dict[str, int] = {
+        status: int(n)
+        for status, n in await session.execute(
+            select(TimerRow.status, sa.func.count())
+            .where(TimerRow.kind == CAMPAIGN, TimerRow.subject == str(campaign_id))
+            .group_by(col(TimerRow.status))
         )
-        .select_from(FollowUpRow)
-        .join(MessageRow, col(MessageRow.id) == col(FollowUpRow.message_id))
-        .where(col(FollowUpRow.campaign_id) == campaign_id)
-    )).one()  # fmt: skip
+    }
+    message_status = MessageRow.status
+    row = (
+        await session.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.count(sa.case((col(message_status).in_(SENT), 1))),
+                sa.func.count(sa.case((col(message_status).in_(DELIVERED), 1))),
+                sa.func.count(col(FollowUpRow.answered_at)),
+                sa.func.count(col(FollowUpRow.case_id)),
+            )
+            .select_from(FollowUpRow)
+            .join(MessageRow, col(MessageRow.id) == col(FollowUpRow.message_id))
+            .where(col(FollowUpRow.campaign_id) == campaign_id)
+        )
+    ).one()
     written, sent, delivered, answered, escalated = (int(v) for v in row)
     return {
         "written": written,
@@ -162,7 +207,12 @@ async def counts(session: AsyncSession, campaign_id: int) -> dict[str, int]:
 
 
 async def set_status(
-    session: AsyncSession, row: CampaignRow, status: str, now: datetime, *, per_second: float,
+    session: AsyncSession,
+    row: CampaignRow,
+    status: str,
+    now: datetime,
+    *,
+    per_second: float,
     window: SendWindow,
 ) -> None:
     """Pause, resume or cancel: the sends still to come are held, freed or withdrawn.
@@ -183,9 +233,8 @@ async def set_status(
         row.paused_at = None
     else:
         await session.execute(
-            timers.where(col(TimerRow.status).in_(("pending", "paused"))).values(
-                status="cancelled")
-        )  # fmt: skip
+            timers.where(col(TimerRow.status).in_(("pending", "paused"))).values(status="cancelled")
+        )
         row.cancelled_at = now
     row.status = status
     await session.flush()
@@ -197,11 +246,19 @@ async def _resume(
     """Held sends go again in their order, paced afresh from now (or from when they were due,
     if that is still to come) and inside the send window: resumed late in the day, what is
     left waits for the window to open again instead of being written after it has closed."""
-    held = list((await session.execute(
-        select(TimerRow).where(TimerRow.kind == CAMPAIGN, TimerRow.subject == subject,
-                               TimerRow.status == "paused")
-        .order_by(col(TimerRow.due_at), col(TimerRow.id))
-    )).scalars())  # fmt: skip
+    held = list(
+        (
+            await session.execute(
+                select(TimerRow)
+                .where(
+                    TimerRow.kind == CAMPAIGN,
+                    TimerRow.subject == subject,
+                    TimerRow.status == "paused",
+                )
+                .order_by(col(TimerRow.due_at), col(TimerRow.id))
+            )
+        ).scalars()
+    )
     if not held:
         return
     times = spread(max(now, held[0].due_at), len(held), per_second, window)

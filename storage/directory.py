@@ -40,13 +40,20 @@ def _data(service: Service) -> str:
     return json.dumps(to_json([service])[0], sort_keys=True, ensure_ascii=False)
 
 
-async def save_services(session: AsyncSession, services: Sequence[Service], source: str,
-                        now: datetime) -> SaveCounts:  # fmt: skip
+async def save_services(
+    session: AsyncSession, services: Sequence[Service], source: str, now: datetime
+) -> SaveCounts:
     """Add or update every service given; mark the source's others inactive."""
-    existing = {row.id: row for row in (await session.execute(
-        select(ServiceRow).where(col(ServiceRow.id).in_([s.id for s in services]))
-        if len(services) < 1000 else select(ServiceRow)
-    )).scalars()}  # fmt: skip
+    existing = {
+        row.id: row
+        for row in (
+            await session.execute(
+                select(ServiceRow).where(col(ServiceRow.id).in_([s.id for s in services]))
+                if len(services) < 1000
+                else select(ServiceRow)
+            )
+        ).scalars()
+    }
     # Every change moves the directory's latest change forward, so caches see it even when
     # two imports share a clock reading.
     latest = (await session.execute(sa.select(sa.func.max(col(ServiceRow.updated_at))))).scalar()
@@ -55,9 +62,17 @@ async def save_services(session: AsyncSession, services: Sequence[Service], sour
     for service in services:
         data, row = _data(service), existing.get(service.id)
         if row is None:
-            session.add(ServiceRow(id=service.id, name=service.name[:500], active=service.active,
-                                   source=source, data=data, imported_at=now,
-                                   updated_at=stamp))  # fmt: skip
+            session.add(
+                ServiceRow(
+                    id=service.id,
+                    name=service.name[:500],
+                    active=service.active,
+                    source=source,
+                    data=data,
+                    imported_at=now,
+                    updated_at=stamp,
+                )
+            )
             added += 1
         elif row.data != data or row.active != service.active or row.source != source:
             row.name, row.active, row.source = service.name[:500], service.active, source
@@ -67,12 +82,23 @@ async def save_services(session: AsyncSession, services: Sequence[Service], sour
             unchanged += 1
     await session.flush()
     seen = {s.id for s in services}
-    gone = [row_id for (row_id,) in (await session.execute(
-        select(ServiceRow.id).where(col(ServiceRow.source) == source, col(ServiceRow.active))
-    )).all() if row_id not in seen]  # fmt: skip
+    gone = [
+        row_id
+        for (row_id,) in (
+            await session.execute(
+                select(ServiceRow.id).where(
+                    col(ServiceRow.source) == source, col(ServiceRow.active)
+                )
+            )
+        ).all()
+        if row_id not in seen
+    ]
     for start in range(0, len(gone), 500):
-        await session.execute(sa.update(ServiceRow).where(
-            col(ServiceRow.id).in_(gone[start:start + 500])).values(active=False, updated_at=stamp))
+        await session.execute(
+            sa.update(ServiceRow)
+            .where(col(ServiceRow.id).in_(gone[start : start + 500]))
+            .values(active=False, updated_at=stamp)
+        )
     return SaveCounts(added, updated, unchanged, len(gone))
 
 
@@ -97,7 +123,8 @@ async def service_names(session: AsyncSession, ids: Iterable[str]) -> dict[str, 
     if not wanted:
         return {}
     rows = await session.execute(
-        select(ServiceRow.id, ServiceRow.name).where(col(ServiceRow.id).in_(wanted)))
+        select(ServiceRow.id, ServiceRow.name).where(col(ServiceRow.id).in_(wanted))
+    )
     return {service_id: name for service_id, name in rows.all()}
 
 
@@ -107,9 +134,13 @@ Revision = tuple[int, datetime | None]
 async def revision(session: AsyncSession) -> Revision:
     """Changes whenever the directory does: how many services, and the latest change (which
     every save moves forward)."""
-    count, latest = (await session.execute(
-        sa.select(sa.func.count(), sa.func.max(col(ServiceRow.updated_at)))
-        .select_from(ServiceRow))).one()  # fmt: skip
+    count, latest = (
+        await session.execute(
+            sa.select(sa.func.count(), sa.func.max(col(ServiceRow.updated_at))).select_from(
+                ServiceRow
+            )
+        )
+    ).one()
     return int(count or 0), latest
 
 
@@ -132,8 +163,9 @@ async def active_index(session: AsyncSession) -> Index:
     return await cache.index(session)
 
 
-async def signposts(session: AsyncSession, needs: tuple[str, ...], area: str,
-                    limit: int) -> list[Service]:  # fmt: skip
+async def signposts(
+    session: AsyncSession, needs: tuple[str, ...], area: str, limit: int
+) -> list[Service]:
     """Services with a phone number or web address meeting the needs, nearest ``area``."""
     hits = (await active_index(session)).search(needs=needs, area=area)
     return [h.service for h in hits if h.service.phone or h.service.url][:limit]

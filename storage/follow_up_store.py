@@ -25,25 +25,40 @@ class FollowUpStore:
         return value
 
     async def follow_up_since(self, client_id: int, since: datetime) -> bool:
-        stmt = select(FollowUpRow.id).where(
-            FollowUpRow.client_id == client_id, FollowUpRow.kind == "check_in",
-            col(FollowUpRow.created_at) >= since,
-        ).limit(1)
+        stmt = (
+            select(FollowUpRow.id)
+            .where(
+                FollowUpRow.client_id == client_id,
+                FollowUpRow.kind == "check_in",
+                col(FollowUpRow.created_at) >= since,
+            )
+            .limit(1)
+        )
         return (await self.session.execute(stmt)).first() is not None
 
     async def add_follow_up(
         self, client_id: int, campaign_id: int | None, kind: str, message_id: int, at: datetime
     ) -> int:
-        row = FollowUpRow(client_id=client_id, campaign_id=campaign_id, kind=kind,
-                          message_id=message_id, created_at=at)  # fmt: skip
+        row = FollowUpRow(
+            client_id=client_id,
+            campaign_id=campaign_id,
+            kind=kind,
+            message_id=message_id,
+            created_at=at,
+        )
         self.session.add(row)
         await self.session.flush()
         assert row.id is not None
         return row.id
 
     async def record_follow_up(
-        self, follow_up_id: int, answer: str | None, words: str | None, case_id: int | None,
-        ended: bool, at: datetime,
+        self,
+        follow_up_id: int,
+        answer: str | None,
+        words: str | None,
+        case_id: int | None,
+        ended: bool,
+        at: datetime,
     ) -> None:
         row = await self.session.get(FollowUpRow, follow_up_id)
         if row is None:
@@ -64,16 +79,29 @@ class FollowUpStore:
         )
 
     async def save_answers(
-        self, client_id: int, follow_up_id: int, instrument: str, answers: tuple[int, ...],
-        raw: int | None, metric: float | None, complete: bool, at: datetime,
+        self,
+        client_id: int,
+        follow_up_id: int,
+        instrument: str,
+        answers: tuple[int, ...],
+        raw: int | None,
+        metric: float | None,
+        complete: bool,
+        at: datetime,
     ) -> None:
         stmt = select(ScoreRow).where(
             ScoreRow.follow_up_id == follow_up_id, ScoreRow.instrument == instrument
         )
         row = (await self.session.execute(stmt)).scalars().first()
         if row is None:
-            row = ScoreRow(client_id=client_id, instrument=instrument, via="message",
-                           follow_up_id=follow_up_id, taken_at=at, created_at=at)  # fmt: skip
+            row = ScoreRow(
+                client_id=client_id,
+                instrument=instrument,
+                via="message",
+                follow_up_id=follow_up_id,
+                taken_at=at,
+                created_at=at,
+            )
             self.session.add(row)
         row.answers = json.dumps(list(answers))
         row.status = "complete" if complete else "incomplete"

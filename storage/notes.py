@@ -14,10 +14,17 @@ MAX_TITLE = 80
 MAX_TEMPLATE = 1600
 
 
-async def add_note(session: AsyncSession, client_id: int, case_id: int | None, author_id: int,
-                   text: str, now: datetime) -> CaseNoteRow:  # fmt: skip
-    row = CaseNoteRow(client_id=client_id, case_id=case_id, author_id=author_id, text=text,
-                      created_at=now)  # fmt: skip
+async def add_note(
+    session: AsyncSession,
+    client_id: int,
+    case_id: int | None,
+    author_id: int,
+    text: str,
+    now: datetime,
+) -> CaseNoteRow:
+    row = CaseNoteRow(
+        client_id=client_id, case_id=case_id, author_id=author_id, text=text, created_at=now
+    )
     session.add(row)
     await session.flush()
     return row
@@ -25,8 +32,11 @@ async def add_note(session: AsyncSession, client_id: int, case_id: int | None, a
 
 async def notes_of(session: AsyncSession, client_id: int) -> list[CaseNoteRow]:
     """Every note on the client, whichever case it was written on, oldest first."""
-    stmt = (select(CaseNoteRow).where(CaseNoteRow.client_id == client_id)
-            .order_by(col(CaseNoteRow.created_at), col(CaseNoteRow.id)))  # fmt: skip
+    stmt = (
+        select(CaseNoteRow)
+        .where(CaseNoteRow.client_id == client_id)
+        .order_by(col(CaseNoteRow.created_at), col(CaseNoteRow.id))
+    )
     return list((await session.execute(stmt)).scalars())
 
 
@@ -35,12 +45,15 @@ async def templates(session: AsyncSession) -> list[ReplyTemplateRow]:
     return list((await session.execute(stmt)).scalars())
 
 
-async def save_template(session: AsyncSession, template_id: int | None, title: str, text: str,
-                        now: datetime) -> str | None:  # fmt: skip
+async def save_template(
+    session: AsyncSession, template_id: int | None, title: str, text: str, now: datetime
+) -> str | None:
     """Add a saved reply, or change one; returns a problem to show, or None."""
-    clash = (await session.execute(
-        select(ReplyTemplateRow).where(ReplyTemplateRow.title == title)
-    )).scalars().first()  # fmt: skip
+    clash = (
+        (await session.execute(select(ReplyTemplateRow).where(ReplyTemplateRow.title == title)))
+        .scalars()
+        .first()
+    )
     if clash is not None and clash.id != template_id:
         return f"There is already a saved reply called {title!r}."
     if template_id is None:

@@ -20,8 +20,17 @@ from storage.tables import ClientRow, DeliveryEvent, MessageRow, RateSlot
 
 # Delivery states in the order they can follow one another; a late callback never moves back.
 _STATE_ORDER = {
-    "pending": 0, "sending": 1, "accepted": 2, "scheduled": 2, "queued": 2, "sending_provider": 3,
-    "sent": 4, "delivered": 5, "read": 6, "undelivered": 6, "failed": 6,
+    "pending": 0,
+    "sending": 1,
+    "accepted": 2,
+    "scheduled": 2,
+    "queued": 2,
+    "sending_provider": 3,
+    "sent": 4,
+    "delivered": 5,
+    "read": 6,
+    "undelivered": 6,
+    "failed": 6,
 }
 FINAL_STATES = frozenset({"delivered", "read", "undelivered", "failed", "suppressed", "expired"})
 
@@ -87,8 +96,16 @@ async def claim_due(
         row.attempts += 1
         buttons = tuple(Button(label, value) for label, value in json.loads(row.buttons or "[]"))
         claimed.append(
-            Claimed(row.id, row.client_id, Address(row.address), row.text,
-                    Priority(row.priority), row.attempts, row.expires_at, buttons)
+            Claimed(
+                row.id,
+                row.client_id,
+                Address(row.address),
+                row.text,
+                Priority(row.priority),
+                row.attempts,
+                row.expires_at,
+                buttons,
+            )
         )
     await session.flush()
     return claimed, len(rows)
@@ -179,16 +196,23 @@ async def record_status(
 ) -> None:
     """Record a status callback on the outgoing message with that provider id."""
     row = (
-        await session.execute(
-            select(MessageRow).where(
-                col(MessageRow.provider_id) == provider_id, col(MessageRow.direction) == "out"
+        (
+            await session.execute(
+                select(MessageRow).where(
+                    col(MessageRow.provider_id) == provider_id, col(MessageRow.direction) == "out"
+                )
             )
         )
-    ).scalars().first()
+        .scalars()
+        .first()
+    )
     session.add(
         DeliveryEvent(
-            message_id=row.id if row else None, provider_id=provider_id, status=status,
-            error_code=error_code, at=at,
+            message_id=row.id if row else None,
+            provider_id=provider_id,
+            status=status,
+            error_code=error_code,
+            at=at,
         )
     )
     if row is not None:
@@ -209,10 +233,10 @@ async def take_rate_slot(
         insert_ignoring_duplicates(session, RateSlot).values(name=name, next_at=now)
     )
     slot = (
-        await session.execute(
-            select(RateSlot).where(RateSlot.name == name).with_for_update()
-        )
-    ).scalars().one()
+        (await session.execute(select(RateSlot).where(RateSlot.name == name).with_for_update()))
+        .scalars()
+        .one()
+    )
     start = max(slot.next_at, now)
     slot.next_at = start + interval
     await session.flush()

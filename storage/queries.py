@@ -83,9 +83,7 @@ async def list_cases(
         except (IndexError, TypeError, ValueError):
             raise BadCursor(cursor) from None
         key = sa.tuple_(col(CaseRow.priority_rank), col(CaseRow.created_at), col(CaseRow.id))
-        after = sa.tuple_(
-            sa.literal(rank), sa.literal(created, UTCDateTime()), sa.literal(last_id)
-        )
+        after = sa.tuple_(sa.literal(rank), sa.literal(created, UTCDateTime()), sa.literal(last_id))
         stmt = stmt.where(key > after)
     stmt = stmt.order_by(
         col(CaseRow.priority_rank), col(CaseRow.created_at), col(CaseRow.id)
@@ -100,9 +98,7 @@ async def list_cases(
     return Page(rows, next_cursor)
 
 
-async def case_with_client(
-    session: AsyncSession, case_id: int
-) -> tuple[CaseRow, ClientRow] | None:
+async def case_with_client(session: AsyncSession, case_id: int) -> tuple[CaseRow, ClientRow] | None:
     row = (
         await session.execute(
             select(CaseRow, ClientRow)
@@ -156,9 +152,7 @@ async def appointments_of(session: AsyncSession, client_id: int) -> list[Appoint
     return list((await session.execute(stmt)).scalars())
 
 
-async def referrals_for_cases(
-    session: AsyncSession, case_ids: set[int]
-) -> dict[int, ReferralRow]:
+async def referrals_for_cases(session: AsyncSession, case_ids: set[int]) -> dict[int, ReferralRow]:
     """The referral behind each case, where a case came from one."""
     if not case_ids:
         return {}
@@ -188,17 +182,23 @@ async def queue_state(session: AsyncSession, user: StaffUser) -> tuple[int, int,
     """What the queue page shows, in brief: open cases, a fingerprint of their assignments and
     the latest message from a client in them. A change in any means the page is out of date."""
     visible = visible_practice(user, CaseRow.practice_id)
-    count, assigned, latest = (await session.execute(
-        sa.select(
-            sa.func.count(sa.distinct(col(CaseRow.id))),
-            sa.func.coalesce(sa.func.sum(col(CaseRow.assigned_to)), 0),
-            sa.func.coalesce(sa.func.max(col(MessageRow.id)), 0),
+    count, assigned, latest = (
+        await session.execute(
+            sa.select(
+                sa.func.count(sa.distinct(col(CaseRow.id))),
+                sa.func.coalesce(sa.func.sum(col(CaseRow.assigned_to)), 0),
+                sa.func.coalesce(sa.func.max(col(MessageRow.id)), 0),
+            )
+            .select_from(CaseRow)
+            .outerjoin(
+                MessageRow,
+                sa.and_(
+                    col(MessageRow.case_id) == col(CaseRow.id), col(MessageRow.direction) == "in"
+                ),
+            )
+            .where(col(CaseRow.status) == "open", visible)
         )
-        .select_from(CaseRow)
-        .outerjoin(MessageRow, sa.and_(col(MessageRow.case_id) == col(CaseRow.id),
-                                       col(MessageRow.direction) == "in"))
-        .where(col(CaseRow.status) == "open", visible)
-    )).one()  # fmt: skip
+    ).one()
     return int(count or 0), int(assigned or 0), int(latest or 0)
 
 
@@ -208,8 +208,9 @@ async def staff_for_practice(session: AsyncSession, practice_id: int | None) -> 
     stmt = select(StaffUserRow).order_by(col(StaffUserRow.name), col(StaffUserRow.id))
     if practice_id is not None:
         workers = select(UserPractice.user_id).where(UserPractice.practice_id == practice_id)
-        stmt = stmt.where(sa.or_(col(StaffUserRow.role) == "admin",
-                                 col(StaffUserRow.id).in_(workers)))  # fmt: skip
+        stmt = stmt.where(
+            sa.or_(col(StaffUserRow.role) == "admin", col(StaffUserRow.id).in_(workers))
+        )
     return list((await session.execute(stmt)).scalars())
 
 
@@ -217,28 +218,40 @@ SEARCH_LIMIT = 50
 
 
 async def search_clients(
-    session: AsyncSession, user: StaffUser, *, name: str | None = None,
-    phone: str | None = None, date_of_birth: str | None = None, reference: str | None = None,
-) -> list[ClientRow]:  # fmt: skip
+    session: AsyncSession,
+    user: StaffUser,
+    *,
+    name: str | None = None,
+    phone: str | None = None,
+    date_of_birth: str | None = None,
+    reference: str | None = None,
+) -> list[ClientRow]:
     """Clients the user may see matching any of the terms given: part of a name (any case), a
     phone number in E.164, a date of birth (YYYY-MM-DD) or a referral reference."""
     terms: list[sa.ColumnElement[bool]] = []
     if name:
-        pattern = "%" + name.lower().replace("\\", "\\\\").replace("%", "\\%").replace(
-            "_", "\\_") + "%"  # fmt: skip
+        pattern = (
+            "%" + name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
         terms.append(sa.func.lower(col(ClientRow.name)).like(pattern, escape="\\"))
     if phone:
         terms.append(col(ClientRow.phone) == phone)
     if date_of_birth:
         terms.append(col(ClientRow.date_of_birth) == date_of_birth)
     if reference:
-        terms.append(col(ClientRow.id).in_(
-            select(ReferralRow.client_id).where(ReferralRow.reference == reference.upper())))
+        terms.append(
+            col(ClientRow.id).in_(
+                select(ReferralRow.client_id).where(ReferralRow.reference == reference.upper())
+            )
+        )
     if not terms:
         return []
-    stmt = (select(ClientRow)
-            .where(sa.or_(*terms), visible_practice(user, col(ClientRow.practice_id)))
-            .order_by(col(ClientRow.name), col(ClientRow.id)).limit(SEARCH_LIMIT))  # fmt: skip
+    stmt = (
+        select(ClientRow)
+        .where(sa.or_(*terms), visible_practice(user, col(ClientRow.practice_id)))
+        .order_by(col(ClientRow.name), col(ClientRow.id))
+        .limit(SEARCH_LIMIT)
+    )
     return list((await session.execute(stmt)).scalars())
 
 
@@ -246,9 +259,11 @@ async def open_cases_of(session: AsyncSession, client_ids: set[int]) -> dict[int
     """Each client's most urgent open case, if they have one."""
     if not client_ids:
         return {}
-    stmt = (select(CaseRow)
-            .where(col(CaseRow.client_id).in_(client_ids), col(CaseRow.status) == "open")
-            .order_by(col(CaseRow.priority_rank).desc(), col(CaseRow.id).desc()))  # fmt: skip
+    stmt = (
+        select(CaseRow)
+        .where(col(CaseRow.client_id).in_(client_ids), col(CaseRow.status) == "open")
+        .order_by(col(CaseRow.priority_rank).desc(), col(CaseRow.id).desc())
+    )
     return {row.client_id: row for row in (await session.execute(stmt)).scalars()}
 
 
@@ -265,8 +280,9 @@ async def all_practices(session: AsyncSession) -> list[Practice]:
 AUDIT_PAGE = 100
 
 
-async def audit_page(session: AsyncSession, *, before: int | None, user_id: int | None,
-                     action: str, subject: str) -> Page:  # fmt: skip
+async def audit_page(
+    session: AsyncSession, *, before: int | None, user_id: int | None, action: str, subject: str
+) -> Page:
     """The audit log, newest first, a page at a time; ``next`` is the id to go on before."""
     stmt = select(AuditRow).order_by(col(AuditRow.id).desc()).limit(AUDIT_PAGE + 1)
     if before is not None:
@@ -285,13 +301,20 @@ async def audit_page(session: AsyncSession, *, before: int | None, user_id: int 
 
 async def all_staff(session: AsyncSession) -> list[tuple[StaffUserRow, list[str]]]:
     """Every staff user with the codes of their practices."""
-    users = list((await session.execute(
-        select(StaffUserRow).order_by(col(StaffUserRow.name), col(StaffUserRow.id))
-    )).scalars())  # fmt: skip
-    links = (await session.execute(
-        select(UserPractice.user_id, Practice.code)
-        .join(Practice, col(Practice.id) == col(UserPractice.practice_id))
-    )).all()  # fmt: skip
+    users = list(
+        (
+            await session.execute(
+                select(StaffUserRow).order_by(col(StaffUserRow.name), col(StaffUserRow.id))
+            )
+        ).scalars()
+    )
+    links = (
+        await session.execute(
+            select(UserPractice.user_id, Practice.code).join(
+                Practice, col(Practice.id) == col(UserPractice.practice_id)
+            )
+        )
+    ).all()
     codes: dict[int, list[str]] = {}
     for user_id, code in links:
         codes.setdefault(user_id, []).append(code)
@@ -302,5 +325,6 @@ async def client_names(session: AsyncSession, ids: set[int]) -> dict[int, str | 
     if not ids:
         return {}
     rows = await session.execute(
-        select(ClientRow.id, ClientRow.name).where(col(ClientRow.id).in_(ids)))
+        select(ClientRow.id, ClientRow.name).where(col(ClientRow.id).in_(ids))
+    )
     return {cid: name for cid, name in rows.all() if cid is not None}

@@ -36,8 +36,16 @@ def to_referral(row: ReferralRow) -> Referral:
 
 def to_appointment(row: AppointmentRow) -> Appointment:
     assert row.id is not None
-    return Appointment(row.id, row.client_id, row.starts_at, row.duration_minutes, row.location,
-                       row.worker, AppointmentStatus(row.status), row.asked_again)  # fmt: skip
+    return Appointment(
+        row.id,
+        row.client_id,
+        row.starts_at,
+        row.duration_minutes,
+        row.location,
+        row.worker,
+        AppointmentStatus(row.status),
+        row.asked_again,
+    )
 
 
 class ReferralStore:
@@ -47,9 +55,13 @@ class ReferralStore:
 
     async def add_appointment(self, new: NewAppointment) -> Appointment:
         row = AppointmentRow(
-            client_id=new.client_id, starts_at=new.starts_at,
-            duration_minutes=new.duration_minutes, location=new.location, worker=new.worker,
-            status=AppointmentStatus.BOOKED.value, created_by=new.created_by,
+            client_id=new.client_id,
+            starts_at=new.starts_at,
+            duration_minutes=new.duration_minutes,
+            location=new.location,
+            worker=new.worker,
+            status=AppointmentStatus.BOOKED.value,
+            created_by=new.created_by,
             created_at=new.created_at,
         )
         self.session.add(row)
@@ -72,7 +84,10 @@ class ReferralStore:
         return to_appointment(row)
 
     async def upcoming_appointment(
-        self, client_id: int, now: datetime, statuses: tuple[AppointmentStatus, ...],
+        self,
+        client_id: int,
+        now: datetime,
+        statuses: tuple[AppointmentStatus, ...],
         unanswered: bool,
     ) -> Appointment | None:
         stmt = (
@@ -90,8 +105,14 @@ class ReferralStore:
         return to_appointment(row) if row else None
 
     async def set_appointment(
-        self, appointment_id: int, status: AppointmentStatus, at: datetime, *,
-        answered: bool = False, outcome: bool = False, asked_again: bool | None = None,
+        self,
+        appointment_id: int,
+        status: AppointmentStatus,
+        at: datetime,
+        *,
+        answered: bool = False,
+        outcome: bool = False,
+        asked_again: bool | None = None,
     ) -> None:
         row = await self.session.get(AppointmentRow, appointment_id)
         if row is None:
@@ -210,13 +231,18 @@ class ReferralStore:
         self, client_id: int, kind: str, due_at: datetime, at: datetime, subject: str = ""
     ) -> None:
         stmt = select(TimerRow).where(
-            TimerRow.client_id == client_id, TimerRow.kind == kind, TimerRow.subject == subject,
+            TimerRow.client_id == client_id,
+            TimerRow.kind == kind,
+            TimerRow.subject == subject,
             TimerRow.status == "pending",
         )
         row = (await self.session.execute(stmt)).scalars().first()
         if row is None:
-            self.session.add(TimerRow(client_id=client_id, kind=kind, subject=subject,
-                                      due_at=due_at, created_at=at))  # fmt: skip
+            self.session.add(
+                TimerRow(
+                    client_id=client_id, kind=kind, subject=subject, due_at=due_at, created_at=at
+                )
+            )
         else:
             row.due_at = due_at
         await self.session.flush()
@@ -224,8 +250,16 @@ class ReferralStore:
     async def record_dropped_timer(
         self, client_id: int, kind: str, due_at: datetime, at: datetime, subject: str
     ) -> None:
-        self.session.add(TimerRow(client_id=client_id, kind=kind, subject=subject, due_at=due_at,
-                                  status="dropped", created_at=at))  # fmt: skip
+        self.session.add(
+            TimerRow(
+                client_id=client_id,
+                kind=kind,
+                subject=subject,
+                due_at=due_at,
+                status="dropped",
+                created_at=at,
+            )
+        )
         await self.session.flush()
 
     async def mark_timer(self, timer_id: int, status: str) -> None:

@@ -41,42 +41,52 @@ PATHWAYS = ("primary_care", "social_care", "hospital", "other")
 # What each figure means, shown beside it wherever it is shown.
 DEFINITIONS = {
     "referrals": "Referrals submitted in the period (the cohort), by source, pathway "
-                 "(professional referrals), practice and need.",
+    "(professional referrals), practice and need.",
     "engagement_rate": "Share of the cohort's clients who attended at least one session by "
-                       "the end of the period.",
+    "the end of the period.",
     "sessions_per_client": "Clients who attended, by how many sessions they attended.",
     "dna_rate": "Sessions recorded as did-not-attend, over sessions recorded as attended or "
-                "did-not-attend, for the cohort's clients, by the end of the period.",
+    "did-not-attend, for the cohort's clients, by the end of the period.",
     "confirmation_rate": "Share of the cohort's sessions booked ahead (so a confirmation "
-                         "request went) that the client confirmed.",
-    "median_days_to_first_contact": "Median days from a referral to the link worker's first "
-                                    "reply.",
+    "request went) that the client confirmed.",
+    "median_days_to_first_contact": "Median days from a referral to the link worker's first reply.",
     "median_days_to_first_session": "Median days from a referral to the first attended "
-                                    "session after it.",
+    "session after it.",
     "days_to_first_contact": "The cohort's referrals by days from the referral to the link "
-                             "worker's first reply, and those with no reply by the end of the "
-                             "period.",
+    "worker's first reply, and those with no reply by the end of the "
+    "period.",
     "follow_ups": "Follow-up check-ins and campaign messages sent to the cohort's clients by "
-                  "the end of the period, and those the client answered.",
+    "the end of the period, and those the client answered.",
     "wellbeing": "Complete SWEMWBS metric scores taken by the end of the period: clients with "
-                 "a first and a last score (two or more), the mean change from first to last, "
-                 "and the share whose score rose.",
+    "a first and a last score (two or more), the mean change from first to last, "
+    "and the share whose score rose.",
     "wellbeing_change": "Clients with a first and a last complete SWEMWBS metric score by the "
-                        "end of the period, by how far the score moved from first to last.",
-    "unmet_needs": "Needs raised in the cohort's referrals (other than \"something else\") for "
-                   "which the directory has no active service near the client's practice "
-                   "(same postcode area or place, or with no fixed location), counted by need.",
+    "end of the period, by how far the score moved from first to last.",
+    "unmet_needs": 'Needs raised in the cohort\'s referrals (other than "something else") for '
+    "which the directory has no active service near the client's practice "
+    "(same postcode area or place, or with no fixed location), counted by need.",
     "onward_referrals": "Onward referrals recorded when closing the cohort's clients' cases by "
-                        "the end of the period: in all, by service and by the needs the "
-                        "service meets (those the client raised, where any match).",
-}  # fmt: skip
+    "the end of the period: in all, by service and by the needs the "
+    "service meets (those the client raised, where any match).",
+}
 
 
 # Bands of the two spreads the dashboard charts; the names read as labels once "_" is a space.
-CONTACT_BANDS = ("under_1_day", "1_to_2_days", "2_to_5_days", "5_to_10_days",
-                 "10_days_or_more", "no_reply_yet")  # fmt: skip
-CHANGE_BANDS = ("fell_by_3_or_more", "fell_by_less_than_3", "no_change", "rose_by_less_than_3",
-                "rose_by_3_or_more")  # fmt: skip
+CONTACT_BANDS = (
+    "under_1_day",
+    "1_to_2_days",
+    "2_to_5_days",
+    "5_to_10_days",
+    "10_days_or_more",
+    "no_reply_yet",
+)
+CHANGE_BANDS = (
+    "fell_by_3_or_more",
+    "fell_by_less_than_3",
+    "no_change",
+    "rose_by_less_than_3",
+    "rose_by_3_or_more",
+)
 # Metric scores have two decimals, so changes are whole hundredths give or take floating-point
 # error; the band edges sit half a hundredth inside, so a change of exactly 3 is "3 or more".
 HALF_HUNDREDTH = 0.005
@@ -95,38 +105,61 @@ class Period:
 
 
 async def _follow_ups(session: AsyncSession, clients: Any, after: datetime) -> dict[str, int]:
-    sent, answered = (await session.execute(
-        sa.select(sa.func.count(), sa.func.count().filter(col(FollowUpRow.answered_at) < after))
-        .select_from(FollowUpRow)
-        .join(MessageRow, col(MessageRow.id) == col(FollowUpRow.message_id))
-        .where(col(FollowUpRow.client_id).in_(clients), col(MessageRow.sent_at) < after)
-    )).one()  # fmt: skip
+    sent, answered = (
+        await session.execute(
+            sa.select(sa.func.count(), sa.func.count().filter(col(FollowUpRow.answered_at) < after))
+            .select_from(FollowUpRow)
+            .join(MessageRow, col(MessageRow.id) == col(FollowUpRow.message_id))
+            .where(col(FollowUpRow.client_id).in_(clients), col(MessageRow.sent_at) < after)
+        )
+    ).one()
     return {"sent": int(sent or 0), "answered": int(answered or 0)}
 
 
-async def _wellbeing(session: AsyncSession, clients: Any,
-                     after: datetime) -> tuple[dict[str, Any], dict[str, int]]:  # fmt: skip
+async def _wellbeing(
+    session: AsyncSession, clients: Any, after: datetime
+) -> tuple[dict[str, Any], dict[str, int]]:
     """Each client's first and last complete score, compared in the database: one ordered pass
     per client gives the first, the last and how many, on the first row. Returns the figures
     and the clients in each band of change."""
     client, order = col(ScoreRow.client_id), (col(ScoreRow.taken_at), col(ScoreRow.id))
-    scores = sa.select(
-        sa.func.row_number().over(partition_by=client, order_by=order).label("place"),
-        sa.func.count().over(partition_by=client, rows=(None, None)).label("n"),
-        (sa.func.last_value(col(ScoreRow.metric)).over(partition_by=client, order_by=order,
-                                                       rows=(None, None))
-         - sa.func.first_value(col(ScoreRow.metric)).over(partition_by=client, order_by=order)
-         ).label("change"),
-    ).where(col(ScoreRow.client_id).in_(clients), col(ScoreRow.instrument) == "swemwbs",
-            col(ScoreRow.status) == "complete", col(ScoreRow.taken_at) < after,
-            col(ScoreRow.metric).is_not(None)).subquery()  # fmt: skip
+    scores = (
+        sa.select(
+            sa.func.row_number().over(partition_by=client, order_by=order).label("place"),
+            sa.func.count().over(partition_by=client, rows=(None, None)).label("n"),
+            (
+                sa.func.last_value(col(ScoreRow.metric)).over(
+                    partition_by=client, order_by=order, rows=(None, None)
+                )
+                - sa.func.first_value(col(ScoreRow.metric)).over(
+                    partition_by=client, order_by=order
+                )
+            ).label("change"),
+        )
+        .where(
+            col(ScoreRow.client_id).in_(clients),
+            col(ScoreRow.instrument) == "swemwbs",
+            col(ScoreRow.status) == "complete",
+            col(ScoreRow.taken_at) < after,
+            col(ScoreRow.metric).is_not(None),
+        )
+        .subquery()
+    )
     change, edge = scores.c.change, 3 - HALF_HUNDREDTH
-    band = sa.case((change <= -edge, 0), (change < -HALF_HUNDREDTH, 1),
-                   (change <= HALF_HUNDREDTH, 2), (change < edge, 3), else_=4)  # fmt: skip
-    rows = (await session.execute(
-        sa.select(band, sa.func.count(), sa.func.sum(change))
-        .where(scores.c.place == 1, scores.c.n >= 2).group_by(band)
-    )).all()  # fmt: skip
+    band = sa.case(
+        (change <= -edge, 0),
+        (change < -HALF_HUNDREDTH, 1),
+        (change <= HALF_HUNDREDTH, 2),
+        (change < edge, 3),
+        else_=4,
+    )
+    rows = (
+        await session.execute(
+            sa.select(band, sa.func.count(), sa.func.sum(change))
+            .where(scores.c.place == 1, scores.c.n >= 2)
+            .group_by(band)
+        )
+    ).all()
     bands = dict.fromkeys(CHANGE_BANDS, 0) | {CHANGE_BANDS[b]: int(k) for b, k, _ in rows}
     n, total = sum(bands.values()), sum(float(t) for *_, t in rows)
     return {
@@ -144,8 +177,9 @@ def _bucket(sessions: int) -> str:
     return "1" if sessions == 1 else "2" if sessions == 2 else "3-4" if sessions <= 4 else "5+"
 
 
-def _unmet(groups: Sequence[Any], areas: dict[int | None, str | None],
-           directory: Index) -> dict[str, int]:  # fmt: skip
+def _unmet(
+    groups: Sequence[Any], areas: dict[int | None, str | None], directory: Index
+) -> dict[str, int]:
     """Referrals (counted in ``groups`` by practice and needs) whose need has no service."""
     unmet: Counter[str] = Counter()
     met: dict[tuple[str, str], bool] = {}
@@ -157,27 +191,40 @@ def _unmet(groups: Sequence[Any], areas: dict[int | None, str | None],
             if (need, area) not in met:
                 hits = directory.search(needs=[need], area=area)
                 met[(need, area)] = any(
-                    not area or h.distance_rank <= 1 or not h.service.locations for h in hits)
+                    not area or h.distance_rank <= 1 or not h.service.locations for h in hits
+                )
             if not met[(need, area)]:
                 unmet[need] += n
     return dict(unmet)
 
 
-async def _onward(session: AsyncSession, in_cohort: list[Any], after: datetime,
-                  directory: Index) -> dict[str, Any]:  # fmt: skip
+async def _onward(
+    session: AsyncSession, in_cohort: list[Any], after: datetime, directory: Index
+) -> dict[str, Any]:
     """Closed cases' onward referrals, each with the needs its client raised in the cohort's
     referrals; only the distinct pairs and their counts come back."""
     referred = (col(CaseRow.closed_at) < after, col(CaseRow.onward_referrals) != "[]")
-    raised = (sa.select(col(ReferralRow.client_id).label("client_id"),
-                        sa.func.aggregate_strings(col(ReferralRow.needs), "|").label("needs"))
-              .where(*in_cohort, col(ReferralRow.client_id).in_(
-                  sa.select(col(CaseRow.client_id)).where(*referred)))
-              .group_by(col(ReferralRow.client_id)).subquery())  # fmt: skip
-    closed = (await session.execute(
-        sa.select(col(CaseRow.onward_referrals), raised.c.needs, sa.func.count())
-        .select_from(CaseRow).join(raised, raised.c.client_id == col(CaseRow.client_id))
-        .where(*referred).group_by(col(CaseRow.onward_referrals), raised.c.needs)
-    )).all()  # fmt: skip
+    raised = (
+        sa.select(
+            col(ReferralRow.client_id).label("client_id"),
+            sa.func.aggregate_strings(col(ReferralRow.needs), "|").label("needs"),
+        )
+        .where(
+            *in_cohort,
+            col(ReferralRow.client_id).in_(sa.select(col(CaseRow.client_id)).where(*referred)),
+        )
+        .group_by(col(ReferralRow.client_id))
+        .subquery()
+    )
+    closed = (
+        await session.execute(
+            sa.select(col(CaseRow.onward_referrals), raised.c.needs, sa.func.count())
+            .select_from(CaseRow)
+            .join(raised, raised.c.client_id == col(CaseRow.client_id))
+            .where(*referred)
+            .group_by(col(CaseRow.onward_referrals), raised.c.needs)
+        )
+    ).all()
     known = {s.id: s for s in directory.services}
     picked = [(json.loads(onward or "[]"), needs, n) for onward, needs, n in closed]
     names = await service_names(session, {sid for ids, _, _ in picked for sid in ids})
@@ -191,8 +238,11 @@ async def _onward(session: AsyncSession, in_cohort: list[Any], after: datetime,
             meets = service_needs(service, directory.mapping) if service else frozenset()
             for need in (meets & wanted) or meets:
                 by_need[need] += n
-    return {"total": sum(len(ids) * n for ids, _, n in picked), "by_service": dict(by_service),
-            "by_need": dict(by_need)}
+    return {
+        "total": sum(len(ids) * n for ids, _, n in picked),
+        "by_service": dict(by_service),
+        "by_need": dict(by_need),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,8 +263,11 @@ class Narrowing:
         elif self.pathway is not None:
             conditions.append(col(ReferralRow.pathway) == self.pathway)
         if self.worker_id is not None:
-            conditions.append(col(ReferralRow.case_id).in_(
-                select(CaseRow.id).where(CaseRow.assigned_to == self.worker_id)))
+            conditions.append(
+                col(ReferralRow.case_id).in_(
+                    select(CaseRow.id).where(CaseRow.assigned_to == self.worker_id)
+                )
+            )
         return conditions
 
 
@@ -231,20 +284,25 @@ class DaysBetween(sa.sql.expression.ColumnElement[float]):
 @compiles(DaysBetween, "sqlite")
 def _days_sqlite(element: DaysBetween, compiler: Any, **kw: Any) -> str:
     # julianday's fractions carry rounding error; whole seconds make a day exactly 1.0.
-    span = (f"(julianday({compiler.process(element.later, **kw)}) - "
-            f"julianday({compiler.process(element.earlier, **kw)}))")  # fmt: skip
+    span = (
+        f"(julianday({compiler.process(element.later, **kw)}) - "
+        f"julianday({compiler.process(element.earlier, **kw)}))"
+    )
     return f"(round({span} * 86400.0) / 86400.0)"
 
 
 @compiles(DaysBetween, "postgresql")
 def _days_postgresql(element: DaysBetween, compiler: Any, **kw: Any) -> str:
     # date_part gives double precision; EXTRACT gives numeric, which is slower to work with.
-    return (f"(date_part('epoch', {compiler.process(element.later, **kw)} - "
-            f"{compiler.process(element.earlier, **kw)}) / 86400.0)")  # fmt: skip
+    return (
+        f"(date_part('epoch', {compiler.process(element.later, **kw)} - "
+        f"{compiler.process(element.earlier, **kw)}) / 86400.0)"
+    )
 
 
-async def _median_and_bands(session: AsyncSession, values: sa.Select[Any],
-                  edges: Sequence[float] = ()) -> tuple[float | None, list[int]]:  # fmt: skip
+async def _median_and_bands(
+    session: AsyncSession, values: sa.Select[Any], edges: Sequence[float] = ()
+) -> tuple[float | None, list[int]]:
     """The median of a one-column query's values (the middle one, or the mean of the middle
     two), and how many values fall in each band between ``edges`` (below the first, from each
     to the next, from the last up): one statement, so a few numbers come back, not every value."""
@@ -253,47 +311,79 @@ async def _median_and_bands(session: AsyncSession, values: sa.Select[Any],
         found: Any = sa.select(value.label("value")).where(value.is_not(None)).subquery()
         median: Any = sa.func.percentile_cont(0.5).within_group(found.c.value)
     else:  # SQLite has no percentile: number the values in order and take the middle
-        found = sa.select(
-            value.label("value"), sa.func.row_number().over(order_by=value).label("place"),
-            sa.func.count().over().label("n"),
-        ).where(value.is_not(None)).subquery()  # fmt: skip
+        found = (
+            sa.select(
+                value.label("value"),
+                sa.func.row_number().over(order_by=value).label("place"),
+                sa.func.count().over().label("n"),
+            )
+            .where(value.is_not(None))
+            .subquery()
+        )
         median = sa.func.avg(found.c.value).filter(
-            found.c.place.in_([(found.c.n + 1) // 2, (found.c.n + 2) // 2]))  # fmt: skip
+            found.c.place.in_([(found.c.n + 1) // 2, (found.c.n + 2) // 2])
+        )
     v = found.c.value
     inner = [sa.and_(v >= low, v < high) for low, high in itertools.pairwise(edges)]
     bands = [v < edges[0], *inner, v >= edges[-1]] if edges else []
-    row = (await session.execute(sa.select(
-        median, *[sa.func.count().filter(band) for band in bands]).select_from(found))).one()
+    row = (
+        await session.execute(
+            sa.select(median, *[sa.func.count().filter(band) for band in bands]).select_from(found)
+        )
+    ).one()
     return (None if row[0] is None else float(row[0])), [int(n or 0) for n in row[1:]]
 
 
-async def _attendance(session: AsyncSession, clients: Any,
-                      after: datetime) -> tuple[Counter[int], int, int, int, int]:  # fmt: skip
+async def _attendance(
+    session: AsyncSession, clients: Any, after: datetime
+) -> tuple[Counter[int], int, int, int, int]:
     """Sessions of the given clients by the period's end: how many clients attended how many
     (one pass over their sessions, grouped per client in the database), and the sessions
     attended, missed, asked to be confirmed and confirmed."""
     began = col(AppointmentRow.starts_at) < after
-    ahead = sa.and_(col(AppointmentRow.starts_at) > col(AppointmentRow.created_at),
-                    col(AppointmentRow.created_at) < after)  # fmt: skip
-    per_client = sa.select(
-        sa.func.count().filter(col(AppointmentRow.status) == "attended", began).label("went"),
-        sa.func.count().filter(col(AppointmentRow.status) == "dna", began).label("missed"),
-        sa.func.count().filter(ahead).label("asked"),
-        sa.func.count().filter(ahead, col(AppointmentRow.confirmed_at) < after).label("said"),
-    ).where(col(AppointmentRow.client_id).in_(clients)).group_by(
-        col(AppointmentRow.client_id)).subquery()  # fmt: skip
-    rows = (await session.execute(sa.select(
-        per_client.c.went, sa.func.count(), sa.func.sum(per_client.c.missed),
-        sa.func.sum(per_client.c.asked), sa.func.sum(per_client.c.said),
-    ).group_by(per_client.c.went))).all()  # fmt: skip
+    ahead = sa.and_(
+        col(AppointmentRow.starts_at) > col(AppointmentRow.created_at),
+        col(AppointmentRow.created_at) < after,
+    )
+    per_client = (
+        sa.select(
+            sa.func.count().filter(col(AppointmentRow.status) == "attended", began).label("went"),
+            sa.func.count().filter(col(AppointmentRow.status) == "dna", began).label("missed"),
+            sa.func.count().filter(ahead).label("asked"),
+            sa.func.count().filter(ahead, col(AppointmentRow.confirmed_at) < after).label("said"),
+        )
+        .where(col(AppointmentRow.client_id).in_(clients))
+        .group_by(col(AppointmentRow.client_id))
+        .subquery()
+    )
+    rows = (
+        await session.execute(
+            sa.select(
+                per_client.c.went,
+                sa.func.count(),
+                sa.func.sum(per_client.c.missed),
+                sa.func.sum(per_client.c.asked),
+                sa.func.sum(per_client.c.said),
+            ).group_by(per_client.c.went)
+        )
+    ).all()
     spread = Counter({int(went): int(k) for went, k, *_ in rows if went})
-    return (spread, sum(n * k for n, k in spread.items()), sum(int(r[2] or 0) for r in rows),
-            sum(int(r[3] or 0) for r in rows), sum(int(r[4] or 0) for r in rows))  # fmt: skip
+    return (
+        spread,
+        sum(n * k for n, k in spread.items()),
+        sum(int(r[2] or 0) for r in rows),
+        sum(int(r[3] or 0) for r in rows),
+        sum(int(r[4] or 0) for r in rows),
+    )
 
 
-async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
-                  directory: Index | None = None,
-                  narrowing: Narrowing | None = None) -> dict[str, Any]:  # fmt: skip
+async def summary(
+    session: AsyncSession,
+    period: Period,
+    zone: ZoneInfo,
+    directory: Index | None = None,
+    narrowing: Narrowing | None = None,
+) -> dict[str, Any]:
     """The figures; ``directory`` is the active services (none: every need raised is unmet).
 
     The database does the counting: only groups, counts and single numbers come back, so a
@@ -302,13 +392,24 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
     first, after = period.bounds(zone)
     in_cohort = _cohort(first, after, narrowing)
     cohort = sa.select(col(ReferralRow.client_id)).where(*in_cohort).scalar_subquery()
-    groups = (await session.execute(
-        sa.select(col(ReferralRow.source), col(ReferralRow.pathway), col(ReferralRow.practice_id),
-                  col(ReferralRow.needs), sa.func.count())
-        .where(*in_cohort)
-        .group_by(col(ReferralRow.source), col(ReferralRow.pathway),
-                  col(ReferralRow.practice_id), col(ReferralRow.needs))
-    )).all()  # fmt: skip
+    groups = (
+        await session.execute(
+            sa.select(
+                col(ReferralRow.source),
+                col(ReferralRow.pathway),
+                col(ReferralRow.practice_id),
+                col(ReferralRow.needs),
+                sa.func.count(),
+            )
+            .where(*in_cohort)
+            .group_by(
+                col(ReferralRow.source),
+                col(ReferralRow.pathway),
+                col(ReferralRow.practice_id),
+                col(ReferralRow.needs),
+            )
+        )
+    ).all()
     clients = await _clients(session, in_cohort)
     practices = (await session.execute(select(Practice.id, Practice.code, Practice.area))).all()
     codes: dict[int | None, str] = {pid: code for pid, code, _ in practices}
@@ -321,20 +422,32 @@ async def summary(session: AsyncSession, period: Period, zone: ZoneInfo,
             needs[need] += n
     spread, attended, dna, asked, confirmed = await _attendance(session, cohort, after)
     wellbeing, change_bands = await _wellbeing(session, cohort, after)
-    to_contact_median, to_contact = await _median_and_bands(session, sa.select(
-        DaysBetween(col(ReferralRow.first_contact_at), col(ReferralRow.submitted_at))
-    ).where(*in_cohort, col(ReferralRow.first_contact_at) < after),
-        edges=(1.0, 2.0, 5.0, 10.0))  # fmt: skip
+    to_contact_median, to_contact = await _median_and_bands(
+        session,
+        sa.select(
+            DaysBetween(col(ReferralRow.first_contact_at), col(ReferralRow.submitted_at))
+        ).where(*in_cohort, col(ReferralRow.first_contact_at) < after),
+        edges=(1.0, 2.0, 5.0, 10.0),
+    )
     total = sum(n for *_, n in groups)
     contact_bands = dict(zip(CONTACT_BANDS, [*to_contact, total - sum(to_contact)], strict=True))
-    to_session = sa.select(
-        DaysBetween(sa.func.min(col(AppointmentRow.starts_at)), col(ReferralRow.submitted_at))
-    ).select_from(ReferralRow).join(AppointmentRow, sa.and_(
-        col(AppointmentRow.client_id) == col(ReferralRow.client_id),
-        col(AppointmentRow.status) == "attended",
-        col(AppointmentRow.starts_at) >= col(ReferralRow.submitted_at),
-        col(AppointmentRow.starts_at) < after,
-    )).where(*in_cohort).group_by(col(ReferralRow.id), col(ReferralRow.submitted_at))  # fmt: skip
+    to_session = (
+        sa.select(
+            DaysBetween(sa.func.min(col(AppointmentRow.starts_at)), col(ReferralRow.submitted_at))
+        )
+        .select_from(ReferralRow)
+        .join(
+            AppointmentRow,
+            sa.and_(
+                col(AppointmentRow.client_id) == col(ReferralRow.client_id),
+                col(AppointmentRow.status) == "attended",
+                col(AppointmentRow.starts_at) >= col(ReferralRow.submitted_at),
+                col(AppointmentRow.starts_at) < after,
+            ),
+        )
+        .where(*in_cohort)
+        .group_by(col(ReferralRow.id), col(ReferralRow.submitted_at))
+    )
 
     return {
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
@@ -368,55 +481,73 @@ def _cohort(first: datetime, after: datetime, narrowing: Narrowing | None) -> li
     """The conditions that pick the cohort's referrals."""
     return [
         col(ReferralRow.status) == "submitted",
-        col(ReferralRow.submitted_at) >= first, col(ReferralRow.submitted_at) < after,
+        col(ReferralRow.submitted_at) >= first,
+        col(ReferralRow.submitted_at) < after,
         *(narrowing or Narrowing()).where(),
-    ]  # fmt: skip
+    ]
 
 
 async def _clients(session: AsyncSession, in_cohort: list[Any]) -> int:
-    return int(await session.scalar(
-        sa.select(sa.func.count(sa.distinct(col(ReferralRow.client_id)))).where(*in_cohort)
-    ) or 0)  # fmt: skip
+    return int(
+        await session.scalar(
+            sa.select(sa.func.count(sa.distinct(col(ReferralRow.client_id)))).where(*in_cohort)
+        )
+        or 0
+    )
 
 
 class BadNarrowing(ValueError):
     """A practice, pathway or link worker that does not exist; the message names the field."""
 
 
-async def narrowing(session: AsyncSession, practice: str = "", pathway: str = "",
-                    worker: str = "") -> Narrowing:  # fmt: skip
+async def narrowing(
+    session: AsyncSession, practice: str = "", pathway: str = "", worker: str = ""
+) -> Narrowing:
     """The cohort filter from what a person gives: a practice code, a pathway or source, and a
     link worker's e-mail address."""
     practice_id = worker_id = None
     if practice:
-        practice_id = (await session.execute(select(Practice.id).where(
-            Practice.code == practice.strip().upper()))).scalar()  # fmt: skip
+        practice_id = (
+            await session.execute(
+                select(Practice.id).where(Practice.code == practice.strip().upper())
+            )
+        ).scalar()
         if practice_id is None:
             raise BadNarrowing(f"practice: no practice has the code {practice[:20]!r}.")
     if pathway and pathway not in PATHWAYS + SOURCES:
         raise BadNarrowing(f"pathway: one of {', '.join(PATHWAYS + SOURCES)}.")
     if worker:
-        worker_id = (await session.execute(select(StaffUserRow.id).where(
-            StaffUserRow.email == worker.strip().lower()))).scalar()  # fmt: skip
+        worker_id = (
+            await session.execute(
+                select(StaffUserRow.id).where(StaffUserRow.email == worker.strip().lower())
+            )
+        ).scalar()
         if worker_id is None:
             raise BadNarrowing(f"worker: no staff user has the address {worker[:80]!r}.")
     return Narrowing(practice_id, pathway or None, worker_id)
 
 
-async def weekly_referrals(session: AsyncSession, period: Period, zone: ZoneInfo,
-                           narrowing: Narrowing | None = None) -> list[tuple[date, dict[str, int]]]:
+async def weekly_referrals(
+    session: AsyncSession, period: Period, zone: ZoneInfo, narrowing: Narrowing | None = None
+) -> list[tuple[date, dict[str, int]]]:
     """Referrals submitted in the period, by the local week (from Monday) and source. The
     database sorts them into weeks, each bounded by its local Monday midnight in UTC."""
     first, after = period.bounds(zone)
     start = period.start - timedelta(days=period.start.weekday())
     mondays = [start + timedelta(days=7 * n) for n in range((period.end - start).days // 7 + 1)]
-    before = [(col(ReferralRow.submitted_at) < Period(monday, monday).bounds(zone)[0], n - 1)
-              for n, monday in enumerate(mondays) if n]  # fmt: skip
+    before = [
+        (col(ReferralRow.submitted_at) < Period(monday, monday).bounds(zone)[0], n - 1)
+        for n, monday in enumerate(mondays)
+        if n
+    ]
     week = sa.case(*before, else_=len(mondays) - 1) if before else sa.literal(0)
-    counted = (await session.execute(
-        sa.select(week, col(ReferralRow.source), sa.func.count())
-        .where(*_cohort(first, after, narrowing)).group_by(week, col(ReferralRow.source))
-    )).all()  # fmt: skip
+    counted = (
+        await session.execute(
+            sa.select(week, col(ReferralRow.source), sa.func.count())
+            .where(*_cohort(first, after, narrowing))
+            .group_by(week, col(ReferralRow.source))
+        )
+    ).all()
     weeks = {monday: dict.fromkeys(SOURCES, 0) for monday in mondays}
     for n, source, k in counted:
         if source in SOURCES:
@@ -430,15 +561,19 @@ def months(period: Period) -> list[Period]:
     first = period.start.replace(day=1)
     while first <= period.end:
         following = (first + timedelta(days=32)).replace(day=1)
-        found.append(Period(max(first, period.start), min(following - timedelta(days=1),
-                                                           period.end)))  # fmt: skip
+        found.append(
+            Period(max(first, period.start), min(following - timedelta(days=1), period.end))
+        )
         first = following
     return found
 
 
-async def monthly_rates(session: AsyncSession, period: Period, zone: ZoneInfo,
-                        narrowing: Narrowing | None = None,
-                        ) -> list[tuple[Period, float | None, float | None]]:  # fmt: skip
+async def monthly_rates(
+    session: AsyncSession,
+    period: Period,
+    zone: ZoneInfo,
+    narrowing: Narrowing | None = None,
+) -> list[tuple[Period, float | None, float | None]]:
     """For each month of the period (see ``months``), the engagement and did-not-attend rates
     of that month's cohort, exactly as the summary for that month alone would give them."""
     found = []
@@ -447,6 +582,11 @@ async def monthly_rates(session: AsyncSession, period: Period, zone: ZoneInfo,
         in_cohort = _cohort(first, after, narrowing)
         cohort = sa.select(col(ReferralRow.client_id)).where(*in_cohort).scalar_subquery()
         spread, attended, dna, _, _ = await _attendance(session, cohort, after)
-        found.append((month, _rate(sum(spread.values()), await _clients(session, in_cohort)),
-                      _rate(dna, dna + attended)))  # fmt: skip
+        found.append(
+            (
+                month,
+                _rate(sum(spread.values()), await _clients(session, in_cohort)),
+                _rate(dna, dna + attended),
+            )
+        )
     return found

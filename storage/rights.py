@@ -52,7 +52,8 @@ def _plain(row: SQLModel) -> dict[str, Any]:
         if isinstance(value, datetime):
             value = value.isoformat()
         elif key in ("needs", "flow_state", "answers", "onward_referrals", "buttons") and (
-                isinstance(value, str)):  # fmt: skip
+            isinstance(value, str)
+        ):
             with contextlib.suppress(ValueError):
                 value = json.loads(value)
         out[key] = value
@@ -71,58 +72,87 @@ async def client_record(session: AsyncSession, client_id: int) -> dict[str, Any]
         raise NoSuchClient(client_id)
     referrals = await _rows(session, ReferralRow, col(ReferralRow.client_id) == client_id)
     referral_ids = [r.id for r in referrals]
-    messages = await _rows(session, MessageRow, sa.or_(
-        col(MessageRow.client_id) == client_id, col(MessageRow.referral_id).in_(referral_ids)))
-    addresses = list((await session.execute(
-        select(ClientAddress).where(ClientAddress.client_id == client_id))).scalars())
+    messages = await _rows(
+        session,
+        MessageRow,
+        sa.or_(
+            col(MessageRow.client_id) == client_id, col(MessageRow.referral_id).in_(referral_ids)
+        ),
+    )
+    addresses = list(
+        (
+            await session.execute(select(ClientAddress).where(ClientAddress.client_id == client_id))
+        ).scalars()
+    )
     sections: dict[str, list[Any]] = {
         "addresses": addresses,
         "referrals": referrals,
         "cases": await _rows(session, CaseRow, col(CaseRow.client_id) == client_id),
         "messages": messages,
-        "appointments": await _rows(session, AppointmentRow,
-                                    col(AppointmentRow.client_id) == client_id),
+        "appointments": await _rows(
+            session, AppointmentRow, col(AppointmentRow.client_id) == client_id
+        ),
         "scores": await _rows(session, ScoreRow, col(ScoreRow.client_id) == client_id),
         "follow_ups": await _rows(session, FollowUpRow, col(FollowUpRow.client_id) == client_id),
         "notes": await _rows(session, CaseNoteRow, col(CaseNoteRow.client_id) == client_id),
-        "scheduled": await _rows(session, TimerRow, col(TimerRow.client_id) == client_id,
-                                 col(TimerRow.status) == "pending"),
-        "record_viewed": await _rows(session, AuditRow,
-                                     col(AuditRow.subject) == f"client:{client_id}"),
-    }  # fmt: skip
+        "scheduled": await _rows(
+            session,
+            TimerRow,
+            col(TimerRow.client_id) == client_id,
+            col(TimerRow.status) == "pending",
+        ),
+        "record_viewed": await _rows(
+            session, AuditRow, col(AuditRow.subject) == f"client:{client_id}"
+        ),
+    }
     return {"client": _plain(client), **{k: [_plain(r) for r in v] for k, v in sections.items()}}
 
 
 def summary_text(record: dict[str, Any], service: str) -> str:
     """The record in plain words, for the person it is about."""
     c = record["client"]
-    lines = [f"What {service} holds about you", "",
-             f"Name: {c['name'] or 'not given'}", f"Phone: {c['phone'] or 'not given'}",
-             f"Telegram: {'yes' if c['telegram_chat_id'] else 'no'}",
-             f"Date of birth: {c['date_of_birth'] or 'not given'}",
-             f"First in touch: {c['created_at'][:10]}; last: {c['last_seen_at'][:10]}",
-             f"Messages: {'stopped at your request' if c['opted_out'] else 'allowed'}", ""]
+    lines = [
+        f"What {service} holds about you",
+        "",
+        f"Name: {c['name'] or 'not given'}",
+        f"Phone: {c['phone'] or 'not given'}",
+        f"Telegram: {'yes' if c['telegram_chat_id'] else 'no'}",
+        f"Date of birth: {c['date_of_birth'] or 'not given'}",
+        f"First in touch: {c['created_at'][:10]}; last: {c['last_seen_at'][:10]}",
+        f"Messages: {'stopped at your request' if c['opted_out'] else 'allowed'}",
+        "",
+    ]
     for r in record["referrals"]:
-        lines.append(f"Referral {r['reference']} ({r['source']}, {r['status']}), "
-                     f"made {(r['submitted_at'] or r['created_at'])[:10]}; "
-                     f"help with: {', '.join(r['needs']) or 'not said'}"
-                     + (f"; in your words: {r['needs_text']}" if r["needs_text"] else "")
-                     + (f"; notes: {r['notes']}" if r["notes"] else ""))
+        lines.append(
+            f"Referral {r['reference']} ({r['source']}, {r['status']}), "
+            f"made {(r['submitted_at'] or r['created_at'])[:10]}; "
+            f"help with: {', '.join(r['needs']) or 'not said'}"
+            + (f"; in your words: {r['needs_text']}" if r["needs_text"] else "")
+            + (f"; notes: {r['notes']}" if r["notes"] else "")
+        )
     for a in record["appointments"]:
-        lines.append(f"Session {a['starts_at'][:16].replace('T', ' ')} UTC at {a['location']} "
-                     f"with {a['worker']}: {a['status']}")
+        lines.append(
+            f"Session {a['starts_at'][:16].replace('T', ' ')} UTC at {a['location']} "
+            f"with {a['worker']}: {a['status']}"
+        )
     for s in record["scores"]:
-        lines.append(f"Wellbeing questionnaire {s['instrument']} on {s['taken_at'][:10]}: "
-                     f"{s['metric'] if s['metric'] is not None else s['status']}")
+        lines.append(
+            f"Wellbeing questionnaire {s['instrument']} on {s['taken_at'][:10]}: "
+            f"{s['metric'] if s['metric'] is not None else s['status']}"
+        )
     for n in record["notes"]:
         lines.append(f"Staff note {n['created_at'][:10]}: {n['text']}")
     lines += ["", f"Messages ({len(record['messages'])}):"]
     for m in record["messages"]:
         who = "You" if m["direction"] == "in" else "Us"
-        lines.append(f"{m['created_at'][:16].replace('T', ' ')} {who} ({m['channel']}): "
-                     f"{m['text']}")
-    lines += ["", f"Your record was looked at by staff {len(record['record_viewed'])} times.",
-              "The JSON file beside this one holds all of it, field by field."]
+        lines.append(
+            f"{m['created_at'][:16].replace('T', ' ')} {who} ({m['channel']}): {m['text']}"
+        )
+    lines += [
+        "",
+        f"Your record was looked at by staff {len(record['record_viewed'])} times.",
+        "The JSON file beside this one holds all of it, field by field.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -137,33 +167,67 @@ async def erase_client(session: AsyncSession, client_id: int, now: datetime) -> 
     client = await session.get(ClientRow, client_id)
     if client is None:
         raise NoSuchClient(client_id)
-    referral_ids = list((await session.execute(
-        select(ReferralRow.id).where(ReferralRow.client_id == client_id))).scalars())
-    suggested = list((await session.execute(  # friends they suggested: the invitation names them
-        select(ReferralRow.id).where(ReferralRow.referred_by_client_id == client_id))).scalars())
-    about = sa.or_(col(MessageRow.client_id) == client_id,
-                   col(MessageRow.referral_id).in_(referral_ids + suggested))
-    await session.execute(sa.update(MessageRow).where(
-        about, col(MessageRow.status) == "pending").values(status="cancelled"))
-    messages = await session.execute(sa.update(MessageRow).where(about).values(
-        text=ERASED, address=ERASED, buttons=None, error_message=None))
-    timers = await session.execute(sa.delete(TimerRow).where(
-        col(TimerRow.client_id) == client_id, col(TimerRow.status) == "pending"))
-    notes = await session.execute(sa.delete(CaseNoteRow).where(
-        col(CaseNoteRow.client_id) == client_id))
-    await session.execute(sa.delete(ClientAddress).where(
-        col(ClientAddress.client_id) == client_id))
-    await session.execute(sa.update(ReferralRow).where(col(ReferralRow.id).in_(referral_ids))
-        .values(needs_text=None, notes=None, practice_text=None, contact_times=None,
-                referrer_name=None, referrer_role=None, referrer_phone=None,
-                referrer_email=None, relationship=None))  # fmt: skip
-    await session.execute(sa.update(ReferralRow).where(col(ReferralRow.id).in_(suggested))
-                          .values(relationship=None))  # fmt: skip
-    await session.execute(sa.update(CaseRow).where(
-        col(CaseRow.client_id) == client_id, col(CaseRow.outcome).is_not(None)
-    ).values(outcome=ERASED))  # fmt: skip
-    await session.execute(sa.update(FollowUpRow).where(
-        col(FollowUpRow.client_id) == client_id).values(words=None))
+    referral_ids = list(
+        (
+            await session.execute(select(ReferralRow.id).where(ReferralRow.client_id == client_id))
+        ).scalars()
+    )
+    suggested = list(
+        (
+            await session.execute(  # friends they suggested: the invitation names them
+                select(ReferralRow.id).where(ReferralRow.referred_by_client_id == client_id)
+            )
+        ).scalars()
+    )
+    about = sa.or_(
+        col(MessageRow.client_id) == client_id,
+        col(MessageRow.referral_id).in_(referral_ids + suggested),
+    )
+    await session.execute(
+        sa.update(MessageRow)
+        .where(about, col(MessageRow.status) == "pending")
+        .values(status="cancelled")
+    )
+    messages = await session.execute(
+        sa.update(MessageRow)
+        .where(about)
+        .values(text=ERASED, address=ERASED, buttons=None, error_message=None)
+    )
+    timers = await session.execute(
+        sa.delete(TimerRow).where(
+            col(TimerRow.client_id) == client_id, col(TimerRow.status) == "pending"
+        )
+    )
+    notes = await session.execute(
+        sa.delete(CaseNoteRow).where(col(CaseNoteRow.client_id) == client_id)
+    )
+    await session.execute(sa.delete(ClientAddress).where(col(ClientAddress.client_id) == client_id))
+    await session.execute(
+        sa.update(ReferralRow)
+        .where(col(ReferralRow.id).in_(referral_ids))
+        .values(
+            needs_text=None,
+            notes=None,
+            practice_text=None,
+            contact_times=None,
+            referrer_name=None,
+            referrer_role=None,
+            referrer_phone=None,
+            referrer_email=None,
+            relationship=None,
+        )
+    )
+    await session.execute(
+        sa.update(ReferralRow).where(col(ReferralRow.id).in_(suggested)).values(relationship=None)
+    )
+    await session.execute(
+        sa.update(CaseRow)
+        .where(col(CaseRow.client_id) == client_id, col(CaseRow.outcome).is_not(None))
+        .values(outcome=ERASED)
+    )
+    await session.execute(
+        sa.update(FollowUpRow).where(col(FollowUpRow.client_id) == client_id).values(words=None)
+    )
     client.name = client.phone = client.telegram_chat_id = client.date_of_birth = None
     client.came_from, client.flow, client.flow_state = None, None, "{}"
     client.address = f"erased:{client_id}"
@@ -177,13 +241,14 @@ async def inactive_since(session: AsyncSession, cutoff: datetime) -> list[int]:
     """Clients not yet erased with no activity since ``cutoff``: nothing heard from them, no
     message, no session and no open case after it."""
     recent_message = select(MessageRow.client_id).where(col(MessageRow.created_at) >= cutoff)
-    recent_session = select(AppointmentRow.client_id).where(
-        col(AppointmentRow.starts_at) >= cutoff)
+    recent_session = select(AppointmentRow.client_id).where(col(AppointmentRow.starts_at) >= cutoff)
     open_case = select(CaseRow.client_id).where(col(CaseRow.status) == "open")
     stmt = select(ClientRow.id).where(
-        col(ClientRow.erased_at).is_(None), col(ClientRow.last_seen_at) < cutoff,
+        col(ClientRow.erased_at).is_(None),
+        col(ClientRow.last_seen_at) < cutoff,
         col(ClientRow.created_at) < cutoff,
         col(ClientRow.id).not_in(recent_message.where(col(MessageRow.client_id).is_not(None))),
-        col(ClientRow.id).not_in(recent_session), col(ClientRow.id).not_in(open_case),
-    )  # fmt: skip
+        col(ClientRow.id).not_in(recent_session),
+        col(ClientRow.id).not_in(open_case),
+    )
     return [i for i in (await session.execute(stmt)).scalars() if i is not None]

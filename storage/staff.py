@@ -40,8 +40,8 @@ async def add_practice(
     if not name:
         raise StaffError(f"practice {code} needs a name")
     existing = (
-        await session.execute(select(Practice).where(Practice.code == code))
-    ).scalars().first()
+        (await session.execute(select(Practice).where(Practice.code == code))).scalars().first()
+    )
     area = area.strip() if area and area.strip() else None
     if existing is not None:
         existing.name, existing.area = name, area
@@ -116,8 +116,12 @@ async def add_user(
         raise StaffError("a link worker needs at least one --practice")
     password = password or secrets.token_urlsafe(12)
     user = StaffUserRow(
-        email=email, name=name.strip(), role=role, password_hash=password_hasher.hash(password),
-        must_change_password=True, created_at=now,
+        email=email,
+        name=name.strip(),
+        role=role,
+        password_hash=password_hasher.hash(password),
+        must_change_password=True,
+        created_at=now,
     )
     session.add(user)
     await session.flush()
@@ -142,10 +146,14 @@ async def reset_password(session: AsyncSession, email: str) -> str:
 
 async def _user_by_email(session: AsyncSession, email: str) -> StaffUserRow:
     user = (
-        await session.execute(
-            select(StaffUserRow).where(StaffUserRow.email == email.strip().lower())
+        (
+            await session.execute(
+                select(StaffUserRow).where(StaffUserRow.email == email.strip().lower())
+            )
         )
-    ).scalars().first()
+        .scalars()
+        .first()
+    )
     if user is None:
         raise StaffError(f"there is no user {email}")
     return user
@@ -163,12 +171,16 @@ async def create_token(session: AsyncSession, email: str, now: datetime) -> str:
 
 async def user_by_token(session: AsyncSession, token: str) -> StaffUser | None:
     row = (
-        await session.execute(
-            select(StaffUserRow)
-            .join(ApiToken, col(ApiToken.user_id) == col(StaffUserRow.id))
-            .where(ApiToken.token_hash == hash_token(token), col(ApiToken.revoked).is_(False))
+        (
+            await session.execute(
+                select(StaffUserRow)
+                .join(ApiToken, col(ApiToken.user_id) == col(StaffUserRow.id))
+                .where(ApiToken.token_hash == hash_token(token), col(ApiToken.revoked).is_(False))
+            )
         )
-    ).scalars().first()
+        .scalars()
+        .first()
+    )
     if row is None:
         return None
     return await staff_user(session, row)

@@ -82,13 +82,13 @@ class SqlStore(ReferralStore, FollowUpStore):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-
     async def signposts(
         self, needs: tuple[str, ...], practice_id: int | None, limit: int
     ) -> list[Signpost]:
         practice = await self.session.get(Practice, practice_id) if practice_id else None
-        found = await directory.signposts(self.session, needs, practice.area or "" if practice
-                                          else "", limit)  # fmt: skip
+        found = await directory.signposts(
+            self.session, needs, practice.area or "" if practice else "", limit
+        )
         return [Signpost(s.name, s.phone or s.url or "") for s in found]
 
     async def claim_provider_id(self, key: str, at: datetime) -> bool:
@@ -111,8 +111,11 @@ class SqlStore(ReferralStore, FollowUpStore):
     async def add_client(self, address: Address, phone: str | None, at: datetime) -> Client:
         chat = address.handle if address.channel == "telegram" else None
         row = ClientRow(
-            address=address.value, phone=phone, telegram_chat_id=chat,
-            created_at=at, last_seen_at=at,
+            address=address.value,
+            phone=phone,
+            telegram_chat_id=chat,
+            created_at=at,
+            last_seen_at=at,
         )
         self.session.add(row)
         await self.session.flush()
@@ -214,10 +217,13 @@ class SqlStore(ReferralStore, FollowUpStore):
     async def merge_clients(self, from_id: int, into_id: int, address: Address) -> None:
         """Move every row that names ``from_id`` to ``into_id``, then remove ``from_id``."""
         moves: tuple[tuple[Any, str], ...] = (
-            (MessageRow, "client_id"), (CaseRow, "client_id"), (ReferralRow, "client_id"),
-            (ReferralRow, "referred_by_client_id"), (TimerRow, "client_id"),
+            (MessageRow, "client_id"),
+            (CaseRow, "client_id"),
+            (ReferralRow, "client_id"),
+            (ReferralRow, "referred_by_client_id"),
+            (TimerRow, "client_id"),
             (ClientAddress, "client_id"),
-        )  # fmt: skip
+        )
         # The chat's own half-finished business gives way to the client's (one pending timer
         # of a kind per client).
         await self.session.execute(
@@ -227,9 +233,7 @@ class SqlStore(ReferralStore, FollowUpStore):
         )
         for table, column in moves:
             await self.session.execute(
-                sa.update(table)
-                .where(getattr(table, column) == from_id)
-                .values({column: into_id})
+                sa.update(table).where(getattr(table, column) == from_id).values({column: into_id})
             )
         gone = await self._client_row(from_id)
         into = await self._client_row(into_id)
@@ -242,7 +246,10 @@ class SqlStore(ReferralStore, FollowUpStore):
         await self.session.flush()
 
     async def set_client_details(
-        self, client_id: int, name: str | None, date_of_birth: str | None,
+        self,
+        client_id: int,
+        name: str | None,
+        date_of_birth: str | None,
         practice_id: int | None,
     ) -> None:
         row = await self._client_row(client_id)

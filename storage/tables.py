@@ -24,9 +24,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(
-        self, value: datetime | None, dialect: sa.Dialect
-    ) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -182,7 +180,11 @@ class TimerRow(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_timer_due", "status", "due_at"),
         sa.Index(
-            "ux_timer_pending", "client_id", "kind", "subject", unique=True,
+            "ux_timer_pending",
+            "client_id",
+            "kind",
+            "subject",
+            unique=True,
             sqlite_where=sa.text("status = 'pending'"),
             postgresql_where=sa.text("status = 'pending'"),
         ),

@@ -29,6 +29,7 @@ MAX_FAILURES = 5
 LOCKED_FOR = timedelta(minutes=15)
 MIN_PASSWORD = 12
 
+
 @functools.cache
 def _dummy_hash() -> str:
     """Checked against when the e-mail is unknown, so that a wrong address takes as long as a
@@ -66,9 +67,15 @@ async def _matches(password_hash: str, password: str) -> bool:
 async def log_in(
     session: AsyncSession, email: str, password: str, now: datetime
 ) -> SignedIn | LoginProblem:
-    row = (await session.execute(
-        select(StaffUserRow).where(StaffUserRow.email == email.strip().lower())
-    )).scalars().first()  # fmt: skip
+    row = (
+        (
+            await session.execute(
+                select(StaffUserRow).where(StaffUserRow.email == email.strip().lower())
+            )
+        )
+        .scalars()
+        .first()
+    )
     if row is None:
         await _matches(_dummy_hash(), password)
         await audit(session, None, "login_failed", None, now)
@@ -82,13 +89,23 @@ async def log_in(
             row.locked_until, row.failed_logins = now + LOCKED_FOR, 0
         await audit(session, row.id, "login_failed", None, now)
         await session.flush()
-        return LoginProblem.LOCKED if row.locked_until and row.locked_until > now else (
-            LoginProblem.WRONG)  # fmt: skip
+        return (
+            LoginProblem.LOCKED
+            if row.locked_until and row.locked_until > now
+            else (LoginProblem.WRONG)
+        )
     row.failed_logins, row.locked_until = 0, None
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     assert row.id is not None
-    session.add(StaffSessionRow(token_hash=hash_token(token), user_id=row.id, csrf_token=csrf,
-                                created_at=now, last_seen_at=now))  # fmt: skip
+    session.add(
+        StaffSessionRow(
+            token_hash=hash_token(token),
+            user_id=row.id,
+            csrf_token=csrf,
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
     await audit(session, row.id, "login", None, now)
     await session.flush()
     user = await staff_user(session, row)
@@ -97,11 +114,13 @@ async def log_in(
 
 async def session_for(session: AsyncSession, token: str, now: datetime) -> WebSession | None:
     """The signed-in user behind a cookie, or None when it is unknown or has expired."""
-    found = (await session.execute(
-        select(StaffSessionRow, StaffUserRow)
-        .join(StaffUserRow, col(StaffUserRow.id) == col(StaffSessionRow.user_id))
-        .where(StaffSessionRow.token_hash == hash_token(token))
-    )).first()  # fmt: skip
+    found = (
+        await session.execute(
+            select(StaffSessionRow, StaffUserRow)
+            .join(StaffUserRow, col(StaffUserRow.id) == col(StaffSessionRow.user_id))
+            .where(StaffSessionRow.token_hash == hash_token(token))
+        )
+    ).first()
     if found is None:
         return None
     row, user = found
@@ -111,14 +130,19 @@ async def session_for(session: AsyncSession, token: str, now: datetime) -> WebSe
     if now - row.last_seen_at > timedelta(minutes=1):  # a write at most once a minute
         row.last_seen_at = now
     await session.flush()
-    return WebSession(await staff_user(session, user), row.csrf_token,
-                      user.must_change_password)  # fmt: skip
+    return WebSession(await staff_user(session, user), row.csrf_token, user.must_change_password)
 
 
 async def log_out(session: AsyncSession, token: str, now: datetime) -> None:
-    row = (await session.execute(
-        select(StaffSessionRow).where(StaffSessionRow.token_hash == hash_token(token))
-    )).scalars().first()  # fmt: skip
+    row = (
+        (
+            await session.execute(
+                select(StaffSessionRow).where(StaffSessionRow.token_hash == hash_token(token))
+            )
+        )
+        .scalars()
+        .first()
+    )
     if row is not None:
         await audit(session, row.user_id, "logout", None, now)
         await session.delete(row)
@@ -126,7 +150,11 @@ async def log_out(session: AsyncSession, token: str, now: datetime) -> None:
 
 
 async def change_password(
-    session: AsyncSession, user_id: int, current: str, new: str, keep_token: str,
+    session: AsyncSession,
+    user_id: int,
+    current: str,
+    new: str,
+    keep_token: str,
     now: datetime,
 ) -> str | None:
     """Set a new password; returns what is wrong, or None. Other sessions are signed out."""
@@ -141,10 +169,12 @@ async def change_password(
         return "Please choose a password different from the one you were given."
     new_hash = await asyncio.to_thread(password_hasher.hash, new)
     row.password_hash, row.must_change_password = new_hash, False
-    await session.execute(sa.delete(StaffSessionRow).where(
-        col(StaffSessionRow.user_id) == user_id,
-        col(StaffSessionRow.token_hash) != hash_token(keep_token),
-    ))  # fmt: skip
+    await session.execute(
+        sa.delete(StaffSessionRow).where(
+            col(StaffSessionRow.user_id) == user_id,
+            col(StaffSessionRow.token_hash) != hash_token(keep_token),
+        )
+    )
     await audit(session, user_id, "password_changed", None, now)
     await session.flush()
     return None

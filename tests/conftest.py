@@ -127,17 +127,16 @@ class Bot:
     ) -> str:
         email = email or f"worker{next(_numbers)}@practice.nhs.uk"
         async with self.services.db.write() as session:
-            await staff.add_user(session, email, "Sam Worker", role.value, practices or [],
-                                 self.clock.now())
+            await staff.add_user(
+                session, email, "Sam Worker", role.value, practices or [], self.clock.now()
+            )
             return await staff.create_token(session, email, self.clock.now())
 
     async def add_practice(self, code: str, name: str) -> None:
         async with self.services.db.write() as session:
             await staff.add_practice(session, code, name, None)
 
-    async def api(
-        self, method: str, path: str, token: str, body: Any = None
-    ) -> tuple[int, Any]:
+    async def api(self, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
         response = await self.client.request(
             method, path, json=body, headers={"Authorization": f"Bearer {token}"}
         )
@@ -159,16 +158,19 @@ async def make_bot(
             fake = FakeTelegram()
             await fake.start()
             fakes.append(fake)
-            overrides |= {"TELEGRAM_BOT_TOKEN": fake.token,
-                          "TELEGRAM_API_BASE_URL": fake.base_url}  # fmt: skip
+            overrides |= {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url}
             if telegram == "webhook":
                 overrides["TELEGRAM_WEBHOOK_SECRET"] = WEBHOOK_SECRET
-        services = build(settings_for(database_url, fake_twilio, **overrides), clock=clock,
-                         ssl_context=ssl_context)
+        services = build(
+            settings_for(database_url, fake_twilio, **overrides),
+            clock=clock,
+            ssl_context=ssl_context,
+        )
         client = TestClient(TestServer(create_app(services)))
         await client.start_server()
-        bot = Bot(services, client, fake_twilio, TwilioWebhooks(client, PUBLIC_BASE_URL), clock,
-                  fake)  # fmt: skip
+        bot = Bot(
+            services, client, fake_twilio, TwilioWebhooks(client, PUBLIC_BASE_URL), clock, fake
+        )
         made.append(bot)
         if telegram is not None:
             services.start_channels()  # the test sends due messages itself

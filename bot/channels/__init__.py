@@ -18,7 +18,12 @@ class SendError(Exception):
     """A send that failed. ``transient`` ones are retried with back-off; others never are."""
 
     def __init__(
-        self, message: str, *, code: str | None = None, transient: bool, opted_out: bool = False,
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        transient: bool,
+        opted_out: bool = False,
         retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
@@ -30,7 +35,11 @@ class SendError(Exception):
 
 class Sender(Protocol):
     async def send(
-        self, to: Address, text: str, *, validity_seconds: int | None,
+        self,
+        to: Address,
+        text: str,
+        *,
+        validity_seconds: int | None,
         buttons: tuple[Button, ...] = (),
     ) -> Sent:
         """Send ``text``; a channel without buttons ignores them (the text names the choices)."""

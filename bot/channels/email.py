@@ -78,7 +78,11 @@ class SmtpEmail:
         return f"SmtpEmail({scheme}://{self._host}:{self._port}, from {self._sender})"
 
     async def send(
-        self, to: Address, text: str, *, validity_seconds: int | None,
+        self,
+        to: Address,
+        text: str,
+        *,
+        validity_seconds: int | None,
         buttons: tuple[Button, ...] = (),
     ) -> Sent:
         # validity_seconds has no meaning for e-mail: a message cannot expire in a mailbox.

@@ -10,7 +10,11 @@ class SimulatorSender:
     """Delivery to the simulator is the outgoing row itself; the page polls for it."""
 
     async def send(
-        self, to: Address, text: str, *, validity_seconds: int | None,
+        self,
+        to: Address,
+        text: str,
+        *,
+        validity_seconds: int | None,
         buttons: tuple[Button, ...] = (),
     ) -> Sent:
         return Sent(provider_id=None, status="delivered")

@@ -65,7 +65,11 @@ class TwilioSms:
         self._status_callback = status_callback
 
     async def send(
-        self, to: Address, text: str, *, validity_seconds: int | None,
+        self,
+        to: Address,
+        text: str,
+        *,
+        validity_seconds: int | None,
         buttons: tuple[Button, ...] = (),
     ) -> Sent:
         fields: dict[str, object] = {

@@ -64,11 +64,17 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | ReplyKeyboar
         return None
     if any(b.asks_for_contact for b in buttons):
         share = next(b for b in buttons if b.asks_for_contact)
-        return ReplyKeyboardMarkup([[KeyboardButton(share.label, request_contact=True)]],
-                                   one_time_keyboard=True, resize_keyboard=True)  # fmt: skip
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(share.label, request_contact=True)]],
+            one_time_keyboard=True,
+            resize_keyboard=True,
+        )
     per_row = 3 if all(len(b.label) <= 10 for b in buttons) else 1
     rows = [
-        [InlineKeyboardButton(b.label, callback_data=b.value[:64]) for b in buttons[i:i + per_row]]
+        [
+            InlineKeyboardButton(b.label, callback_data=b.value[:64])
+            for b in buttons[i : i + per_row]
+        ]
         for i in range(0, len(buttons), per_row)
     ]
     return InlineKeyboardMarkup(rows)
@@ -80,8 +86,9 @@ def to_inbound(update: Update, received_at: datetime) -> Inbound | None:
     if update.callback_query is not None:
         query = update.callback_query
         chat = query.message.chat.id if query.message is not None else query.from_user.id
-        return Inbound(Address.of(Channel.TELEGRAM, str(chat)), query.data or "", provider_id,
-                       received_at)  # fmt: skip
+        return Inbound(
+            Address.of(Channel.TELEGRAM, str(chat)), query.data or "", provider_id, received_at
+        )
     message = update.message
     if message is None or message.chat.type != "private":
         return None
@@ -89,8 +96,11 @@ def to_inbound(update: Update, received_at: datetime) -> Inbound | None:
     contact = message.contact
     if contact is not None:
         own = message.from_user is not None and contact.user_id == message.from_user.id
-        phone = normalise_phone(contact.phone_number if contact.phone_number.startswith("+")
-                                else "+" + contact.phone_number)  # fmt: skip
+        phone = normalise_phone(
+            contact.phone_number
+            if contact.phone_number.startswith("+")
+            else "+" + contact.phone_number
+        )
         if own and phone.startswith("+"):
             return Inbound(address, phone, provider_id, received_at, shared_phone=phone)
         return Inbound(address, "(shared a contact)", provider_id, received_at)
@@ -130,7 +140,11 @@ class TelegramChannel:
             self._started = False
 
     async def send(
-        self, to: Address, text: str, *, validity_seconds: int | None,
+        self,
+        to: Address,
+        text: str,
+        *,
+        validity_seconds: int | None,
         buttons: tuple[Button, ...] = (),
     ) -> Sent:
         try:
@@ -139,18 +153,25 @@ class TelegramChannel:
                 chat_id=int(to.handle), text=text, reply_markup=keyboard(buttons)
             )
         except RetryAfter as exc:
-            raise SendError("Telegram asked us to slow down", code="429", transient=True,
-                            retry_after=_seconds(exc)) from None  # fmt: skip
+            raise SendError(
+                "Telegram asked us to slow down",
+                code="429",
+                transient=True,
+                retry_after=_seconds(exc),
+            ) from None
         except Forbidden:
             # The person blocked the bot or deleted their account: like STOP.
-            raise SendError("the person has blocked the bot", code="403", transient=False,
-                            opted_out=True) from None  # fmt: skip
+            raise SendError(
+                "the person has blocked the bot", code="403", transient=False, opted_out=True
+            ) from None
         except BadRequest as exc:
-            raise SendError(f"Telegram refused the message: {exc.message}", code="400",
-                            transient=False) from None  # fmt: skip
+            raise SendError(
+                f"Telegram refused the message: {exc.message}", code="400", transient=False
+            ) from None
         except (TimedOut, NetworkError) as exc:
-            raise SendError(f"Telegram could not be reached: {exc.message}",
-                            transient=True) from None  # fmt: skip
+            raise SendError(
+                f"Telegram could not be reached: {exc.message}", transient=True
+            ) from None
         return Sent(provider_id=str(message.message_id), status="sent")
 
     async def handle(self, update: Update, receive: Receive, received_at: datetime) -> None:
@@ -167,7 +188,8 @@ class TelegramChannel:
             if query.message is not None:
                 with contextlib.suppress(TelegramError):
                     await self.bot.edit_message_reply_markup(
-                        chat_id=query.message.chat.id, message_id=query.message.message_id,
+                        chat_id=query.message.chat.id,
+                        message_id=query.message.message_id,
                         reply_markup=None,
                     )
 

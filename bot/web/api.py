@@ -130,7 +130,9 @@ def case_json(
             "reference": referral.reference,
             "source": referral.source,
             "pathway": referral.pathway,
-        } if referral else None,
+        }
+        if referral
+        else None,
     }
 
 
@@ -174,7 +176,9 @@ def referral_json(row: ReferralRow, codes: dict[int, str]) -> dict[str, Any]:
             "name": row.referrer_name,
             "role": row.referrer_role,
             "organisation": row.referrer_organisation,
-        } if row.source == "professional" else None,
+        }
+        if row.source == "professional"
+        else None,
         "case_id": _id(row.case_id),
         "created_at": _iso(row.created_at),
         "submitted_at": _iso(row.submitted_at),
@@ -215,19 +219,30 @@ async def _rows(
 
 def score_json(row: ScoreRow) -> dict[str, Any]:
     return {
-        "id": _id(row.id), "instrument": row.instrument, "answers": json.loads(row.answers),
-        "raw": row.raw, "metric": row.metric, "taken_at": _iso(row.taken_at),
-        "status": row.status, "via": row.via,
-    }  # fmt: skip
+        "id": _id(row.id),
+        "instrument": row.instrument,
+        "answers": json.loads(row.answers),
+        "raw": row.raw,
+        "metric": row.metric,
+        "taken_at": _iso(row.taken_at),
+        "status": row.status,
+        "via": row.via,
+    }
 
 
 def follow_up_json(row: FollowUpRow) -> dict[str, Any]:
     return {
-        "id": _id(row.id), "kind": row.kind, "campaign_id": _id(row.campaign_id),
-        "sent_at": _iso(row.created_at), "nudged_at": _iso(row.nudged_at), "answer": row.answer,
-        "words": row.words, "answered_at": _iso(row.answered_at), "case_id": _id(row.case_id),
+        "id": _id(row.id),
+        "kind": row.kind,
+        "campaign_id": _id(row.campaign_id),
+        "sent_at": _iso(row.created_at),
+        "nudged_at": _iso(row.nudged_at),
+        "answer": row.answer,
+        "words": row.words,
+        "answered_at": _iso(row.answered_at),
+        "case_id": _id(row.case_id),
         "ended_at": _iso(row.ended_at),
-    }  # fmt: skip
+    }
 
 
 async def list_cases(request: web.Request) -> web.Response:
@@ -252,9 +267,7 @@ async def list_cases(request: web.Request) -> web.Response:
     return web.json_response({"items": items, "next": page.next})
 
 
-async def _visible_case(
-    session: AsyncSession, request: web.Request
-) -> tuple[CaseRow, ClientRow]:
+async def _visible_case(session: AsyncSession, request: web.Request) -> tuple[CaseRow, ClientRow]:
     case_id = _path_id(request)
     found = await queries.case_with_client(session, case_id)
     if found is None or not queries.can_see(_user(request), found[0].practice_id):
@@ -267,8 +280,9 @@ async def get_case(request: web.Request) -> web.Response:
     async with services.db.write() as session:
         case, client = await _visible_case(session, request)
         assert client.id is not None
-        await audit(session, _user(request).id, "view_client", f"client:{client.id}",
-                    services.clock.now())  # fmt: skip
+        await audit(
+            session, _user(request).id, "view_client", f"client:{client.id}", services.clock.now()
+        )
         messages = await queries.transcript(session, client.id)
         names = await queries.user_names(session, {case.assigned_to} if case.assigned_to else set())
         referrals = await queries.referrals_for_cases(session, {case.id or 0})
@@ -286,7 +300,10 @@ async def claim_case(request: web.Request) -> web.Response:
         if case.status != CaseStatus.OPEN:
             raise ApiError(422, "case_closed", "This case is closed.")
         await engine.claim_case(
-            SqlStore(session), to_case(case), user, services.settings.service,
+            SqlStore(session),
+            to_case(case),
+            user,
+            services.settings.service,
             services.clock.now(),
         )
         await audit(session, user.id, "claim_case", f"case:{case.id}", services.clock.now())
@@ -306,8 +323,12 @@ async def reply_case(request: web.Request) -> web.Response:
             raise ApiError(422, "case_closed", "This case is closed: open a new one to reply.")
         try:
             message_id = await engine.reply_from_staff(
-                SqlStore(session), to_case(case), _user(request), text,
-                services.settings.service, services.clock.now(),
+                SqlStore(session),
+                to_case(case),
+                _user(request),
+                text,
+                services.settings.service,
+                services.clock.now(),
             )
         except engine.OptedOut:
             raise ApiError(
@@ -336,12 +357,20 @@ async def close_case(request: web.Request) -> web.Response:
         wanted = [str(s) for s in onward]
         missing = set(wanted) - set(await directory.service_names(session, wanted))
         if missing:
-            raise ApiError(422, "invalid", "onward_referrals: the directory has no service "
-                           f"{sorted(missing)[0][:60]!r}.")  # fmt: skip
+            raise ApiError(
+                422,
+                "invalid",
+                f"onward_referrals: the directory has no service {sorted(missing)[0][:60]!r}.",
+            )
         try:
             await engine.close_case(
-                SqlStore(session), to_case(case), user, outcome, [str(s) for s in onward],
-                services.settings.service, services.clock.now(),
+                SqlStore(session),
+                to_case(case),
+                user,
+                outcome,
+                [str(s) for s in onward],
+                services.settings.service,
+                services.clock.now(),
             )
         except engine.CaseClosed:
             raise ApiError(422, "case_closed", "This case is already closed.") from None
@@ -367,8 +396,9 @@ async def find_clients(request: web.Request) -> web.Response:
         )
         items = [await client_json(session, row) for row in rows]
         for row in rows:
-            await audit(session, _user(request).id, "view_client", f"client:{row.id}",
-                        services.clock.now())  # fmt: skip
+            await audit(
+                session, _user(request).id, "view_client", f"client:{row.id}", services.clock.now()
+            )
     return web.json_response({"items": items, "next": None})
 
 
@@ -379,8 +409,9 @@ async def get_client(request: web.Request) -> web.Response:
         row = await session.get(ClientRow, client_id)
         if row is None or not queries.can_see(_user(request), row.practice_id):
             raise ApiError(404, "not_found", f"There is no client {client_id}.")
-        await audit(session, _user(request).id, "view_client", f"client:{client_id}",
-                    services.clock.now())  # fmt: skip
+        await audit(
+            session, _user(request).id, "view_client", f"client:{client_id}", services.clock.now()
+        )
         return web.json_response(await client_json(session, row))
 
 

@@ -112,5 +112,3 @@ def create_app(services: Services) -> web.Application:
     if services.settings.simulator_enabled:
         simulator.add_routes(app)
     return app
-
-

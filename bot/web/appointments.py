@@ -28,9 +28,13 @@ def _json(appointment: Appointment | AppointmentRow) -> dict[str, Any]:
     if isinstance(appointment, AppointmentRow):
         return appointment_json(appointment)
     row = AppointmentRow(
-        id=appointment.id, client_id=appointment.client_id, starts_at=appointment.starts_at,
-        duration_minutes=appointment.duration_minutes, location=appointment.location,
-        worker=appointment.worker, status=appointment.status.value,
+        id=appointment.id,
+        client_id=appointment.client_id,
+        starts_at=appointment.starts_at,
+        duration_minutes=appointment.duration_minutes,
+        location=appointment.location,
+        worker=appointment.worker,
+        status=appointment.status.value,
     )
     return appointment_json(row)
 
@@ -94,12 +98,18 @@ async def book(services: Services, user: StaffUser, body: dict[str, Any]) -> dic
         client = to_client(row)
         new = NewAppointment(client.id, starts_at, minutes, location, worker, user.id, now)
         settings = services.settings
-        made = await booking.book(SqlStore(session), client, new, settings.service, now,
-                                  offsets=settings.reminder_deltas, window=settings.window,
-                                  follow_up_after=settings.follow_up_delta,
-                                  outcome=outcome)  # fmt: skip
-        await audit(session, user.id, "book_appointment", f"appointment:{made.appointment.id}",
-                    now)  # fmt: skip
+        made = await booking.book(
+            SqlStore(session),
+            client,
+            new,
+            settings.service,
+            now,
+            offsets=settings.reminder_deltas,
+            window=settings.window,
+            follow_up_after=settings.follow_up_delta,
+            outcome=outcome,
+        )
+        await audit(session, user.id, "book_appointment", f"appointment:{made.appointment.id}", now)
     services.outbox.wake()
     return _booked_json(made)
 
@@ -114,7 +124,8 @@ def _booked_json(made: booking.Booked) -> dict[str, Any]:
     body = _json(made.appointment)
     body["reminders"] = [
         {"offset": plan.label, "at": plan.due_at.isoformat()}
-        for plan in made.reminders if not plan.dropped
+        for plan in made.reminders
+        if not plan.dropped
     ]
     body["reminders_not_sent"] = [
         {"offset": plan.label, "reason": plan.dropped} for plan in made.reminders if plan.dropped
@@ -122,8 +133,9 @@ def _booked_json(made: booking.Booked) -> dict[str, Any]:
     return body
 
 
-async def move_appointment(services: Services, user: StaffUser, appointment_id: int,
-                           body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+async def move_appointment(
+    services: Services, user: StaffUser, appointment_id: int, body: dict[str, Any]
+) -> dict[str, Any]:
     """A new ``starts_at`` (and optionally ``location``, ``duration_minutes``)."""
     starts_at = _starts_at(body)
     now = services.clock.now()
@@ -139,8 +151,15 @@ async def move_appointment(services: Services, user: StaffUser, appointment_id: 
             location = _short_text(body, "location", MAX_LOCATION)
         settings = services.settings
         moved = await booking.move(
-            SqlStore(session), to_client(client), to_appointment(row), starts_at, minutes,
-            location, settings.service, now, offsets=settings.reminder_deltas,
+            SqlStore(session),
+            to_client(client),
+            to_appointment(row),
+            starts_at,
+            minutes,
+            location,
+            settings.service,
+            now,
+            offsets=settings.reminder_deltas,
             window=settings.window,
         )
         await audit(session, user.id, "move_appointment", f"appointment:{row.id}", now)
@@ -151,7 +170,8 @@ async def move_appointment(services: Services, user: StaffUser, appointment_id: 
 async def move(request: web.Request) -> web.Response:
     body = await _body(request)
     return web.json_response(
-        await move_appointment(request.app[SERVICES], _user(request), _path_id(request), body))
+        await move_appointment(request.app[SERVICES], _user(request), _path_id(request), body)
+    )
 
 
 async def _visible_appointment(
@@ -164,15 +184,21 @@ async def _visible_appointment(
     return row, client
 
 
-async def cancel_appointment(services: Services, user: StaffUser,
-                             appointment_id: int) -> dict[str, Any]:  # fmt: skip
+async def cancel_appointment(
+    services: Services, user: StaffUser, appointment_id: int
+) -> dict[str, Any]:
     now = services.clock.now()
     async with services.db.write() as session:
         row, client = await _visible_appointment(session, user, appointment_id)
         if row.status in ("cancelled", "attended", "dna"):
             raise ApiError(422, "invalid", f"status: the appointment is already {row.status}.")
-        await booking.cancel(SqlStore(session), to_client(client), to_appointment(row),
-                             services.settings.service, now)  # fmt: skip
+        await booking.cancel(
+            SqlStore(session),
+            to_client(client),
+            to_appointment(row),
+            services.settings.service,
+            now,
+        )
         await audit(session, user.id, "cancel_appointment", f"appointment:{row.id}", now)
         await session.refresh(row)
         result = _json(row)
@@ -182,11 +208,13 @@ async def cancel_appointment(services: Services, user: StaffUser,
 
 async def cancel(request: web.Request) -> web.Response:
     return web.json_response(
-        await cancel_appointment(request.app[SERVICES], _user(request), _path_id(request)))
+        await cancel_appointment(request.app[SERVICES], _user(request), _path_id(request))
+    )
 
 
-async def record_attendance(services: Services, user: StaffUser, appointment_id: int,
-                            body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+async def record_attendance(
+    services: Services, user: StaffUser, appointment_id: int, body: dict[str, Any]
+) -> dict[str, Any]:
     outcome = body.get("outcome")
     if outcome not in ("attended", "dna"):
         raise ApiError(422, "invalid", "outcome: attended or dna.")
@@ -197,8 +225,11 @@ async def record_attendance(services: Services, user: StaffUser, appointment_id:
             raise ApiError(422, "invalid", "outcome: the appointment was cancelled.")
         try:
             await booking.record_attendance(
-                SqlStore(session), to_client(client), to_appointment(row),
-                AppointmentStatus(outcome), now,
+                SqlStore(session),
+                to_client(client),
+                to_appointment(row),
+                AppointmentStatus(outcome),
+                now,
                 follow_up_after=services.settings.follow_up_delta,
                 window=services.settings.window,
             )
@@ -213,8 +244,9 @@ async def record_attendance(services: Services, user: StaffUser, appointment_id:
 
 async def attendance(request: web.Request) -> web.Response:
     body = await _body(request)
-    return web.json_response(await record_attendance(
-        request.app[SERVICES], _user(request), _path_id(request), body))
+    return web.json_response(
+        await record_attendance(request.app[SERVICES], _user(request), _path_id(request), body)
+    )
 
 
 def add_routes(app: web.Application) -> None:
@@ -222,6 +254,3 @@ def add_routes(app: web.Application) -> None:
     app.router.add_delete(f"{PREFIX}/appointments/{{id}}", cancel)
     app.router.add_patch(f"{PREFIX}/appointments/{{id}}", move)
     app.router.add_post(f"{PREFIX}/appointments/{{id}}/attendance", attendance)
-
-
-

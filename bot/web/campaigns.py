@@ -30,8 +30,12 @@ PAGE = 50
 
 
 def _preview(text: str) -> dict[str, Any]:
-    return {"text": text, "characters": len(text), "segments": segments(text),
-            "gsm7": is_gsm7(text)}  # fmt: skip
+    return {
+        "text": text,
+        "characters": len(text),
+        "segments": segments(text),
+        "gsm7": is_gsm7(text),
+    }
 
 
 async def create(request: web.Request) -> web.Response:
@@ -39,16 +43,16 @@ async def create(request: web.Request) -> web.Response:
     return web.json_response(result, status=200 if "id" not in result else 201)
 
 
-async def create_campaign(services: Services, user: StaffUser,
-                          body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+async def create_campaign(
+    services: Services, user: StaffUser, body: dict[str, Any]
+) -> dict[str, Any]:
     """A dry run (the count, exclusions and preview) or a scheduled campaign, from the API or
     the staff web app."""
     settings, now = services.settings, services.clock.now()
     name = _text_field(body, "name", limit=MAX_NAME).strip()
     if ("message" in body) == ("flow" in body):
-        raise ApiError(422, "invalid", "message: give a message, or flow: \"check_in\", not both.")
-    message = (_text_field(body, "message", limit=MAX_MESSAGE).strip() if "message" in body
-               else None)  # fmt: skip
+        raise ApiError(422, "invalid", 'message: give a message, or flow: "check_in", not both.')
+    message = _text_field(body, "message", limit=MAX_MESSAGE).strip() if "message" in body else None
     if message is None and body.get("flow") != CHECK_IN_FLOW:
         raise ApiError(422, "invalid", "flow: the one flow a campaign can start is check_in.")
     raw_send_on = body.get("send_on")
@@ -68,7 +72,7 @@ async def create_campaign(services: Services, user: StaffUser,
     opening = datetime.combine(send_on, time(), tzinfo=settings.zone)
     send_at = settings.window.next_opening(max(opening, now))
 
-    async with (services.db.read() if dry_run else services.db.write()) as session:
+    async with services.db.read() if dry_run else services.db.write() as session:
         practices = await SqlStore(session).practices()
         try:
             cohort = parse_cohort(body.get("cohort"), practices)
@@ -80,21 +84,32 @@ async def create_campaign(services: Services, user: StaffUser,
         found = await campaigns.reach(session, cohort, now, settings.zone, scope)
         if dry_run:
             return {
-                "eligible": len(found.eligible), "excluded": found.excluded,
-                "preview": _preview(text), "send_at": send_at.isoformat(),
-            }  # fmt: skip
+                "eligible": len(found.eligible),
+                "excluded": found.excluded,
+                "preview": _preview(text),
+                "send_at": send_at.isoformat(),
+            }
         row = await campaigns.create(
-            session, name=name, cohort=body["cohort"], message=message,
-            flow=None if message else CHECK_IN_FLOW, send_on=send_on.isoformat(),
-            send_at=send_at, clients=found.eligible, per_second=settings.twilio_max_rate,
-            window=settings.window, by=user.id, now=now,
+            session,
+            name=name,
+            cohort=body["cohort"],
+            message=message,
+            flow=None if message else CHECK_IN_FLOW,
+            send_on=send_on.isoformat(),
+            send_at=send_at,
+            clients=found.eligible,
+            per_second=settings.twilio_max_rate,
+            window=settings.window,
+            by=user.id,
+            now=now,
         )
         await audit(session, user.id, "create_campaign", f"campaign:{row.id}", now)
         return await _json(session, row, now, settings.service_name)
 
 
-async def _json(session: AsyncSession, row: CampaignRow, now: datetime,
-                service: str) -> dict[str, Any]:  # fmt: skip
+async def _json(
+    session: AsyncSession, row: CampaignRow, now: datetime, service: str
+) -> dict[str, Any]:
     assert row.id is not None
     figures = await campaigns.counts(session, row.id)
     status = row.status
@@ -105,13 +120,20 @@ async def _json(session: AsyncSession, row: CampaignRow, now: datetime,
             status = "sending"
     text = row.message or texts.FU_CHECK_IN.format(service=service)
     return {
-        "id": str(row.id), "name": row.name, "cohort": json.loads(row.cohort),
-        "message": row.message, "flow": row.flow, "preview": _preview(text),
-        "send_on": row.send_on, "send_at": row.send_at.isoformat(), "status": status,
-        "eligible": row.eligible, **figures,
+        "id": str(row.id),
+        "name": row.name,
+        "cohort": json.loads(row.cohort),
+        "message": row.message,
+        "flow": row.flow,
+        "preview": _preview(text),
+        "send_on": row.send_on,
+        "send_at": row.send_at.isoformat(),
+        "status": status,
+        "eligible": row.eligible,
+        **figures,
         "created_by": str(row.created_by) if row.created_by else None,
         "created_at": row.created_at.isoformat(),
-    }  # fmt: skip
+    }
 
 
 async def _visible(session: AsyncSession, user: StaffUser, campaign_id: int) -> CampaignRow:
@@ -134,18 +156,21 @@ async def campaign(services: Services, user: StaffUser, campaign_id: int) -> dic
 
 async def get(request: web.Request) -> web.Response:
     return web.json_response(
-        await campaign(request.app[SERVICES], _user(request), _path_id(request)))
+        await campaign(request.app[SERVICES], _user(request), _path_id(request))
+    )
 
 
 async def list_campaigns(request: web.Request) -> web.Response:
     """Newest first; ``next`` is the id to pass as ``?before=`` for the next page."""
-    items, more = await campaign_page(request.app[SERVICES], _user(request),
-                                      request.query.get("before", ""))  # fmt: skip
+    items, more = await campaign_page(
+        request.app[SERVICES], _user(request), request.query.get("before", "")
+    )
     return web.json_response({"items": items, "next": items[-1]["id"] if more else None})
 
 
-async def campaign_page(services: Services, user: StaffUser,
-                        before: str) -> tuple[list[dict[str, Any]], bool]:  # fmt: skip
+async def campaign_page(
+    services: Services, user: StaffUser, before: str
+) -> tuple[list[dict[str, Any]], bool]:
     stmt = select(CampaignRow).order_by(col(CampaignRow.id).desc()).limit(PAGE + 1)
     if before:
         if not (before.isascii() and before.isdigit() and len(before) <= 18):
@@ -160,8 +185,9 @@ async def campaign_page(services: Services, user: StaffUser,
     return items, len(rows) > PAGE
 
 
-async def change_status(services: Services, user: StaffUser, campaign_id: int,
-                        status: str) -> dict[str, Any]:  # fmt: skip
+async def change_status(
+    services: Services, user: StaffUser, campaign_id: int, status: str
+) -> dict[str, Any]:
     """``paused``, ``scheduled`` (resume) or ``cancelled``."""
     now = services.clock.now()
     async with services.db.write() as session:
@@ -170,17 +196,23 @@ async def change_status(services: Services, user: StaffUser, campaign_id: int,
             raise ApiError(422, "invalid", "status: the campaign is cancelled.")
         if status == "scheduled" and row.status != "paused":
             raise ApiError(422, "invalid", "status: only a paused campaign can resume.")
-        await campaigns.set_status(session, row, status, now,
-                                   per_second=services.settings.twilio_max_rate,
-                                   window=services.settings.window)  # fmt: skip
+        await campaigns.set_status(
+            session,
+            row,
+            status,
+            now,
+            per_second=services.settings.twilio_max_rate,
+            window=services.settings.window,
+        )
         await audit(session, user.id, f"campaign_{status}", f"campaign:{row.id}", now)
         return await _json(session, row, now, services.settings.service_name)
 
 
 def _change(status: str) -> Any:
     async def handler(request: web.Request) -> web.Response:
-        return web.json_response(await change_status(
-            request.app[SERVICES], _user(request), _path_id(request), status))
+        return web.json_response(
+            await change_status(request.app[SERVICES], _user(request), _path_id(request), status)
+        )
 
     return handler
 

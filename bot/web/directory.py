@@ -29,13 +29,19 @@ def service_json(service: Service, needs: frozenset[str] | None = None) -> dict[
     location = next((loc for loc in service.locations if loc.address), None)
     address = location.address if location else None
     return {
-        "id": service.id, "name": service.name, "description": service.description,
+        "id": service.id,
+        "name": service.name,
+        "description": service.description,
         "organization": service.organization.name if service.organization else None,
-        "phone": service.phone, "email": service.email, "url": service.url,
+        "phone": service.phone,
+        "email": service.email,
+        "url": service.url,
         "address": _address(address),
         "schedule": next((s.description for s in service.schedules if s.description), None),
-        "free": service.is_free, "minimum_age": service.minimum_age,
-        "maximum_age": service.maximum_age, "active": service.active,
+        "free": service.is_free,
+        "minimum_age": service.minimum_age,
+        "maximum_age": service.maximum_age,
+        "active": service.active,
         "needs": sorted(needs) if needs is not None else None,
     }
 
@@ -63,12 +69,15 @@ async def list_services(request: web.Request) -> web.Response:
         raise ApiError(422, "invalid", "cursor: the next value from the previous page.")
     start, limit = int(cursor), int(limit_text)
     hits = await find(request, needs=needs, text=text, area=area)
-    page = hits[start:start + limit]
+    page = hits[start : start + limit]
     more = start + limit < len(hits)
-    return web.json_response({
-        "items": [service_json(h.service, h.needs) for h in page],
-        "total": len(hits), "next": str(start + limit) if more else None,
-    })  # fmt: skip
+    return web.json_response(
+        {
+            "items": [service_json(h.service, h.needs) for h in page],
+            "total": len(hits),
+            "next": str(start + limit) if more else None,
+        }
+    )
 
 
 def add_routes(app: web.Application) -> None:

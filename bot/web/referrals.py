@@ -94,8 +94,11 @@ async def create_referral(request: web.Request) -> web.Response:
     if referrer_email is not None and not _EMAIL.fullmatch(referrer_email):
         raise ApiError(422, "invalid", "referrer.email: not an email address.")
     if referrer_phone is None and not services.settings.email_enabled:
-        raise ApiError(422, "invalid", "referrer.email: this service does not send e-mail; "
-                                       "give a mobile number for updates.")  # fmt: skip
+        raise ApiError(
+            422,
+            "invalid",
+            "referrer.email: this service does not send e-mail; give a mobile number for updates.",
+        )
 
     client_name = _text(person, "name", required=True)
     phone_raw = _text(person, "phone", required=True, limit=40)
@@ -106,12 +109,15 @@ async def create_referral(request: web.Request) -> web.Response:
     if dob_raw is not None:
         parsed = parse_date_of_birth(dob_raw, services.clock.now().date())
         if parsed.value is None:
-            raise ApiError(422, "invalid", "client.date_of_birth: a real date in the past, "
-                                           "like 1952-03-14.")  # fmt: skip
+            raise ApiError(
+                422, "invalid", "client.date_of_birth: a real date in the past, like 1952-03-14."
+            )
         dob = parsed.value
     needs_raw = person.get("needs", [])
-    if not isinstance(needs_raw, list) or not all(isinstance(n, str) for n in needs_raw) or (
-        len(needs_raw) > MAX_NEEDS
+    if (
+        not isinstance(needs_raw, list)
+        or not all(isinstance(n, str) for n in needs_raw)
+        or (len(needs_raw) > MAX_NEEDS)
     ):
         raise ApiError(422, "invalid", f"client.needs: a list of at most {MAX_NEEDS} words.")
     codes, unknown = need_codes_from_words([n[:200] for n in needs_raw])
@@ -124,15 +130,25 @@ async def create_referral(request: web.Request) -> web.Response:
         while await store.referral_by_reference(reference) is not None:
             reference = new_reference()
         details = ReferralDetails(
-            name=client_name, date_of_birth=dob, practice_id=practice_id, needs=tuple(codes),
-            needs_text="; ".join(unknown) or None, notes=notes,
+            name=client_name,
+            date_of_birth=dob,
+            practice_id=practice_id,
+            needs=tuple(codes),
+            needs_text="; ".join(unknown) or None,
+            notes=notes,
         )
         referral = referrer_updates.ProfessionalReferral(
             referrer_updates.Referrer(
-                referrer_name, _text(who, "role"), _text(who, "organisation"),
-                Pathway(pathway_raw), referrer_phone, referrer_email,
+                referrer_name,
+                _text(who, "role"),
+                _text(who, "organisation"),
+                Pathway(pathway_raw),
+                referrer_phone,
+                referrer_email,
             ),
-            client_name, client_phone, details,
+            client_name,
+            client_phone,
+            details,
             client_can_text=answers.parse_mobile(client_phone) is not None,
         )
         accepted = await referrer_updates.refer(

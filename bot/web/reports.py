@@ -36,15 +36,25 @@ async def summary(request: web.Request) -> web.Response:
     query = request.query
     async with services.db.write() as session:
         try:
-            narrowing = await reports.narrowing(session, query.get("practice", ""),
-                                                query.get("pathway", ""), query.get("worker", ""))
+            narrowing = await reports.narrowing(
+                session,
+                query.get("practice", ""),
+                query.get("pathway", ""),
+                query.get("worker", ""),
+            )
         except reports.BadNarrowing as exc:
             raise ApiError(422, "invalid", str(exc)) from None
         directory = await active_index(session)
-        body = await reports.summary(session, reports.Period(start, end), services.settings.zone,
-                                     directory, narrowing)  # fmt: skip
-        await audit(session, _user(request).id, "export_report", f"report:{start}..{end}",
-                    services.clock.now())  # fmt: skip
+        body = await reports.summary(
+            session, reports.Period(start, end), services.settings.zone, directory, narrowing
+        )
+        await audit(
+            session,
+            _user(request).id,
+            "export_report",
+            f"report:{start}..{end}",
+            services.clock.now(),
+        )
     return web.json_response(body)
 
 

@@ -33,8 +33,9 @@ def _taken_at(body: dict[str, Any], now: datetime) -> datetime:
     return value
 
 
-async def record_score(services: Services, user: StaffUser, client_id: int,
-                       body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+async def record_score(
+    services: Services, user: StaffUser, client_id: int, body: dict[str, Any]
+) -> dict[str, Any]:
     """A questionnaire taken in a session, from the API or the staff web app."""
     known = services.settings.questionnaires
     instrument = body.get("instrument")
@@ -54,10 +55,17 @@ async def record_score(services: Services, user: StaffUser, client_id: int,
         client = await session.get(ClientRow, client_id)
         if client is None or not queries.can_see(user, client.practice_id):
             raise ApiError(404, "not_found", f"There is no client {client_id}.")
-        row = ScoreRow(client_id=client_id, instrument=questionnaire.instrument,
-                       answers=json.dumps(answers), raw=scored.raw, metric=scored.metric,
-                       via="session", recorded_by=user.id, taken_at=taken_at,
-                       created_at=now)  # fmt: skip
+        row = ScoreRow(
+            client_id=client_id,
+            instrument=questionnaire.instrument,
+            answers=json.dumps(answers),
+            raw=scored.raw,
+            metric=scored.metric,
+            via="session",
+            recorded_by=user.id,
+            taken_at=taken_at,
+            created_at=now,
+        )
         session.add(row)
         await session.flush()
         await audit(session, user.id, "record_score", f"client:{client_id}", now)

@@ -61,8 +61,13 @@ async def send(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     handle = address.handle
     await services.receive(
-        Inbound(address, text, None, services.clock.now(),
-                phone=handle if handle.startswith("+") else None)
+        Inbound(
+            address,
+            text,
+            None,
+            services.clock.now(),
+            phone=handle if handle.startswith("+") else None,
+        )
     )
     return web.json_response({"ok": True})
 
@@ -85,8 +90,13 @@ async def messages(request: web.Request) -> web.Response:
             )
         ).scalars()
         items = [
-            {"id": row.id, "direction": row.direction, "text": row.text, "status": row.status,
-             "at": row.created_at.astimezone(services.settings.zone).strftime("%H:%M")}
+            {
+                "id": row.id,
+                "direction": row.direction,
+                "text": row.text,
+                "status": row.status,
+                "at": row.created_at.astimezone(services.settings.zone).strftime("%H:%M"),
+            }
             for row in rows
             # An outgoing message shows once "delivered": the outbox has sent it.
             if row.direction == "in" or row.status == "delivered"

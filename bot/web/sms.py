@@ -15,8 +15,20 @@ log = logging.getLogger(__name__)
 
 EMPTY_TWIML = "<Response></Response>"
 DELIVERY_STATES = frozenset(
-    {"accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered", "failed",
-     "read", "receiving", "received", "canceled"}
+    {
+        "accepted",
+        "scheduled",
+        "queued",
+        "sending",
+        "sent",
+        "delivered",
+        "undelivered",
+        "failed",
+        "read",
+        "receiving",
+        "received",
+        "canceled",
+    }
 )
 
 

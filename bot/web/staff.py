@@ -22,8 +22,16 @@ LOGIN_CSRF_COOKIE = "linkbot_login_csrf"
 SESSION = web.RequestKey("staff_session", web_sessions.WebSession)
 TOKEN = web.RequestKey("staff_token", str)
 # Paths with their own protection (webhook signatures, API tokens) or none needed.
-OPEN_PREFIXES = ("/login", "/static/", "/healthz", "/sms/", "/telegram/", "/simulator", "/api/",
-                 "/favicon.ico")
+OPEN_PREFIXES = (
+    "/login",
+    "/static/",
+    "/healthz",
+    "/sms/",
+    "/telegram/",
+    "/simulator",
+    "/api/",
+    "/favicon.ico",
+)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 QUEUE_POLL_SECONDS = 1.0  # how often the queue page's event stream looks for changes
 QUEUE_LIMIT = 200  # the queue page shows at most this many; the API pages through them all
@@ -39,10 +47,10 @@ def _secure(request: web.Request) -> bool:
     return request.app[SERVICES].settings.public_base_url.startswith("https://")
 
 
-def _set_cookie(request: web.Request, response: web.StreamResponse, name: str,
-                value: str) -> None:  # fmt: skip
-    response.set_cookie(name, value, httponly=True, samesite="Strict", secure=_secure(request),
-                        path="/")  # fmt: skip
+def _set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str) -> None:
+    response.set_cookie(
+        name, value, httponly=True, samesite="Strict", secure=_secure(request), path="/"
+    )
 
 
 def _local(target: str) -> str:
@@ -78,12 +86,14 @@ async def require_login(request: web.Request, handler: Handler) -> web.StreamRes
     return await handler(request)
 
 
-def page(request: web.Request, template: str, status: int = 200,
-          **context: Any) -> web.Response:  # fmt: skip
+def page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     services = request.app[SERVICES]
     found = request.get(SESSION)
-    context |= {"service": services.settings.service_name,
-                "user": found.user if found else None, "csrf": found.csrf if found else ""}
+    context |= {
+        "service": services.settings.service_name,
+        "user": found.user if found else None,
+        "csrf": found.csrf if found else "",
+    }
     response = aiohttp_jinja2.render_template(template, request, context, status=status)
     # Our own styles only: no scripts, frames or forms posting elsewhere.
     response.headers["Content-Security-Policy"] = (
@@ -98,8 +108,14 @@ async def login_page(request: web.Request) -> web.Response:
     # being sent here) must not spoil the first one's form.
     kept = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     login_csrf = kept if 20 <= len(kept) <= 64 else secrets.token_urlsafe(32)
-    response = page(request, "login.html", login_csrf=login_csrf, problem=None, email="",
-                     next=_local(request.query.get("next", "/queue")))  # fmt: skip
+    response = page(
+        request,
+        "login.html",
+        login_csrf=login_csrf,
+        problem=None,
+        email="",
+        next=_local(request.query.get("next", "/queue")),
+    )
     _set_cookie(request, response, LOGIN_CSRF_COOKIE, login_csrf)
     return response
 
@@ -114,15 +130,26 @@ async def login(request: web.Request) -> web.StreamResponse:
     async with services.db.write() as session:
         outcome = await web_sessions.log_in(session, email, password, services.clock.now())
     if isinstance(outcome, web_sessions.LoginProblem):
-        problem = ("Too many attempts. This account is locked for 15 minutes."
-                   if outcome is web_sessions.LoginProblem.LOCKED
-                   else "That e-mail address and password do not match.")  # fmt: skip
-        response = page(request, "login.html", status=401, login_csrf=expected,
-                         problem=problem, email=email,
-                         next=_local(str(form.get("next", "/queue"))))  # fmt: skip
+        problem = (
+            "Too many attempts. This account is locked for 15 minutes."
+            if outcome is web_sessions.LoginProblem.LOCKED
+            else "That e-mail address and password do not match."
+        )
+        response = page(
+            request,
+            "login.html",
+            status=401,
+            login_csrf=expected,
+            problem=problem,
+            email=email,
+            next=_local(str(form.get("next", "/queue"))),
+        )
         return response
-    target = "/password" if outcome.session.must_change_password else _local(
-        str(form.get("next", "/queue")))  # fmt: skip
+    target = (
+        "/password"
+        if outcome.session.must_change_password
+        else _local(str(form.get("next", "/queue")))
+    )
     response = web.HTTPFound(target)
     _set_cookie(request, response, SESSION_COOKIE, outcome.token)
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
@@ -139,8 +166,13 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 async def password_page(request: web.Request) -> web.Response:
-    return page(request, "password.html", problem=None, min_length=web_sessions.MIN_PASSWORD,
-                 must_change=request[SESSION].must_change_password)  # fmt: skip
+    return page(
+        request,
+        "password.html",
+        problem=None,
+        min_length=web_sessions.MIN_PASSWORD,
+        must_change=request[SESSION].must_change_password,
+    )
 
 
 async def change_password(request: web.Request) -> web.StreamResponse:
@@ -148,13 +180,22 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     services, found = request.app[SERVICES], request[SESSION]
     async with services.db.write() as session:
         problem = await web_sessions.change_password(
-            session, found.user.id, str(form.get("current", "")), str(form.get("new", "")),
-            request[TOKEN], services.clock.now(),
+            session,
+            found.user.id,
+            str(form.get("current", "")),
+            str(form.get("new", "")),
+            request[TOKEN],
+            services.clock.now(),
         )
     if problem:
-        return page(request, "password.html", status=422, problem=problem,
-                     min_length=web_sessions.MIN_PASSWORD,
-                     must_change=found.must_change_password)  # fmt: skip
+        return page(
+            request,
+            "password.html",
+            status=422,
+            problem=problem,
+            min_length=web_sessions.MIN_PASSWORD,
+            must_change=found.must_change_password,
+        )
     raise web.HTTPFound("/queue")
 
 
@@ -177,24 +218,31 @@ async def queue(request: web.Request) -> web.Response:
     async with services.db.read() as session:
         found = await queries.list_cases(session, user, "open", QUEUE_LIMIT, None)
         codes = await queries.practice_codes(
-            session, {r.practice_id for r in found.rows if r.practice_id})
+            session, {r.practice_id for r in found.rows if r.practice_id}
+        )
         names = await queries.user_names(
-            session, {r.assigned_to for r in found.rows if r.assigned_to})
+            session, {r.assigned_to for r in found.rows if r.assigned_to}
+        )
         clients = await queries.client_names(session, {r.client_id for r in found.rows})
-    rows = [r for r in found.rows
-            if (show != "mine" or r.assigned_to == user.id)
-            and (show != "unassigned" or r.assigned_to is None)
-            and (not practice or codes.get(r.practice_id or 0) == practice)
-            and (not reason or r.reason == reason)]  # fmt: skip
+    rows = [
+        r
+        for r in found.rows
+        if (show != "mine" or r.assigned_to == user.id)
+        and (show != "unassigned" or r.assigned_to is None)
+        and (not practice or codes.get(r.practice_id or 0) == practice)
+        and (not reason or r.reason == reason)
+    ]
     filters = {
-        "show": show, "practice": practice, "reason": reason,
+        "show": show,
+        "practice": practice,
+        "reason": reason,
         "practices": sorted({codes[r.practice_id] for r in found.rows if r.practice_id in codes}),
         "reasons": sorted({r.reason for r in found.rows}),
-    }  # fmt: skip
-    cases = [_case_line(row, codes, names, now) | {"client": clients.get(row.client_id)}
-             for row in rows]  # fmt: skip
-    return page(request, "queue.html", cases=cases, filters=filters,
-                more=found.next is not None)  # fmt: skip
+    }
+    cases = [
+        _case_line(row, codes, names, now) | {"client": clients.get(row.client_id)} for row in rows
+    ]
+    return page(request, "queue.html", cases=cases, filters=filters, more=found.next is not None)
 
 
 async def queue_events(request: web.Request) -> web.StreamResponse:
@@ -202,8 +250,9 @@ async def queue_events(request: web.Request) -> web.StreamResponse:
     changes hands, or a client writes, among the cases the user may see. It reads the database,
     so it works whichever instance took the message."""
     services, user = request.app[SERVICES], request[SESSION].user
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
-                                           "Cache-Control": "no-store"})  # fmt: skip
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
+    )
     await response.prepare(request)
     last = None
     try:
@@ -221,19 +270,31 @@ async def queue_events(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _case_line(row: CaseRow, codes: dict[int, str], names: dict[int, str],
-               now: datetime) -> dict[str, Any]:  # fmt: skip
+def _case_line(
+    row: CaseRow, codes: dict[int, str], names: dict[int, str], now: datetime
+) -> dict[str, Any]:
     late = row.due_by < now
-    due = (f"overdue by {_waiting(row.due_by, now)}" if late
-           else f"answer within {_waiting(now, row.due_by)}")  # fmt: skip
-    return {"id": row.id, "priority": row.priority, "reason": row.reason.replace("_", " "),
-            "practice": codes.get(row.practice_id or 0), "waiting": _waiting(row.created_at, now),
-            "due": due, "late": late, "assigned": names.get(row.assigned_to or 0)}  # fmt: skip
+    due = (
+        f"overdue by {_waiting(row.due_by, now)}"
+        if late
+        else f"answer within {_waiting(now, row.due_by)}"
+    )
+    return {
+        "id": row.id,
+        "priority": row.priority,
+        "reason": row.reason.replace("_", " "),
+        "practice": codes.get(row.practice_id or 0),
+        "waiting": _waiting(row.created_at, now),
+        "due": due,
+        "late": late,
+        "assigned": names.get(row.assigned_to or 0),
+    }
 
 
 def setup(app: web.Application) -> None:
     env = aiohttp_jinja2.setup(
-        app, loader=jinja2.PackageLoader("bot.web", "templates"),
+        app,
+        loader=jinja2.PackageLoader("bot.web", "templates"),
         autoescape=jinja2.select_autoescape(default=True),
     )
     zone = app[SERVICES].settings.zone

@@ -17,12 +17,23 @@ from storage.tables import StaffUserRow
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Settings shown on the settings page; secrets (tokens, passwords, keys) never are.
-SHOWN_SETTINGS = ("service_name", "service_phone", "service_timezone", "service_nation",
-                  "public_base_url", "database_url", "send_window", "reminder_offsets",
-                  "follow_up_after", "twilio_from", "twilio_max_rate", "email_from",
-                  "questionnaires_dir", "log_level")  # fmt: skip
-SECRET_SETTINGS = ("twilio_auth_token", "telegram_bot_token", "telegram_webhook_secret",
-                   "smtp_url")  # fmt: skip
+SHOWN_SETTINGS = (
+    "service_name",
+    "service_phone",
+    "service_timezone",
+    "service_nation",
+    "public_base_url",
+    "database_url",
+    "send_window",
+    "reminder_offsets",
+    "follow_up_after",
+    "twilio_from",
+    "twilio_max_rate",
+    "email_from",
+    "questionnaires_dir",
+    "log_level",
+)
+SECRET_SETTINGS = ("twilio_auth_token", "telegram_bot_token", "telegram_webhook_secret", "smtp_url")
 
 
 def admins_only(handler: Handler) -> Handler:
@@ -38,15 +49,27 @@ async def home(request: web.Request) -> web.Response:
     return page(request, "admin.html")
 
 
-async def users_page(request: web.Request, *, problem: str | None = None,
-                     made: dict[str, str] | None = None,
-                     status: int = 200) -> web.Response:  # fmt: skip
+async def users_page(
+    request: web.Request,
+    *,
+    problem: str | None = None,
+    made: dict[str, str] | None = None,
+    status: int = 200,
+) -> web.Response:
     async with request.app[SERVICES].db.read() as session:
         users = await queries.all_staff(session)
         practices = await queries.all_practices(session)
-    return page(request, "admin_users.html", status=status, users=users, practices=practices,
-                problem=problem, made=made, roles=[r.value for r in Role],
-                now=request.app[SERVICES].clock.now())  # fmt: skip
+    return page(
+        request,
+        "admin_users.html",
+        status=status,
+        users=users,
+        practices=practices,
+        problem=problem,
+        made=made,
+        roles=[r.value for r in Role],
+        now=request.app[SERVICES].clock.now(),
+    )
 
 
 async def add_user(request: web.Request) -> web.StreamResponse:
@@ -56,14 +79,21 @@ async def add_user(request: web.Request) -> web.StreamResponse:
     try:
         async with services.db.write() as session:
             row, password = await staff.add_user(
-                session, email, name, str(form.get("role", "")),
-                [str(c) for c in form.getall("practice", [])], services.clock.now())
-            await web_sessions.audit(session, admin.id, "add_user", f"user:{row.id}",
-                                     services.clock.now())  # fmt: skip
+                session,
+                email,
+                name,
+                str(form.get("role", "")),
+                [str(c) for c in form.getall("practice", [])],
+                services.clock.now(),
+            )
+            await web_sessions.audit(
+                session, admin.id, "add_user", f"user:{row.id}", services.clock.now()
+            )
     except staff.StaffError as exc:
         problem = str(exc).replace("--practice", "practice")
-        return await users_page(request, problem=problem[:1].upper() + problem[1:] + ".",
-                                status=422)  # fmt: skip
+        return await users_page(
+            request, problem=problem[:1].upper() + problem[1:] + ".", status=422
+        )
     return await users_page(request, made={"email": row.email, "password": password})
 
 
@@ -75,17 +105,20 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
         if row is None:
             raise web.HTTPNotFound(text="There is no such user.")
         password = await staff.reset_password(session, row.email)
-        await web_sessions.audit(session, admin.id, "reset_password", f"user:{row.id}",
-                                 services.clock.now())  # fmt: skip
+        await web_sessions.audit(
+            session, admin.id, "reset_password", f"user:{row.id}", services.clock.now()
+        )
     return await users_page(request, made={"email": row.email, "password": password})
 
 
-async def practices_page(request: web.Request, *, problem: str | None = None,
-                         status: int = 200) -> web.Response:  # fmt: skip
+async def practices_page(
+    request: web.Request, *, problem: str | None = None, status: int = 200
+) -> web.Response:
     async with request.app[SERVICES].db.read() as session:
         practices = await queries.all_practices(session)
-    return page(request, "admin_practices.html", status=status, practices=practices,
-                problem=problem)  # fmt: skip
+    return page(
+        request, "admin_practices.html", status=status, practices=practices, problem=problem
+    )
 
 
 async def add_practice(request: web.Request) -> web.StreamResponse:
@@ -94,24 +127,36 @@ async def add_practice(request: web.Request) -> web.StreamResponse:
     try:
         async with services.db.write() as session:
             practice, _ = await staff.add_practice(
-                session, str(form.get("code", "")), str(form.get("name", ""))[:200],
-                str(form.get("area", ""))[:200])  # fmt: skip
-            await web_sessions.audit(session, admin.id, "save_practice",
-                                     f"practice:{practice.id}", services.clock.now())
+                session,
+                str(form.get("code", "")),
+                str(form.get("name", ""))[:200],
+                str(form.get("area", ""))[:200],
+            )
+            await web_sessions.audit(
+                session, admin.id, "save_practice", f"practice:{practice.id}", services.clock.now()
+            )
     except staff.StaffError as exc:
         problem = str(exc)
-        return await practices_page(request, problem=problem[:1].upper() + problem[1:] + ".",
-                                    status=422)  # fmt: skip
+        return await practices_page(
+            request, problem=problem[:1].upper() + problem[1:] + ".", status=422
+        )
     raise web.HTTPFound("/admin/practices")
 
 
-async def replies_page(request: web.Request, *, problem: str | None = None,
-                       status: int = 200) -> web.Response:  # fmt: skip
+async def replies_page(
+    request: web.Request, *, problem: str | None = None, status: int = 200
+) -> web.Response:
     async with request.app[SERVICES].db.read() as session:
         templates = await notes.templates(session)
-    return page(request, "admin_replies.html", status=status, templates=templates,
-                problem=problem, max_title=notes.MAX_TITLE,
-                max_text=notes.MAX_TEMPLATE)  # fmt: skip
+    return page(
+        request,
+        "admin_replies.html",
+        status=status,
+        templates=templates,
+        problem=problem,
+        max_title=notes.MAX_TITLE,
+        max_text=notes.MAX_TEMPLATE,
+    )
 
 
 async def save_reply(request: web.Request) -> web.StreamResponse:
@@ -122,21 +167,34 @@ async def save_reply(request: web.Request) -> web.StreamResponse:
     if form.get("action") == "delete" and template_id is not None:
         async with services.db.write() as session:
             await notes.delete_template(session, template_id)
-            await web_sessions.audit(session, admin.id, "delete_saved_reply",
-                                     f"reply:{template_id}", services.clock.now())
+            await web_sessions.audit(
+                session,
+                admin.id,
+                "delete_saved_reply",
+                f"reply:{template_id}",
+                services.clock.now(),
+            )
         raise web.HTTPFound("/admin/replies")
     if not title or not text:
-        return await replies_page(request, problem="A saved reply needs a title and some text.",
-                                  status=422)  # fmt: skip
+        return await replies_page(
+            request, problem="A saved reply needs a title and some text.", status=422
+        )
     if len(title) > notes.MAX_TITLE or len(text) > notes.MAX_TEMPLATE:
-        return await replies_page(request, status=422, problem=(
-            f"A title can be {notes.MAX_TITLE} characters, a reply {notes.MAX_TEMPLATE}."))
+        return await replies_page(
+            request,
+            status=422,
+            problem=(f"A title can be {notes.MAX_TITLE} characters, a reply {notes.MAX_TEMPLATE}."),
+        )
     async with services.db.write() as session:
-        problem = await notes.save_template(session, template_id, title, text,
-                                            services.clock.now())  # fmt: skip
+        problem = await notes.save_template(session, template_id, title, text, services.clock.now())
         if problem is None:
-            await web_sessions.audit(session, admin.id, "save_saved_reply",
-                                     f"reply:{template_id or 'new'}", services.clock.now())
+            await web_sessions.audit(
+                session,
+                admin.id,
+                "save_saved_reply",
+                f"reply:{template_id or 'new'}",
+                services.clock.now(),
+            )
     if problem:
         return await replies_page(request, problem=problem, status=422)
     raise web.HTTPFound("/admin/replies")
@@ -163,13 +221,21 @@ async def audit_page(request: web.Request) -> web.Response:
     action, subject = query.get("action", "")[:40].strip(), query.get("subject", "")[:60].strip()
     services = request.app[SERVICES]
     async with services.db.write() as session:
-        found = await queries.audit_page(session, before=before, user_id=user_id,
-                                         action=action, subject=subject)  # fmt: skip
+        found = await queries.audit_page(
+            session, before=before, user_id=user_id, action=action, subject=subject
+        )
         users = {u.id: u.name for u, _ in await queries.all_staff(session)}
-        await web_sessions.audit(session, request[SESSION].user.id, "read_audit_log", None,
-                                 services.clock.now())  # fmt: skip
-    return page(request, "admin_audit.html", rows=found.rows, next=found.next, users=users,
-                filters={"user": user_id, "action": action, "subject": subject})  # fmt: skip
+        await web_sessions.audit(
+            session, request[SESSION].user.id, "read_audit_log", None, services.clock.now()
+        )
+    return page(
+        request,
+        "admin_audit.html",
+        rows=found.rows,
+        next=found.next,
+        users=users,
+        filters={"user": user_id, "action": action, "subject": subject},
+    )
 
 
 def add_routes(app: web.Application) -> None:
@@ -184,4 +250,3 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/admin/replies", admins_only(save_reply))
     r.add_get("/admin/settings", admins_only(settings_page))
     r.add_get("/admin/audit", admins_only(audit_page))
-

@@ -38,8 +38,7 @@ async def list_page(request: web.Request) -> web.Response:
         items, more = await campaign_page(request.app[SERVICES], request[SESSION].user, before)
     except ApiError:
         raise web.HTTPFound("/campaigns") from None
-    return page(request, "campaigns.html", campaigns=items,
-                next=items[-1]["id"] if more else None)  # fmt: skip
+    return page(request, "campaigns.html", campaigns=items, next=items[-1]["id"] if more else None)
 
 
 async def _practices(request: web.Request) -> list[tuple[str, str]]:
@@ -50,15 +49,32 @@ async def _practices(request: web.Request) -> list[tuple[str, str]]:
     return [(p.code, p.name) for p in rows if user.is_admin or p.id in user.practice_ids]
 
 
-async def _form(request: web.Request, values: dict[str, Any], *, status: int = 200,
-                problem: str | None = None,
-                dry_run: dict[str, Any] | None = None) -> web.Response:  # fmt: skip
+async def _form(
+    request: web.Request,
+    values: dict[str, Any],
+    *,
+    status: int = 200,
+    problem: str | None = None,
+    dry_run: dict[str, Any] | None = None,
+) -> web.Response:
     services = request.app[SERVICES]
     today = services.clock.now().astimezone(services.settings.zone).date().isoformat()
-    return page(request, "campaign_new.html", status=status, values=values, problem=problem,
-                dry_run=dry_run, exclusions=EXCLUSIONS, practices=await _practices(request),
-                needs=NEEDS, pathways=PATHWAYS, today=today, max_message=MAX_MESSAGE,
-                gsm_basic=GSM_BASIC, gsm_extended=GSM_EXTENDED)  # fmt: skip
+    return page(
+        request,
+        "campaign_new.html",
+        status=status,
+        values=values,
+        problem=problem,
+        dry_run=dry_run,
+        exclusions=EXCLUSIONS,
+        practices=await _practices(request),
+        needs=NEEDS,
+        pathways=PATHWAYS,
+        today=today,
+        max_message=MAX_MESSAGE,
+        gsm_basic=GSM_BASIC,
+        gsm_extended=GSM_EXTENDED,
+    )
 
 
 async def new_page(request: web.Request) -> web.Response:
@@ -68,7 +84,8 @@ async def new_page(request: web.Request) -> web.Response:
 def _body(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The API's body from the form's fields, and the values to show in the form again."""
     values: dict[str, Any] = {
-        "name": str(form.get("name", "")), "send_on": str(form.get("send_on", "")),
+        "name": str(form.get("name", "")),
+        "send_on": str(form.get("send_on", "")),
         "kind": "message" if form.get("kind") == "message" else "check_in",
         "message": str(form.get("message", "")),
         "last_session_from": str(form.get("last_session_from", "")),
@@ -77,7 +94,7 @@ def _body(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         "need": [str(v) for v in form.getall("need", [])],
         "pathway": [str(v) for v in form.getall("pathway", [])],
         "not_contacted_weeks": str(form.get("not_contacted_weeks", "")).strip(),
-    }  # fmt: skip
+    }
     cohort: dict[str, Any] = {}
     for field in ("last_session_from", "last_session_to"):
         if values[field]:
@@ -88,8 +105,7 @@ def _body(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     weeks = values["not_contacted_weeks"]
     if weeks:
         cohort["not_contacted_weeks"] = int(weeks) if weeks.isdigit() and len(weeks) < 6 else weeks
-    body: dict[str, Any] = {"name": values["name"], "send_on": values["send_on"],
-                            "cohort": cohort}  # fmt: skip
+    body: dict[str, Any] = {"name": values["name"], "send_on": values["send_on"], "cohort": cohort}
     if values["kind"] == "message":
         body["message"] = values["message"]
     else:
@@ -98,7 +114,7 @@ def _body(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 async def create(request: web.Request) -> web.StreamResponse:
-    """"Check who it would reach" runs the dry run; "Schedule" makes the campaign."""
+    """The dry run for "Check who it would reach"; the campaign itself for "Schedule"."""
     form = await request.post()
     body, values = _body(form)
     body["dry_run"] = form.get("action") != "schedule"
@@ -114,14 +130,19 @@ async def create(request: web.Request) -> web.StreamResponse:
 
 def _plain(message: str) -> str:
     """The API names fields as ``cohort.need``; the page's boxes have plain names."""
-    for field, label in (("cohort.last_session_from", "Last session from"),
-                         ("cohort.last_session_to", "Last session to"),
-                         ("cohort.not_contacted_weeks", "Not contacted for"),
-                         ("cohort.practice", "Practice"), ("cohort.need", "Need"),
-                         ("cohort.pathway", "Referred by"), ("send_on", "Send on"),
-                         ("message", "Message"), ("name", "Name")):  # fmt: skip
+    for field, label in (
+        ("cohort.last_session_from", "Last session from"),
+        ("cohort.last_session_to", "Last session to"),
+        ("cohort.not_contacted_weeks", "Not contacted for"),
+        ("cohort.practice", "Practice"),
+        ("cohort.need", "Need"),
+        ("cohort.pathway", "Referred by"),
+        ("send_on", "Send on"),
+        ("message", "Message"),
+        ("name", "Name"),
+    ):
         if message.startswith(field + ":"):
-            return label + ":" + message[len(field) + 1:]
+            return label + ":" + message[len(field) + 1 :]
     return message
 
 
@@ -133,10 +154,12 @@ async def detail(request: web.Request, problem: str | None = None) -> web.Respon
     except ApiError:
         raise web.HTTPNotFound(text="There is no such campaign.") from None
     async with services.db.write() as session:
-        await web_sessions.audit(session, user.id, "view_campaign", f"campaign:{campaign_id}",
-                                 services.clock.now())  # fmt: skip
-    return page(request, "campaign.html", campaign=found, problem=problem,
-                status=422 if problem else 200)  # fmt: skip
+        await web_sessions.audit(
+            session, user.id, "view_campaign", f"campaign:{campaign_id}", services.clock.now()
+        )
+    return page(
+        request, "campaign.html", campaign=found, problem=problem, status=422 if problem else 200
+    )
 
 
 async def change(request: web.Request) -> web.StreamResponse:

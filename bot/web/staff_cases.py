@@ -27,16 +27,18 @@ SCORE_INSTRUMENT = "swemwbs"  # the one both source services use
 SUGGESTED = 8  # services offered for onward referral on the case page
 
 
-async def visible_client(session: AsyncSession, request: web.Request,
-                         client_id: int | None) -> ClientRow:  # fmt: skip
+async def visible_client(
+    session: AsyncSession, request: web.Request, client_id: int | None
+) -> ClientRow:
     client = await session.get(ClientRow, client_id) if client_id is not None else None
     if client is None or not queries.can_see(request[SESSION].user, client.practice_id):
         raise web.HTTPNotFound(text="There is no such client.")
     return client
 
 
-async def _visible_case(session: AsyncSession, request: web.Request,
-                        case_id: int | None) -> tuple[CaseRow, ClientRow]:  # fmt: skip
+async def _visible_case(
+    session: AsyncSession, request: web.Request, case_id: int | None
+) -> tuple[CaseRow, ClientRow]:
     found = await queries.case_with_client(session, case_id) if case_id is not None else None
     if found is None or not queries.can_see(request[SESSION].user, found[0].practice_id):
         raise web.HTTPNotFound(text="There is no such case.")
@@ -56,9 +58,15 @@ async def form_case(session: AsyncSession, form: Any, client: ClientRow) -> int 
     return case_id if row is not None and row.client_id == client.id else None
 
 
-async def show(request: web.Request, client_id: int | None, case_id: int | None = None, *,
-               problem: str | None = None, draft: str = "",
-               status: int = 200) -> web.Response:  # fmt: skip
+async def show(
+    request: web.Request,
+    client_id: int | None,
+    case_id: int | None = None,
+    *,
+    problem: str | None = None,
+    draft: str = "",
+    status: int = 200,
+) -> web.Response:
     """The page: the client, and the case when one is given. Every showing is audited."""
     services, user = request.app[SERVICES], request[SESSION].user
     settings = services.settings
@@ -77,11 +85,13 @@ async def show(request: web.Request, client_id: int | None, case_id: int | None 
         staff = await queries.staff_for_practice(session, case.practice_id) if case else []
         templates = await notes.templates(session)
         names = await queries.user_names(
-            session, {n.author_id for n in client_notes} | {c.assigned_to or 0 for c in cases})
+            session, {n.author_id for n in client_notes} | {c.assigned_to or 0 for c in cases}
+        )
         practice = await session.get(Practice, client.practice_id) if client.practice_id else None
         index = await directory.active_index(session) if case is not None else None
-        await web_sessions.audit(session, user.id, "view_client", f"client:{client.id}",
-                                 services.clock.now())  # fmt: skip
+        await web_sessions.audit(
+            session, user.id, "view_client", f"client:{client.id}", services.clock.now()
+        )
     chosen = parse_id(request.query.get("template", ""))
     if not draft and chosen is not None:
         draft = next((t.text for t in templates if t.id == chosen), "")
@@ -91,20 +101,35 @@ async def show(request: web.Request, client_id: int | None, case_id: int | None 
         appointment["started"] = datetime.fromisoformat(appointment["starts_at"]) <= now
     questionnaire = settings.questionnaires.get(SCORE_INSTRUMENT)
     return page(
-        request, "case.html", status=status, case=case, client=details,
-        messages=[message_json(m) for m in messages], names=names, cases=cases,
+        request,
+        "case.html",
+        status=status,
+        case=case,
+        client=details,
+        messages=[message_json(m) for m in messages],
+        names=names,
+        cases=cases,
         assigned=names.get(case.assigned_to or 0) if case else None,
-        open=case is not None and case.status == CaseStatus.OPEN, problem=problem, draft=draft,
-        max_text=MAX_TEXT, draft_segments=segments(draft), notes=client_notes,
+        open=case is not None and case.status == CaseStatus.OPEN,
+        problem=problem,
+        draft=draft,
+        max_text=MAX_TEXT,
+        draft_segments=segments(draft),
+        notes=client_notes,
         staff=[s for s in staff if s.id != (case.assigned_to if case else None)],
-        templates=templates, gsm_basic=GSM_BASIC, gsm_extended=GSM_EXTENDED,
+        templates=templates,
+        gsm_basic=GSM_BASIC,
+        gsm_extended=GSM_EXTENDED,
         today=now.astimezone(settings.zone).date().isoformat(),
-        questionnaire=questionnaire, zone=settings.service_timezone, **suggestions,
+        questionnaire=questionnaire,
+        zone=settings.service_timezone,
+        **suggestions,
     )
 
 
-def _suggestions(request: web.Request, index: Index | None, client: dict[str, Any],
-                 area: str | None) -> dict[str, Any]:  # fmt: skip
+def _suggestions(
+    request: web.Request, index: Index | None, client: dict[str, Any], area: str | None
+) -> dict[str, Any]:
     """Services to pick onward referrals from: those meeting the client's needs near their
     practice, or what the link worker searched the directory for."""
     if not index:
@@ -117,8 +142,11 @@ def _suggestions(request: web.Request, index: Index | None, client: dict[str, An
     else:
         hits = index.search(needs=needs, area=area or "", limit=SUGGESTED)
         described = ("for their needs" + (f" near {area}" if area else "")) if needs else None
-    return {"services": [service_json(h.service, h.needs) for h in hits] if described else [],
-            "service_search": words, "services_for": described}  # fmt: skip
+    return {
+        "services": [service_json(h.service, h.needs) for h in hits] if described else [],
+        "service_search": words,
+        "services_for": described,
+    }
 
 
 async def case_page(request: web.Request) -> web.Response:
@@ -141,8 +169,13 @@ async def assign(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     target = parse_id(str(form.get("user", "")))
     if target is None:
-        return await show(request, None, parse_id(request.match_info["id"]),
-                          problem="Please choose who should have the case.", status=422)
+        return await show(
+            request,
+            None,
+            parse_id(request.match_info["id"]),
+            problem="Please choose who should have the case.",
+            status=422,
+        )
     return await _assign(request, target)
 
 
@@ -160,11 +193,17 @@ async def _assign(request: web.Request, target: int) -> web.StreamResponse:
             problem = "This case is closed."
         else:
             problem = None
-            await engine.claim_case(SqlStore(session), to_case(case), taker,
-                                    services.settings.service, services.clock.now())  # fmt: skip
+            await engine.claim_case(
+                SqlStore(session),
+                to_case(case),
+                taker,
+                services.settings.service,
+                services.clock.now(),
+            )
             action = "claim_case" if taker.id == user.id else f"assign_case_to:{taker.id}"
-            await web_sessions.audit(session, user.id, action, f"case:{case.id}",
-                                     services.clock.now())  # fmt: skip
+            await web_sessions.audit(
+                session, user.id, action, f"case:{case.id}", services.clock.now()
+            )
     if problem:
         return await show(request, None, case_id, problem=problem, status=422)
     services.outbox.wake()
@@ -176,12 +215,16 @@ async def reply(request: web.Request) -> web.StreamResponse:
     case_id = parse_id(request.match_info["id"])
     text = str(form.get("text", "")).strip()
     if not text:
-        return await show(request, None, case_id, problem="Please write a reply first.",
-                          status=422)  # fmt: skip
+        return await show(request, None, case_id, problem="Please write a reply first.", status=422)
     if len(text) > MAX_TEXT:
-        return await show(request, None, case_id, draft=text, status=422,
-                          problem=f"A reply can be at most {MAX_TEXT} characters "
-                          f"({segments(text)} SMS).")  # fmt: skip
+        return await show(
+            request,
+            None,
+            case_id,
+            draft=text,
+            status=422,
+            problem=f"A reply can be at most {MAX_TEXT} characters ({segments(text)} SMS).",
+        )
     services, user = request.app[SERVICES], request[SESSION].user
     async with services.db.write() as session:
         case, _ = await _visible_case(session, request, case_id)
@@ -190,11 +233,17 @@ async def reply(request: web.Request) -> web.StreamResponse:
             problem = "This case is closed."
         else:
             try:
-                await engine.reply_from_staff(SqlStore(session), to_case(case), user, text,
-                                              services.settings.service,
-                                              services.clock.now())  # fmt: skip
-                await web_sessions.audit(session, user.id, "reply", f"case:{case.id}",
-                                         services.clock.now())  # fmt: skip
+                await engine.reply_from_staff(
+                    SqlStore(session),
+                    to_case(case),
+                    user,
+                    text,
+                    services.settings.service,
+                    services.clock.now(),
+                )
+                await web_sessions.audit(
+                    session, user.id, "reply", f"case:{case.id}", services.clock.now()
+                )
             except engine.OptedOut:
                 problem = "This client has opted out of messages, so it was not sent."
     if problem:
@@ -208,8 +257,9 @@ async def close(request: web.Request) -> web.StreamResponse:
     case_id = parse_id(request.match_info["id"])
     outcome = str(form.get("outcome", "")).strip()[:2000]
     if not outcome:
-        return await show(request, None, case_id, problem="Please say what the outcome was.",
-                          status=422)  # fmt: skip
+        return await show(
+            request, None, case_id, problem="Please say what the outcome was.", status=422
+        )
     chosen = [str(v)[:200] for v in form.getall("service", [])][:20]
     services, user = request.app[SERVICES], request[SESSION].user
     problem = None
@@ -220,10 +270,18 @@ async def close(request: web.Request) -> web.StreamResponse:
             if set(chosen) - set(known):
                 problem = "A service chosen is no longer in the directory."
             else:
-                await engine.close_case(SqlStore(session), to_case(case), user, outcome, chosen,
-                                        services.settings.service, services.clock.now())
-                await web_sessions.audit(session, user.id, "close_case", f"case:{case.id}",
-                                         services.clock.now())  # fmt: skip
+                await engine.close_case(
+                    SqlStore(session),
+                    to_case(case),
+                    user,
+                    outcome,
+                    chosen,
+                    services.settings.service,
+                    services.clock.now(),
+                )
+                await web_sessions.audit(
+                    session, user.id, "close_case", f"case:{case.id}", services.clock.now()
+                )
         except engine.CaseClosed:
             problem = "This case is already closed."
     if problem:
@@ -244,14 +302,21 @@ async def add_note(request: web.Request) -> web.StreamResponse:
         if text and len(text) <= notes.MAX_NOTE:
             assert client.id is not None
             await notes.add_note(session, client.id, case_id, user.id, text, services.clock.now())
-            await web_sessions.audit(session, user.id, "add_note", f"client:{client.id}",
-                                     services.clock.now())  # fmt: skip
+            await web_sessions.audit(
+                session, user.id, "add_note", f"client:{client.id}", services.clock.now()
+            )
     if not text:
-        return await show(request, client_id, case_id, problem="Please write the note first.",
-                          status=422)  # fmt: skip
+        return await show(
+            request, client_id, case_id, problem="Please write the note first.", status=422
+        )
     if len(text) > notes.MAX_NOTE:
-        return await show(request, client_id, case_id, status=422,
-                          problem=f"A note can be at most {notes.MAX_NOTE} characters.")
+        return await show(
+            request,
+            client_id,
+            case_id,
+            status=422,
+            problem=f"A note can be at most {notes.MAX_NOTE} characters.",
+        )
     raise back_to(client.id or 0, case_id, "notes")
 
 

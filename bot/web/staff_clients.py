@@ -75,12 +75,23 @@ async def search(request: web.Request) -> web.Response:
         open_cases = await queries.open_cases_of(session, {c.id or 0 for c in found})
         if terms:
             # What was looked for is itself personal data: the log says how, not what.
-            await web_sessions.audit(session, user.id, "search_clients",
-                                     f"by:{next(iter(terms))}:{len(found)}",
-                                     services.clock.now())  # fmt: skip
-    return page(request, "clients.html", q=text, searched=bool(terms),
-                kind=next(iter(terms), None), clients=found, codes=codes,
-                open_cases=open_cases)  # fmt: skip
+            await web_sessions.audit(
+                session,
+                user.id,
+                "search_clients",
+                f"by:{next(iter(terms))}:{len(found)}",
+                services.clock.now(),
+            )
+    return page(
+        request,
+        "clients.html",
+        q=text,
+        searched=bool(terms),
+        kind=next(iter(terms), None),
+        clients=found,
+        codes=codes,
+        open_cases=open_cases,
+    )
 
 
 def _starts_at(form: Any, zone: Any) -> str:
@@ -121,8 +132,13 @@ async def _appointment_form(request: web.Request) -> tuple[Any, int, int, int | 
     return form, appointment_id, client.id, case_id
 
 
-async def _then_back(request: web.Request, client_id: int, case_id: int | None, anchor: str,
-                     act: Callable[[], Awaitable[object]]) -> web.StreamResponse:  # fmt: skip
+async def _then_back(
+    request: web.Request,
+    client_id: int,
+    case_id: int | None,
+    anchor: str,
+    act: Callable[[], Awaitable[object]],
+) -> web.StreamResponse:
     """Do what the form asked (through the API's checks): back to the page at ``anchor``, or
     the page again with the problem named."""
     try:
@@ -135,32 +151,64 @@ async def _then_back(request: web.Request, client_id: int, case_id: int | None, 
 async def book_session(request: web.Request) -> web.StreamResponse:
     form, client_id, case_id = await _client_form(request)
     services, user = request.app[SERVICES], request[SESSION].user
-    return await _then_back(request, client_id, case_id, "appointments", lambda: book(
-        services, user, {
-            "client_id": client_id, "starts_at": _starts_at(form, services.settings.zone),
-            "duration_minutes": _minutes(form), "location": str(form.get("location", "")),
-            "worker": str(form.get("worker", "")),
-        }))  # fmt: skip
+    return await _then_back(
+        request,
+        client_id,
+        case_id,
+        "appointments",
+        lambda: book(
+            services,
+            user,
+            {
+                "client_id": client_id,
+                "starts_at": _starts_at(form, services.settings.zone),
+                "duration_minutes": _minutes(form),
+                "location": str(form.get("location", "")),
+                "worker": str(form.get("worker", "")),
+            },
+        ),
+    )
 
 
 async def move_session(request: web.Request) -> web.StreamResponse:
     form, appointment_id, client_id, case_id = await _appointment_form(request)
     services, user = request.app[SERVICES], request[SESSION].user
-    return await _then_back(request, client_id, case_id, "appointments", lambda: move_appointment(
-        services, user, appointment_id, {"starts_at": _starts_at(form, services.settings.zone)}))
+    return await _then_back(
+        request,
+        client_id,
+        case_id,
+        "appointments",
+        lambda: move_appointment(
+            services, user, appointment_id, {"starts_at": _starts_at(form, services.settings.zone)}
+        ),
+    )
 
 
 async def cancel_session(request: web.Request) -> web.StreamResponse:
     _, appointment_id, client_id, case_id = await _appointment_form(request)
-    return await _then_back(request, client_id, case_id, "appointments", lambda: (
-        cancel_appointment(request.app[SERVICES], request[SESSION].user, appointment_id)))
+    return await _then_back(
+        request,
+        client_id,
+        case_id,
+        "appointments",
+        lambda: cancel_appointment(request.app[SERVICES], request[SESSION].user, appointment_id),
+    )
 
 
 async def attendance(request: web.Request) -> web.StreamResponse:
     form, appointment_id, client_id, case_id = await _appointment_form(request)
-    return await _then_back(request, client_id, case_id, "appointments", lambda: (
-        record_attendance(request.app[SERVICES], request[SESSION].user, appointment_id,
-                          {"outcome": str(form.get("outcome", ""))})))
+    return await _then_back(
+        request,
+        client_id,
+        case_id,
+        "appointments",
+        lambda: record_attendance(
+            request.app[SERVICES],
+            request[SESSION].user,
+            appointment_id,
+            {"outcome": str(form.get("outcome", ""))},
+        ),
+    )
 
 
 async def add_score(request: web.Request) -> web.StreamResponse:
@@ -169,20 +217,36 @@ async def add_score(request: web.Request) -> web.StreamResponse:
     questionnaire = services.settings.questionnaires[SCORE_INSTRUMENT]
     answers = [str(form.get(f"item{n}", "")) for n in range(1, questionnaire.item_count + 1)]
     if not all(a.isdigit() for a in answers):
-        return await show(request, client_id, case_id, status=422,
-                          problem="Please choose an answer for every statement.")  # fmt: skip
+        return await show(
+            request,
+            client_id,
+            case_id,
+            status=422,
+            problem="Please choose an answer for every statement.",
+        )
     body: dict[str, Any] = {"instrument": SCORE_INSTRUMENT, "answers": [int(a) for a in answers]}
     taken = str(form.get("taken_on", ""))
     today = services.clock.now().astimezone(services.settings.zone).date().isoformat()
     if taken and taken != today:
         try:
-            body["taken_at"] = datetime.combine(date.fromisoformat(taken), time(12),
-                                                tzinfo=services.settings.zone).isoformat()
+            body["taken_at"] = datetime.combine(
+                date.fromisoformat(taken), time(12), tzinfo=services.settings.zone
+            ).isoformat()
         except ValueError:
-            return await show(request, client_id, case_id, status=422,
-                              problem="Please give the date it was taken.")  # fmt: skip
-    return await _then_back(request, client_id, case_id, "scores", lambda: (
-        record_score(services, request[SESSION].user, client_id, body)))
+            return await show(
+                request,
+                client_id,
+                case_id,
+                status=422,
+                problem="Please give the date it was taken.",
+            )
+    return await _then_back(
+        request,
+        client_id,
+        case_id,
+        "scores",
+        lambda: record_score(services, request[SESSION].user, client_id, body),
+    )
 
 
 def add_routes(app: web.Application) -> None:

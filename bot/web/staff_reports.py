@@ -18,22 +18,35 @@ from storage.directory import active_index
 
 MAX_DAYS = 366 * 5
 MOST_WEEKS = 16  # longer periods are charted by month
-LABELS = {"engagement_rate": "Engagement", "dna_rate": "Did not attend",
-          "confirmation_rate": "Sessions confirmed",
-          "median_days_to_first_contact": "Days to first contact",
-          "median_days_to_first_session": "Days to first session"}  # fmt: skip
-TYPES = {"csv": "text/csv; charset=utf-8",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-         "json": "application/json"}  # fmt: skip
+LABELS = {
+    "engagement_rate": "Engagement",
+    "dna_rate": "Did not attend",
+    "confirmation_rate": "Sessions confirmed",
+    "median_days_to_first_contact": "Days to first contact",
+    "median_days_to_first_session": "Days to first session",
+}
+TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
 
 
 def _bars(pairs: list[tuple[str, float | None]], *, rate: bool = False) -> dict[str, Any]:
     """Bars scaled to the largest value, for the template to draw."""
     values = [v for _, v in pairs if v is not None]
     top = max(values, default=0) or 1
-    return {"rate": rate, "bars": [
-        {"label": label, "value": value, "width": 0 if value is None else round(
-            100 * value / (1 if rate else top), 1)} for label, value in pairs]}  # fmt: skip
+    return {
+        "rate": rate,
+        "bars": [
+            {
+                "label": label,
+                "value": value,
+                "width": 0 if value is None else round(100 * value / (1 if rate else top), 1),
+            }
+            for label, value in pairs
+        ],
+    }
 
 
 def _by_month(weeks: list[tuple[date, dict[str, int]]]) -> list[tuple[str, dict[str, int]]]:
@@ -51,8 +64,11 @@ async def _choices(request: web.Request) -> tuple[date, date, dict[str, str]]:
     today = services.clock.now().astimezone(services.settings.zone).date()
     query = request.query
     try:
-        start = date.fromisoformat(query.get("from", "")) if query.get("from") else (
-            today - timedelta(days=365))  # fmt: skip
+        start = (
+            date.fromisoformat(query.get("from", ""))
+            if query.get("from")
+            else (today - timedelta(days=365))
+        )
         end = date.fromisoformat(query.get("to", "")) if query.get("to") else today
     except ValueError:
         raise web.HTTPBadRequest(text="Please give dates like 2026-04-01.") from None
@@ -78,29 +94,54 @@ async def dashboard(request: web.Request) -> web.Response:
         monthly = await reports.monthly_rates(session, period, zone, narrowing)
         practices = await queries.all_practices(session)
         staff = await queries.all_staff(session)
-    over_time = _by_month(weeks) if len(weeks) > MOST_WEEKS else [
-        (f"w/c {w.strftime('%d %b')}", c) for w, c in weeks]
+    over_time = (
+        _by_month(weeks)
+        if len(weeks) > MOST_WEEKS
+        else [(f"w/c {w.strftime('%d %b')}", c) for w, c in weeks]
+    )
     top = max((sum(c.values()) for _, c in over_time), default=0) or 1
     charts = {
         "weeks_or_months": "week" if len(weeks) <= MOST_WEEKS else "month",
-        "weeks": [{"label": label, "total": sum(c.values()), "parts": [
-            {"source": s, "n": n, "width": round(100 * n / top, 1)} for s, n in c.items() if n]}
-            for label, c in over_time],
-        "engagement": _bars([(m.start.strftime("%b %Y"), engaged) for m, engaged, _ in monthly],
-                            rate=True),
+        "weeks": [
+            {
+                "label": label,
+                "total": sum(c.values()),
+                "parts": [
+                    {"source": s, "n": n, "width": round(100 * n / top, 1)}
+                    for s, n in c.items()
+                    if n
+                ],
+            }
+            for label, c in over_time
+        ],
+        "engagement": _bars(
+            [(m.start.strftime("%b %Y"), engaged) for m, engaged, _ in monthly], rate=True
+        ),
         "dna": _bars([(m.start.strftime("%b %Y"), dna) for m, _, dna in monthly], rate=True),
         "contact": _bars(list(body["days_to_first_contact"].items())),
         "change": _bars(list(body["wellbeing_change"].items())),
-        "follow_ups": _bars([("sent", body["follow_ups"]["sent"]),
-                             ("answered", body["follow_ups"]["answered"])]),
+        "follow_ups": _bars(
+            [("sent", body["follow_ups"]["sent"]), ("answered", body["follow_ups"]["answered"])]
+        ),
         "unmet": _bars(sorted(body["unmet_needs"].items(), key=lambda kv: -(kv[1] or 0))),
         "needs": _bars(sorted(body["referrals"]["by_need"].items(), key=lambda kv: -(kv[1] or 0))),
     }
     query = "&".join(f"{k}={v}" for k, v in (("from", start), ("to", end), *chosen.items()) if v)
-    return page(request, "dashboard.html", figures=body, charts=charts, start=start, end=end,
-                chosen=chosen, practices=practices, staff=[u for u, _ in staff],
-                pathways=reports.PATHWAYS + reports.SOURCES, query=query,
-                definitions=reports.DEFINITIONS, labels=LABELS)  # fmt: skip
+    return page(
+        request,
+        "dashboard.html",
+        figures=body,
+        charts=charts,
+        start=start,
+        end=end,
+        chosen=chosen,
+        practices=practices,
+        staff=[u for u, _ in staff],
+        pathways=reports.PATHWAYS + reports.SOURCES,
+        query=query,
+        definitions=reports.DEFINITIONS,
+        labels=LABELS,
+    )
 
 
 async def export(request: web.Request) -> web.StreamResponse:
@@ -114,15 +155,29 @@ async def export(request: web.Request) -> web.StreamResponse:
             narrowing = await reports.narrowing(session, **chosen)
         except reports.BadNarrowing as exc:
             raise web.HTTPBadRequest(text=str(exc)) from None
-        body = await reports.summary(session, reports.Period(start, end), services.settings.zone,
-                                     await active_index(session), narrowing)  # fmt: skip
-        await web_sessions.audit(session, request[SESSION].user.id, f"export_report:{fmt}",
-                                 f"report:{start}..{end}", services.clock.now())  # fmt: skip
+        body = await reports.summary(
+            session,
+            reports.Period(start, end),
+            services.settings.zone,
+            await active_index(session),
+            narrowing,
+        )
+        await web_sessions.audit(
+            session,
+            request[SESSION].user.id,
+            f"export_report:{fmt}",
+            f"report:{start}..{end}",
+            services.clock.now(),
+        )
     return web.Response(
-        body=report_files.render(body, fmt), content_type=TYPES[fmt].split(";")[0],
+        body=report_files.render(body, fmt),
+        content_type=TYPES[fmt].split(";")[0],
         charset="utf-8" if fmt != "xlsx" else None,
-        headers={"Content-Disposition": f'attachment; filename="figures-{start}-{end}.{fmt}"',
-                 "Cache-Control": "no-store"})  # fmt: skip
+        headers={
+            "Content-Disposition": f'attachment; filename="figures-{start}-{end}.{fmt}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def add_routes(app: web.Application) -> None:

@@ -22,8 +22,7 @@ async def chromium() -> AsyncIterator[Browser]:
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM,
             # As root Chromium needs --no-sandbox; the other two keep it off the network.
-            args=["--no-sandbox", "--disable-background-networking",
-                  "--disable-component-update"],
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
         )
         yield browser
         await browser.close()

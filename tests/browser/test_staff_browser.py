@@ -23,8 +23,9 @@ def _url(bot: Bot, path: str) -> str:
     return f"http://localhost:{bot.client.port}{path}"
 
 
-async def _sign_in(bot: Bot, chromium: Browser, role: Role = Role.ADMIN,
-                   practices: list[str] | None = None) -> Page:  # fmt: skip
+async def _sign_in(
+    bot: Bot, chromium: Browser, role: Role = Role.ADMIN, practices: list[str] | None = None
+) -> Page:
     email = "sam@practice.nhs.uk"
     password = await add_user(bot, role, practices, email)
     page = await chromium.new_page(viewport={"width": 1280, "height": 800})
@@ -85,8 +86,7 @@ async def test_booking_a_session_from_the_case_page_in_the_browser(
     case_id = await referred_case(bot, "P92001", PHONE)
     page = await _sign_in(bot, chromium, role=Role.LINK_WORKER, practices=["P92001"])
     await page.goto(_url(bot, f"/cases/{case_id}"))
-    tomorrow = (bot.clock.now().astimezone(bot.services.settings.zone)
-                + timedelta(days=1)).date()  # fmt: skip
+    tomorrow = (bot.clock.now().astimezone(bot.services.settings.zone) + timedelta(days=1)).date()
     await page.get_by_label("Date", exact=True).fill(tomorrow.isoformat())
     await page.get_by_label("Time (Europe/London)").fill("10:30")
     await page.get_by_label("Length").select_option("60")
@@ -113,16 +113,34 @@ async def test_the_reply_counter_counts_characters_and_sms_as_twilio_bills_them(
     box = page.get_by_label("Your reply")
     await expect(box).to_have_value(re.compile("^Hello, I tried to ring you today"))
     counter = page.locator("#counter")
-    for text in ("Hello", "a" * 160, "a" * 161, "[" * 80, "[" * 81, "Thanks \U0001F600",
-                 "\u2019" * 70, "\u2019" * 71, "a" * 152 + "\u20ac"):  # fmt: skip
+    for text in (
+        "Hello",
+        "a" * 160,
+        "a" * 161,
+        "[" * 80,
+        "[" * 81,
+        "Thanks \U0001f600",
+        "\u2019" * 70,
+        "\u2019" * 71,
+        "a" * 152 + "\u20ac",
+    ):
         await box.fill(text)
         expected = f"{len(text)} characters, {segments(text)} SMS"
         await expect(counter).to_contain_text(expected)
 
 
 def _pages(case_id: str) -> list[str]:
-    return ["/queue", f"/cases/{case_id}", "/clients?q=ann", "/campaigns", "/campaigns/new",
-            "/admin/users", "/admin/audit", "/password", "/reports"]
+    return [
+        "/queue",
+        f"/cases/{case_id}",
+        "/clients?q=ann",
+        "/campaigns",
+        "/campaigns/new",
+        "/admin/users",
+        "/admin/audit",
+        "/password",
+        "/reports",
+    ]
 
 
 # Run in the page: every form control has a label, there is one h1, and all visible text has
@@ -176,8 +194,10 @@ async def test_pages_have_labels_one_heading_and_enough_contrast(
 
 async def test_the_accessibility_check_finds_what_it_looks_for(chromium: Browser) -> None:
     page = await chromium.new_page()
-    await page.set_content('<html><body><h1>A</h1><h1>B</h1><input name="who">'
-                           '<p style="color:#999;background:#fff">faint</p></body></html>')
+    await page.set_content(
+        '<html><body><h1>A</h1><h1>B</h1><input name="who">'
+        '<p style="color:#999;background:#fff">faint</p></body></html>'
+    )
     problems = await page.evaluate(ACCESSIBILITY_CHECK)
     assert problems[0] == "no label: who" and "2 h1 headings" in problems
     assert "no lang on <html>" in problems
@@ -206,7 +226,8 @@ async def test_every_page_fits_a_phone_screen(bot: Bot, chromium: Browser) -> No
         wide = await phone.evaluate("document.documentElement.scrollWidth")
         beyond = await phone.evaluate(
             "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect()"
-            ".right > 360).map(e => e.tagName + ' ' + e.id + ' ' + e.className).slice(0, 8)")
+            ".right > 360).map(e => e.tagName + ' ' + e.id + ' ' + e.className).slice(0, 8)"
+        )
         assert wide <= 360, (path, wide, beyond)
     await phone.goto(_url(bot, f"/cases/{case_id}"))
     SCREENSHOTS.mkdir(exist_ok=True)

@@ -38,7 +38,8 @@ async def test_unparsable_body_gets_400(bot: Bot) -> None:
     token = await bot.staff_token()
     case_id = await _case(bot, token)
     response = await bot.client.post(
-        f"/api/v1/cases/{case_id}/reply", data=b"{not json",
+        f"/api/v1/cases/{case_id}/reply",
+        data=b"{not json",
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     assert response.status == 400 and _is_error(await response.json(), "invalid_json")
@@ -69,21 +70,30 @@ async def test_close_validates_and_cannot_close_twice(bot: Bot) -> None:
     status, body = await bot.api("POST", f"/api/v1/cases/{case_id}/close", token, {})
     assert status == 422 and "outcome" in body["error"]["message"]
     status, body = await bot.api(
-        "POST", f"/api/v1/cases/{case_id}/close", token,
+        "POST",
+        f"/api/v1/cases/{case_id}/close",
+        token,
         {"outcome": "Signposted", "onward_referrals": "not a list"},
     )
     assert status == 422 and "onward_referrals" in body["error"]["message"]
     async with bot.services.db.write() as session:
-        await directory.save_services(session, [Service("svc-1", "Walking group"),
-                                                Service("svc-2", "Food bank")], "test",
-                                      bot.clock.now())  # fmt: skip
+        await directory.save_services(
+            session,
+            [Service("svc-1", "Walking group"), Service("svc-2", "Food bank")],
+            "test",
+            bot.clock.now(),
+        )
     status, body = await bot.api(
-        "POST", f"/api/v1/cases/{case_id}/close", token,
+        "POST",
+        f"/api/v1/cases/{case_id}/close",
+        token,
         {"outcome": "Signposted", "onward_referrals": ["svc-1", "svc-3"]},
     )
     assert status == 422 and "svc-3" in body["error"]["message"]
     status, body = await bot.api(
-        "POST", f"/api/v1/cases/{case_id}/close", token,
+        "POST",
+        f"/api/v1/cases/{case_id}/close",
+        token,
         {"outcome": "Signposted", "onward_referrals": ["svc-1", "svc-2"]},
     )
     assert status == 200 and body["onward_referrals"] == ["svc-1", "svc-2"]
@@ -95,9 +105,16 @@ async def test_close_validates_and_cannot_close_twice(bot: Bot) -> None:
     assert status == 422 and _is_error(body, "case_closed")
 
 
-@pytest.mark.parametrize("path", ["/api/v1/cases/999999", "/api/v1/cases/abc",
-                                  "/api/v1/clients/999999", "/api/v1/clients/-1",
-                                  "/api/v1/nothing-here"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/cases/999999",
+        "/api/v1/cases/abc",
+        "/api/v1/clients/999999",
+        "/api/v1/clients/-1",
+        "/api/v1/nothing-here",
+    ],
+)
 async def test_unknown_ids_get_404(bot: Bot, path: str) -> None:
     token = await bot.staff_token()
     status, body = await bot.api("GET", path, token)
@@ -167,8 +184,9 @@ async def test_healthz_is_503_when_the_database_is_unreachable(
     with socket.socket() as sock:  # a port where nothing listens
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    services = build(settings_for(f"postgresql://x@127.0.0.1:{port}/none", fake_twilio),
-                     clock=clock)
+    services = build(
+        settings_for(f"postgresql://x@127.0.0.1:{port}/none", fake_twilio), clock=clock
+    )
     async with TestClient(TestServer(create_app(services))) as client:
         response = await client.get("/healthz")
         assert response.status == 503
@@ -180,7 +198,6 @@ async def test_healthz_is_503_when_the_database_is_unreachable(
 async def test_an_id_that_is_not_plain_digits_is_not_found(bot: Bot, raw: str) -> None:
     """Unicode digits such as superscript two pass str.isdigit() but are not ids."""
     token = await bot.staff_token()
-    for path in (f"/api/v1/cases/{raw}", f"/api/v1/clients/{raw}",
-                 f"/api/v1/campaigns/{raw}"):  # fmt: skip
+    for path in (f"/api/v1/cases/{raw}", f"/api/v1/clients/{raw}", f"/api/v1/campaigns/{raw}"):
         status, body = await bot.api("GET", path, token)
         assert status == 404 and body["error"]["code"] == "not_found", path

@@ -34,8 +34,13 @@ async def _book(bot: Bot, token: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _booking(client: str, **changes: Any) -> dict[str, Any]:
-    body = {"client_id": client, "starts_at": THURSDAY_2PM, "duration_minutes": 45,
-            "location": "Pemberton Library, Room 2", "worker": "Sam Jones"}  # fmt: skip
+    body = {
+        "client_id": client,
+        "starts_at": THURSDAY_2PM,
+        "duration_minutes": 45,
+        "location": "Pemberton Library, Room 2",
+        "worker": "Sam Jones",
+    }
     body.update(changes)
     return body
 
@@ -62,8 +67,7 @@ async def test_yes_confirms(bot: Bot, said: str) -> None:
     await _book(bot, token, _booking(client_id))
     await bot.text(PHONE, said)
     assert bot.twilio.to(PHONE)[-1] == (
-        "Thank you, that's confirmed: Thu 26 Nov at 2pm at Pemberton Library, Room 2. "
-        "See you then."
+        "Thank you, that's confirmed: Thu 26 Nov at 2pm at Pemberton Library, Room 2. See you then."
     )
     _, client = await bot.api("GET", f"/api/v1/clients/{client_id}", token)
     assert client["appointments"][0]["status"] == "confirmed"
@@ -112,7 +116,8 @@ async def test_a_reply_goes_to_the_nearest_unanswered_session_and_names_it(bot: 
     assert "Fri 27 Nov at 9:30am" in bot.twilio.to(PHONE)[-1]
     _, client = await bot.api("GET", f"/api/v1/clients/{client_id}", token)
     assert {a["id"]: a["status"] for a in client["appointments"]} == {
-        sooner["id"]: "confirmed", later["id"]: "confirmed"
+        sooner["id"]: "confirmed",
+        later["id"]: "confirmed",
     }
 
 
@@ -121,7 +126,9 @@ async def test_a_past_session_is_recorded_and_nothing_is_sent(bot: Bot) -> None:
     client_id = await _client(bot, token)
     sent = len(bot.twilio.to(PHONE))
     status, made = await bot.api(
-        "POST", "/api/v1/appointments", token,
+        "POST",
+        "/api/v1/appointments",
+        token,
         _booking(client_id, starts_at="2026-11-20T10:00:00+00:00", outcome="attended"),
     )
     assert status == 201 and made["status"] == "attended"
@@ -136,8 +143,9 @@ async def test_cancelling_tells_the_client_and_a_later_yes_is_not_taken_for_it(b
     status, cancelled = await bot.api("DELETE", f"/api/v1/appointments/{made['id']}", token)
     assert status == 200 and cancelled["status"] == "cancelled"
     await bot.services.outbox.send_due()
-    assert "your session on Thu 26 Nov at 2pm at Pemberton Library, Room 2 is cancelled" in (
-        bot.twilio.to(PHONE)[-1]
+    assert (
+        "your session on Thu 26 Nov at 2pm at Pemberton Library, Room 2 is cancelled"
+        in (bot.twilio.to(PHONE)[-1])
     )
     status, _ = await bot.api("DELETE", f"/api/v1/appointments/{made['id']}", token)
     assert status == 422
@@ -149,12 +157,14 @@ async def test_a_dna_gets_one_kind_message_and_a_case(bot: Bot) -> None:
     case_id = (await bot.api("GET", "/api/v1/cases", token))[1]["items"][0]["id"]
     await bot.api("POST", f"/api/v1/cases/{case_id}/close", token, {"outcome": "booked"})
     made = await _book(bot, token, _booking(client_id))
-    status, body = await bot.api("POST", f"/api/v1/appointments/{made['id']}/attendance",
-                                 token, {"outcome": "dna"})  # fmt: skip
+    status, body = await bot.api(
+        "POST", f"/api/v1/appointments/{made['id']}/attendance", token, {"outcome": "dna"}
+    )
     assert status == 422 and body["error"]["message"].startswith("outcome")  # not started yet
     bot.clock.advance(timedelta(days=2, hours=5))
-    status, body = await bot.api("POST", f"/api/v1/appointments/{made['id']}/attendance",
-                                 token, {"outcome": "dna"})  # fmt: skip
+    status, body = await bot.api(
+        "POST", f"/api/v1/appointments/{made['id']}/attendance", token, {"outcome": "dna"}
+    )
     assert status == 200 and body["status"] == "dna"
     await bot.services.outbox.send_due()
     assert bot.twilio.to(PHONE)[-1] == texts.APPT_DNA
@@ -185,8 +195,9 @@ async def test_bad_bookings_get_422_naming_the_field_and_store_nothing(
     token = await bot.staff_token()
     client_id = await _client(bot, token)
     sent = len(bot.twilio.to(PHONE))
-    status, body = await bot.api("POST", "/api/v1/appointments", token,
-                                 _booking(client_id, **changes))  # fmt: skip
+    status, body = await bot.api(
+        "POST", "/api/v1/appointments", token, _booking(client_id, **changes)
+    )
     assert status == 422 and body["error"]["message"].startswith(field), body
     _, client = await bot.api("GET", f"/api/v1/clients/{client_id}", token)
     assert client["appointments"] == []
@@ -319,6 +330,7 @@ async def test_moving_a_session_withdraws_old_reminders_and_asks_again(bot: Bot)
     assert not [r for r in _reminders(bot) if "Thu 26 Nov" in r]
     await bot.text(PHONE, "yes")
     assert "confirmed: Fri 27 Nov at 9:30am" in bot.twilio.to(PHONE)[-1]
-    status, _ = await bot.api("PATCH", f"/api/v1/appointments/{made['id']}", token,
-                              {"starts_at": "2026-11-20T09:00:00Z"})  # fmt: skip
+    status, _ = await bot.api(
+        "PATCH", f"/api/v1/appointments/{made['id']}", token, {"starts_at": "2026-11-20T09:00:00Z"}
+    )
     assert status == 422

@@ -34,8 +34,18 @@ async def _inbound_texts(bot: Bot) -> list[str]:
         "Dw i angen help gyda fy rhent ŵ ŷ",
         "<script>alert(1)</script> & ' \" ; DROP TABLE client;--",
     ],
-    ids=["empty", "1600 chars", "emoji", "control chars", "cyrillic", "arabic", "chinese",
-         "hindi", "welsh", "markup"],
+    ids=[
+        "empty",
+        "1600 chars",
+        "emoji",
+        "control chars",
+        "cyrillic",
+        "arabic",
+        "chinese",
+        "hindi",
+        "welsh",
+        "markup",
+    ],
 )
 async def test_any_body_is_stored_as_sent_and_answered(bot: Bot, body: str) -> None:
     response = await bot.webhooks.sms(PHONE, body)
@@ -128,9 +138,7 @@ async def test_concurrent_first_texts_from_one_number_make_one_client(bot: Bot) 
 
     from storage.tables import ClientRow
 
-    responses = await asyncio.gather(
-        *(bot.webhooks.sms(PHONE, f"Hello {n}") for n in range(5))
-    )
+    responses = await asyncio.gather(*(bot.webhooks.sms(PHONE, f"Hello {n}") for n in range(5)))
     assert [r.status for r in responses] == [200] * 5
     async with bot.services.db.read() as session:
         clients = list((await session.execute(select(ClientRow))).scalars())

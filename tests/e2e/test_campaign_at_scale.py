@@ -76,8 +76,9 @@ async def database_url(pg_server: postgres.PostgresServer) -> str:
 @contextlib.asynccontextmanager
 async def _more_instances(bot: Bot, count: int) -> AsyncIterator[list[Services]]:
     """Other instances on the same database, as more `linkbot serve` processes would be."""
-    settings = settings_for(bot.services.settings.database_url, bot.twilio,
-                            TWILIO_MAX_RATE=str(RATE))  # fmt: skip
+    settings = settings_for(
+        bot.services.settings.database_url, bot.twilio, TWILIO_MAX_RATE=str(RATE)
+    )
     instances = [build(settings, clock=bot.clock) for _ in range(count)]
     try:
         yield instances
@@ -124,14 +125,21 @@ async def test_a_campaign_for_5000_clients_sends_each_once_at_the_rate_across_re
     ]
     await seed(first.services.db, ineligible, clock.now())
     token = await first.staff_token()
-    body = {"name": "October's sessions", "flow": "check_in", "send_on": SEND_ON,
-            "cohort": COHORT_FIELDS}  # fmt: skip
-    status, preview = await first.api("POST", "/api/v1/campaigns", token,
-                                      {**body, "dry_run": True})  # fmt: skip
+    body = {
+        "name": "October's sessions",
+        "flow": "check_in",
+        "send_on": SEND_ON,
+        "cohort": COHORT_FIELDS,
+    }
+    status, preview = await first.api("POST", "/api/v1/campaigns", token, {**body, "dry_run": True})
     assert status == 200, preview
     assert preview["eligible"] == COHORT
-    assert preview["excluded"] == {"opted_out": 1, "open_case": 1, "session_booked": 1,
-                                   "in_conversation": 1}  # fmt: skip
+    assert preview["excluded"] == {
+        "opted_out": 1,
+        "open_case": 1,
+        "session_booked": 1,
+        "in_conversation": 1,
+    }
     status, made = await first.api("POST", "/api/v1/campaigns", token, body)
     assert status == 201 and made["eligible"] == COHORT, made
 
@@ -163,8 +171,11 @@ async def test_a_campaign_for_5000_clients_sends_each_once_at_the_rate_across_re
     assert (part_way["written"], part_way["sent"]) == (COHORT, COHORT // 2)
     left = await message_statuses(second.services.db, "check_in")
     assert left["sending"] >= 1  # claimed by the process that stopped, and not sent
-    assert left == {"queued": COHORT // 2, "sending": left["sending"],
-                    "pending": COHORT // 2 - left["sending"]}  # fmt: skip
+    assert left == {
+        "queued": COHORT // 2,
+        "sending": left["sending"],
+        "pending": COHORT // 2 - left["sending"],
+    }
     await second.client.close()
     await second.services.close()
 
@@ -185,7 +196,25 @@ async def test_a_campaign_for_5000_clients_sends_each_once_at_the_rate_across_re
     window = third.services.settings.window
     assert all(window.contains(at) for at in times)
     finished = await _campaign(third, token)
-    assert {k: finished[k] for k in ("status", "eligible", "written", "sent", "waiting",
-                                     "skipped", "answered", "escalated")} == {
-        "status": "finished", "eligible": COHORT, "written": COHORT, "sent": COHORT,
-        "waiting": 0, "skipped": 0, "answered": 0, "escalated": 0}  # fmt: skip
+    assert {
+        k: finished[k]
+        for k in (
+            "status",
+            "eligible",
+            "written",
+            "sent",
+            "waiting",
+            "skipped",
+            "answered",
+            "escalated",
+        )
+    } == {
+        "status": "finished",
+        "eligible": COHORT,
+        "written": COHORT,
+        "sent": COHORT,
+        "waiting": 0,
+        "skipped": 0,
+        "answered": 0,
+        "escalated": 0,
+    }

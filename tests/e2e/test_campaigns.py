@@ -27,8 +27,10 @@ SEND_ON = "2026-11-26"
 SEND_AT = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 SESSION = "2026-10-14T10:00:00+01:00"
 ANN, BOB, CAT, DAN = "+447700900201", "+447700900202", "+447700900203", "+447700900204"
-OWN_WORDS = ("The walking group starts again on Monday at 10am at Pemberton Library. "
-             "Reply if you would like to come along.")  # fmt: skip
+OWN_WORDS = (
+    "The walking group starts again on Monday at 10am at Pemberton Library. "
+    "Reply if you would like to come along."
+)
 
 
 def utc(month: int, day: int, hour: int = 10, minute: int = 0, second: int = 0) -> datetime:
@@ -61,8 +63,17 @@ async def _get(bot: Bot, token: str, campaign_id: str) -> dict[str, Any]:
 
 
 def _counts(campaign: dict[str, Any]) -> dict[str, Any]:
-    names = ("status", "eligible", "written", "sent", "delivered", "answered", "escalated",
-             "waiting", "skipped")  # fmt: skip
+    names = (
+        "status",
+        "eligible",
+        "written",
+        "sent",
+        "delivered",
+        "answered",
+        "escalated",
+        "waiting",
+        "skipped",
+    )
     return {name: campaign[name] for name in names}
 
 
@@ -81,19 +92,46 @@ def _check_ins_to(bot: Bot, phone: str) -> list[str]:
 async def _referred_client(bot: Bot, token: str, phone: str, practice: str = "P92001") -> str:
     """A client referred by their GP, seen once by a link worker, with the case closed: all
     through the API, as the service would do it."""
-    status, made = await bot.api("POST", "/api/v1/referrals", token, {
-        "referrer": {"name": "Dr Shah", "role": "GP", "organisation": "Pemberton Surgery",
-                     "pathway": "primary_care", "phone": "07700900999"},
-        "client": {"name": "A Client", "phone": phone, "date_of_birth": "1950-03-14",
-                   "practice": practice, "needs": ["lonely"]},
-        "client_consent": True})  # fmt: skip
+    status, made = await bot.api(
+        "POST",
+        "/api/v1/referrals",
+        token,
+        {
+            "referrer": {
+                "name": "Dr Shah",
+                "role": "GP",
+                "organisation": "Pemberton Surgery",
+                "pathway": "primary_care",
+                "phone": "07700900999",
+            },
+            "client": {
+                "name": "A Client",
+                "phone": phone,
+                "date_of_birth": "1950-03-14",
+                "practice": practice,
+                "needs": ["lonely"],
+            },
+            "client_consent": True,
+        },
+    )
     assert status == 201, made
-    status, session = await bot.api("POST", "/api/v1/appointments", token, {
-        "client_id": made["client_id"], "starts_at": SESSION, "duration_minutes": 45,
-        "location": "Pemberton Library", "worker": "Sam Jones", "outcome": "attended"})
+    status, session = await bot.api(
+        "POST",
+        "/api/v1/appointments",
+        token,
+        {
+            "client_id": made["client_id"],
+            "starts_at": SESSION,
+            "duration_minutes": 45,
+            "location": "Pemberton Library",
+            "worker": "Sam Jones",
+            "outcome": "attended",
+        },
+    )
     assert status == 201, session
-    status, closed = await bot.api("POST", f"/api/v1/cases/{made['case_id']}/close", token,
-                                   {"outcome": "supported"})  # fmt: skip
+    status, closed = await bot.api(
+        "POST", f"/api/v1/cases/{made['case_id']}/close", token, {"outcome": "supported"}
+    )
     assert status == 200, closed
     await bot.services.outbox.send_due()
     return str(made["client_id"])
@@ -108,26 +146,30 @@ async def test_a_dry_run_counts_the_cohort_and_previews_the_message_and_creates_
     token = await bot.staff_token()
     now = bot.clock.now()
     session = (utc(10, 14),)
-    await seed(bot.services.db, [
-        Seed(number(1), sessions=session), Seed(number(2), sessions=session),
-        Seed(number(3), sessions=session),
-        Seed(number(4), sessions=session, opted_out=True),
-        Seed(number(5), sessions=session, open_case=True),
-        Seed(number(6), sessions=session, booked=utc(12, 1)),
-        Seed(number(7), sessions=session, flow="self_referral"),
-        Seed(number(8), dna=utc(10, 14)),  # never came to a session: not in any cohort
-        Seed(number(9), sessions=session, booked=utc(11, 20)),  # that session is past
-    ], now)  # fmt: skip
+    await seed(
+        bot.services.db,
+        [
+            Seed(number(1), sessions=session),
+            Seed(number(2), sessions=session),
+            Seed(number(3), sessions=session),
+            Seed(number(4), sessions=session, opted_out=True),
+            Seed(number(5), sessions=session, open_case=True),
+            Seed(number(6), sessions=session, booked=utc(12, 1)),
+            Seed(number(7), sessions=session, flow="self_referral"),
+            Seed(number(8), dna=utc(10, 14)),  # never came to a session: not in any cohort
+            Seed(number(9), sessions=session, booked=utc(11, 20)),  # that session is past
+        ],
+        now,
+    )
     status, preview = await _campaign(bot, token, dry_run=True)
     assert status == 200, preview
     check_in = texts.FU_CHECK_IN.format(service=bot.services.settings.service_name)
     assert preview == {
         "eligible": 4,
         "excluded": {"opted_out": 1, "open_case": 1, "session_booked": 1, "in_conversation": 1},
-        "preview": {"text": check_in, "characters": len(check_in), "segments": 1,
-                    "gsm7": True},
+        "preview": {"text": check_in, "characters": len(check_in), "segments": 1, "gsm7": True},
         "send_at": "2026-11-26T08:00:00+00:00",
-    }  # fmt: skip
+    }
     _, listed = await bot.api("GET", "/api/v1/campaigns", token)
     assert listed == {"items": [], "next": None}
     await _at(bot, SEND_AT + timedelta(hours=1))
@@ -139,8 +181,12 @@ async def test_a_dry_run_previews_the_staffs_own_message_with_its_cost(bot: Bot)
     message = "Our café is open again on Fridays 😊 Reply if you'd like to come. " * 2
     status, preview = await _campaign(bot, token, message=message, dry_run=True)
     assert status == 200, preview
-    assert preview["preview"] == {"text": message.strip(), "characters": len(message.strip()),
-                                  "segments": 2, "gsm7": False}  # fmt: skip
+    assert preview["preview"] == {
+        "text": message.strip(),
+        "characters": len(message.strip()),
+        "segments": 2,
+        "gsm7": False,
+    }
     assert preview["eligible"] == 0
 
 
@@ -152,17 +198,41 @@ async def test_each_cohort_field_narrows_the_cohort(bot: Bot) -> None:
     token = await bot.staff_token()
     await _practices(bot)
     now = bot.clock.now()
-    ann, bob, cat, dan, eve = await seed(bot.services.db, [
-        Seed(ANN, sessions=(utc(8, 15),), practice="P92001", needs=("loneliness",),
-             source="professional", pathway="primary_care", messaged=utc(8, 15)),
-        Seed(BOB, sessions=(datetime(2026, 9, 30, 22, 30, tzinfo=UTC),), practice="P92002",
-             needs=("money",), source="professional", pathway="social_care"),
-        Seed(CAT, sessions=(datetime(2026, 9, 30, 23, 30, tzinfo=UTC),), practice="P92001",
-             needs=("housing", "money"), source="self", messaged=utc(11, 20)),
-        Seed(DAN, sessions=(utc(7, 31),), practice="P92002", needs=("low_mood",),
-             source="friend"),
-        Seed(number(5), sessions=(utc(8, 10), utc(11, 2)), messaged=utc(10, 20)),
-    ], now)  # fmt: skip
+    ann, bob, cat, dan, eve = await seed(
+        bot.services.db,
+        [
+            Seed(
+                ANN,
+                sessions=(utc(8, 15),),
+                practice="P92001",
+                needs=("loneliness",),
+                source="professional",
+                pathway="primary_care",
+                messaged=utc(8, 15),
+            ),
+            Seed(
+                BOB,
+                sessions=(datetime(2026, 9, 30, 22, 30, tzinfo=UTC),),
+                practice="P92002",
+                needs=("money",),
+                source="professional",
+                pathway="social_care",
+            ),
+            Seed(
+                CAT,
+                sessions=(datetime(2026, 9, 30, 23, 30, tzinfo=UTC),),
+                practice="P92001",
+                needs=("housing", "money"),
+                source="self",
+                messaged=utc(11, 20),
+            ),
+            Seed(
+                DAN, sessions=(utc(7, 31),), practice="P92002", needs=("low_mood",), source="friend"
+            ),
+            Seed(number(5), sessions=(utc(8, 10), utc(11, 2)), messaged=utc(10, 20)),
+        ],
+        now,
+    )
     everyone = {ann, bob, cat, dan, eve}
     cases: list[tuple[dict[str, Any], set[int]]] = [
         ({}, everyone),
@@ -214,8 +284,10 @@ async def test_each_cohort_field_narrows_the_cohort(bot: Bot) -> None:
         ({"cohort": "everyone"}, "cohort"),
         ({"cohort": {"colour": "blue"}}, "cohort.colour"),
         ({"cohort": {"last_session_from": "2026-02-30"}}, "cohort.last_session_from"),
-        ({"cohort": {"last_session_from": "2026-10-01", "last_session_to": "2026-09-01"}},
-         "cohort.last_session_to"),
+        (
+            {"cohort": {"last_session_from": "2026-10-01", "last_session_to": "2026-09-01"}},
+            "cohort.last_session_to",
+        ),
         ({"cohort": {"practice": "P99999"}}, "cohort.practice"),
         ({"cohort": {"need": ["lonely", "juggling"]}}, "cohort.need"),
         ({"cohort": {"pathway": "police"}}, "cohort.pathway"),
@@ -229,17 +301,24 @@ async def test_a_campaign_that_cannot_be_made_is_refused_naming_the_field(
     token = await bot.staff_token()
     await _practices(bot)
     await seed(bot.services.db, [Seed(ANN, sessions=(utc(10, 14),))], bot.clock.now())
-    body: dict[str, Any] = {"name": "Autumn check-in", "flow": "check_in", "send_on": SEND_ON,
-                            "cohort": {}}  # fmt: skip
+    body: dict[str, Any] = {
+        "name": "Autumn check-in",
+        "flow": "check_in",
+        "send_on": SEND_ON,
+        "cohort": {},
+    }
     for key, value in change.items():
         if value is None:
             body.pop(key, None)
         else:
             body[key] = value
     for dry_run in (True, False):
-        status, refused = await bot.api("POST", "/api/v1/campaigns", token,
-                                        {**body, "dry_run": dry_run} if "dry_run" not in change
-                                        else body)  # fmt: skip
+        status, refused = await bot.api(
+            "POST",
+            "/api/v1/campaigns",
+            token,
+            {**body, "dry_run": dry_run} if "dry_run" not in change else body,
+        )
         assert status == 422, refused
         assert refused["error"]["code"] == "invalid"
         assert refused["error"]["message"].startswith(f"{field}:"), refused
@@ -249,8 +328,9 @@ async def test_a_campaign_that_cannot_be_made_is_refused_naming_the_field(
 
 async def test_a_body_that_is_not_json_is_a_400(bot: Bot) -> None:
     token = await bot.staff_token()
-    response = await bot.client.post("/api/v1/campaigns", data="{name:",
-                                     headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    response = await bot.client.post(
+        "/api/v1/campaigns", data="{name:", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status == 400
     status, refused = await bot.api("POST", "/api/v1/campaigns", token, ["a", "list"])
     assert status == 422 and refused["error"]["code"] == "invalid"
@@ -258,17 +338,24 @@ async def test_a_body_that_is_not_json_is_a_400(bot: Bot) -> None:
 
 async def test_campaigns_need_a_token_and_unknown_ids_are_404(bot: Bot) -> None:
     token = await bot.staff_token()
-    for method, path in (("GET", "/api/v1/campaigns"), ("POST", "/api/v1/campaigns"),
-                         ("GET", "/api/v1/campaigns/1"), ("POST", "/api/v1/campaigns/1/pause")):
+    for method, path in (
+        ("GET", "/api/v1/campaigns"),
+        ("POST", "/api/v1/campaigns"),
+        ("GET", "/api/v1/campaigns/1"),
+        ("POST", "/api/v1/campaigns/1/pause"),
+    ):
         response = await bot.client.request(method, path, json={})
         assert response.status == 401, path
         status, _ = await bot.api(method, path, "not-a-token", {})
         assert status == 401, path
-    for method, path in (("GET", "/api/v1/campaigns/999"), ("GET", "/api/v1/campaigns/abc"),
-                         ("GET", "/api/v1/campaigns/%C2%B2"),
-                         ("POST", "/api/v1/campaigns/999/pause"),
-                         ("POST", "/api/v1/campaigns/999/resume"),
-                         ("POST", "/api/v1/campaigns/999/cancel")):  # fmt: skip
+    for method, path in (
+        ("GET", "/api/v1/campaigns/999"),
+        ("GET", "/api/v1/campaigns/abc"),
+        ("GET", "/api/v1/campaigns/%C2%B2"),
+        ("POST", "/api/v1/campaigns/999/pause"),
+        ("POST", "/api/v1/campaigns/999/resume"),
+        ("POST", "/api/v1/campaigns/999/cancel"),
+    ):
         status, missing = await bot.api(method, path, token)
         assert status == 404 and missing["error"]["code"] == "not_found", path
 
@@ -278,11 +365,15 @@ async def test_a_link_worker_reaches_only_their_own_practices(bot: Bot) -> None:
     await _practices(bot)
     worker = await bot.staff_token(Role.LINK_WORKER, ["P92001"])
     now = bot.clock.now()
-    ann, _bob, _cat = await seed(bot.services.db, [
-        Seed(ANN, sessions=(utc(10, 14),), practice="P92001"),
-        Seed(BOB, sessions=(utc(10, 14),), practice="P92002"),
-        Seed(CAT, sessions=(utc(10, 14),)),  # no practice known
-    ], now)  # fmt: skip
+    ann, _bob, _cat = await seed(
+        bot.services.db,
+        [
+            Seed(ANN, sessions=(utc(10, 14),), practice="P92001"),
+            Seed(BOB, sessions=(utc(10, 14),), practice="P92002"),
+            Seed(CAT, sessions=(utc(10, 14),)),  # no practice known
+        ],
+        now,
+    )
     _, preview = await _campaign(bot, worker, dry_run=True)
     assert preview["eligible"] == 1
     _, preview = await _campaign(bot, admin, dry_run=True)
@@ -326,8 +417,9 @@ async def test_a_check_in_campaign_goes_on_its_day_in_the_window_through_the_out
     await _practices(bot)
     for phone in (ANN, BOB, CAT, DAN):
         await _referred_client(bot, token, phone)
-    made = await _made(bot, token, cohort={"practice": "P92001", "pathway": "primary_care",
-                                           "need": "lonely"})  # fmt: skip
+    made = await _made(
+        bot, token, cohort={"practice": "P92001", "pathway": "primary_care", "need": "lonely"}
+    )
     assert made["eligible"] == 4 and made["status"] == "scheduled"
     assert made["send_at"] == "2026-11-26T08:00:00+00:00"
     await bot.text(DAN, "STOP")
@@ -348,8 +440,16 @@ async def test_a_check_in_campaign_goes_on_its_day_in_the_window_through_the_out
     window = bot.services.settings.window
     assert len(sent) == 3 and all(at >= SEND_AT and window.contains(at) for at in sent)
     assert _counts(await _get(bot, token, made["id"])) == {
-        "status": "finished", "eligible": 4, "written": 3, "sent": 3, "delivered": 0,
-        "answered": 0, "escalated": 0, "waiting": 0, "skipped": 1}  # fmt: skip
+        "status": "finished",
+        "eligible": 4,
+        "written": 3,
+        "sent": 3,
+        "delivered": 0,
+        "answered": 0,
+        "escalated": 0,
+        "waiting": 0,
+        "skipped": 1,
+    }
 
     check_in = _check_ins_to(bot, ANN)[0]
     ann_sid = next(m.sid for m in bot.twilio.sent if m.to == ANN and m.body == check_in)
@@ -363,8 +463,16 @@ async def test_a_check_in_campaign_goes_on_its_day_in_the_window_through_the_out
     [case] = cases["items"]
     assert case["priority"] == "high" and case["reason"] == "follow_up"
     assert _counts(await _get(bot, token, made["id"])) == {
-        "status": "finished", "eligible": 4, "written": 3, "sent": 3, "delivered": 1,
-        "answered": 2, "escalated": 1, "waiting": 0, "skipped": 1}  # fmt: skip
+        "status": "finished",
+        "eligible": 4,
+        "written": 3,
+        "sent": 3,
+        "delivered": 1,
+        "answered": 2,
+        "escalated": 1,
+        "waiting": 0,
+        "skipped": 1,
+    }
     # Nobody is asked twice: the automatic check-in ten weeks on does not follow.
     await _at(bot, datetime(2027, 1, 5, 9, 0, tzinfo=UTC))
     assert [len(_check_ins_to(bot, p)) for p in (ANN, BOB, CAT, DAN)] == [1, 1, 1, 0]
@@ -389,8 +497,16 @@ async def test_a_campaign_of_the_staffs_own_words_sends_them_and_a_reply_goes_to
     _, full = await bot.api("GET", f"/api/v1/cases/{case['id']}", token)
     assert "Yes please, I would love to" in [m["text"] for m in full["messages"]]
     assert _counts(await _get(bot, token, made["id"])) == {
-        "status": "finished", "eligible": 1, "written": 1, "sent": 1, "delivered": 0,
-        "answered": 1, "escalated": 1, "waiting": 0, "skipped": 0}  # fmt: skip
+        "status": "finished",
+        "eligible": 1,
+        "written": 1,
+        "sent": 1,
+        "delivered": 0,
+        "answered": 1,
+        "escalated": 1,
+        "waiting": 0,
+        "skipped": 0,
+    }
 
 
 async def test_a_paused_campaign_sends_nothing_more_until_it_resumes(bot: Bot) -> None:
@@ -398,15 +514,22 @@ async def test_a_paused_campaign_sends_nothing_more_until_it_resumes(bot: Bot) -
     rather than being written to the outbox after it has closed."""
     token = await bot.staff_token()
     phones = [number(n) for n in range(5)]
-    await seed(bot.services.db, [Seed(p, sessions=(utc(10, 14),)) for p in phones],
-               bot.clock.now())  # fmt: skip
+    await seed(bot.services.db, [Seed(p, sessions=(utc(10, 14),)) for p in phones], bot.clock.now())
     made = await _made(bot, token)
     await _at(bot, SEND_AT)
     assert [len(_check_ins_to(bot, p)) for p in phones] == [1, 0, 0, 0, 0]
     status, paused = await bot.api("POST", f"/api/v1/campaigns/{made['id']}/pause", token)
     assert status == 200 and _counts(paused) == {
-        "status": "paused", "eligible": 5, "written": 1, "sent": 1, "delivered": 0,
-        "answered": 0, "escalated": 0, "waiting": 4, "skipped": 0}  # fmt: skip
+        "status": "paused",
+        "eligible": 5,
+        "written": 1,
+        "sent": 1,
+        "delivered": 0,
+        "answered": 0,
+        "escalated": 0,
+        "waiting": 4,
+        "skipped": 0,
+    }
     status, again = await bot.api("POST", f"/api/v1/campaigns/{made['id']}/pause", token)
     assert (status, again["status"], again["waiting"]) == (200, "paused", 4)  # no harm done
     for hours in (1, 6, 11):
@@ -429,15 +552,22 @@ async def test_a_paused_campaign_sends_nothing_more_until_it_resumes(bot: Bot) -
     window = bot.services.settings.window
     assert all(window.contains(at) for at in await sent_times(bot.services.db, "check_in"))
     assert _counts(await _get(bot, token, made["id"])) == {
-        "status": "finished", "eligible": 5, "written": 5, "sent": 5, "delivered": 0,
-        "answered": 0, "escalated": 0, "waiting": 0, "skipped": 0}  # fmt: skip
+        "status": "finished",
+        "eligible": 5,
+        "written": 5,
+        "sent": 5,
+        "delivered": 0,
+        "answered": 0,
+        "escalated": 0,
+        "waiting": 0,
+        "skipped": 0,
+    }
 
 
 async def test_a_campaign_paused_before_its_day_keeps_its_day(bot: Bot) -> None:
     token = await bot.staff_token()
     phones = [number(n) for n in range(3)]
-    await seed(bot.services.db, [Seed(p, sessions=(utc(10, 14),)) for p in phones],
-               bot.clock.now())  # fmt: skip
+    await seed(bot.services.db, [Seed(p, sessions=(utc(10, 14),)) for p in phones], bot.clock.now())
     made = await _made(bot, token)
     await bot.api("POST", f"/api/v1/campaigns/{made['id']}/pause", token)
     status, resumed = await bot.api("POST", f"/api/v1/campaigns/{made['id']}/resume", token)
@@ -451,17 +581,23 @@ async def test_a_campaign_paused_before_its_day_keeps_its_day(bot: Bot) -> None:
 async def test_a_cancelled_campaign_sends_nothing_more_ever(bot: Bot) -> None:
     token = await bot.staff_token()
     phones = [number(n) for n in range(4)]
-    await seed(bot.services.db, [Seed(p, sessions=(utc(10, 14),)) for p in phones],
-               bot.clock.now())  # fmt: skip
+    await seed(bot.services.db, [Seed(p, sessions=(utc(10, 14),)) for p in phones], bot.clock.now())
     made = await _made(bot, token)
     await _at(bot, SEND_AT)
     status, cancelled = await bot.api("POST", f"/api/v1/campaigns/{made['id']}/cancel", token)
     assert status == 200 and _counts(cancelled) == {
-        "status": "cancelled", "eligible": 4, "written": 1, "sent": 1, "delivered": 0,
-        "answered": 0, "escalated": 0, "waiting": 0, "skipped": 0}  # fmt: skip
+        "status": "cancelled",
+        "eligible": 4,
+        "written": 1,
+        "sent": 1,
+        "delivered": 0,
+        "answered": 0,
+        "escalated": 0,
+        "waiting": 0,
+        "skipped": 0,
+    }
     for action in ("pause", "resume", "cancel"):
-        status, refused = await bot.api("POST", f"/api/v1/campaigns/{made['id']}/{action}",
-                                        token)  # fmt: skip
+        status, refused = await bot.api("POST", f"/api/v1/campaigns/{made['id']}/{action}", token)
         assert status == 422 and refused["error"]["message"].startswith("status:"), action
     for when in (SEND_AT + timedelta(minutes=1), utc(11, 27, 9), utc(12, 30, 9)):
         await _at(bot, when)
@@ -488,8 +624,7 @@ async def test_campaigns_are_listed_newest_first_a_page_at_a_time(bot: Bot) -> N
     token = await bot.staff_token()
     await seed(bot.services.db, [Seed(ANN, sessions=(utc(10, 14),))], bot.clock.now())
     first = await _made(bot, token, name="Autumn check-in")
-    second = await _made(bot, token, name="Walking group", message=OWN_WORDS,
-                         send_on="2026-12-01")  # fmt: skip
+    second = await _made(bot, token, name="Walking group", message=OWN_WORDS, send_on="2026-12-01")
     _, listed = await bot.api("GET", "/api/v1/campaigns", token)
     assert listed["next"] is None
     assert [(c["id"], c["name"], c["send_on"], c["eligible"]) for c in listed["items"]] == [

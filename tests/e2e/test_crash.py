@@ -71,8 +71,11 @@ def _free_port() -> int:
 
 async def _start_server(env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(  # noqa: ASYNC220  (returns at once; the wait below is async)
-        [sys.executable, "-m", "bot.cli", "serve"], env=env, cwd=cwd,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "bot.cli", "serve"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{env['LINKBOT_PORT']}/healthz"
     async with aiohttp.ClientSession() as session:
@@ -109,14 +112,13 @@ async def test_kill_9_between_writing_and_sending_loses_nothing(
     }
     process = await _start_server(env, tmp_path)
     try:
-        params = {"MessageSid": "SM" + "c" * 32, "From": PHONE, "To": FROM_NUMBER,
-                  "Body": "Hello"}
-        headers = {"X-Twilio-Signature": sign(AUTH_TOKEN, PUBLIC_BASE_URL + "/sms/inbound",
-                                              params)}
+        params = {"MessageSid": "SM" + "c" * 32, "From": PHONE, "To": FROM_NUMBER, "Body": "Hello"}
+        headers = {"X-Twilio-Signature": sign(AUTH_TOKEN, PUBLIC_BASE_URL + "/sms/inbound", params)}
         async with (
             aiohttp.ClientSession() as session,
-            session.post(f"http://127.0.0.1:{port}/sms/inbound", data=params,
-                         headers=headers) as response,
+            session.post(
+                f"http://127.0.0.1:{port}/sms/inbound", data=params, headers=headers
+            ) as response,
         ):
             assert response.status == 200
     finally:
@@ -127,8 +129,9 @@ async def test_kill_9_between_writing_and_sending_loses_nothing(
 
     db = Database(database_url)
     async with db.read() as session:
-        [reply] = (await session.execute(
-            select(MessageRow).where(MessageRow.direction == "out"))).scalars()
+        [reply] = (
+            await session.execute(select(MessageRow).where(MessageRow.direction == "out"))
+        ).scalars()
     await db.dispose()
     assert reply.status in ("pending", "sending") and reply.sent_at is None
 
@@ -166,12 +169,16 @@ async def test_kill_9_mid_send_loses_no_reminder(database_url: str, tmp_path: Pa
     window = f"{(local - timedelta(hours=1)):%H:%M}-{(local + timedelta(hours=3)):%H:%M}"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "LINKBOT_"))},
-        "DATABASE_URL": database_url, "LINKBOT_PORT": str(port),
-        "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM": FROM_NUMBER,
-        "TWILIO_API_BASE_URL": twilio.base_url, "TWILIO_MAX_RATE": "10",
+        "DATABASE_URL": database_url,
+        "LINKBOT_PORT": str(port),
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM": FROM_NUMBER,
+        "TWILIO_API_BASE_URL": twilio.base_url,
+        "TWILIO_MAX_RATE": "10",
         "SEND_WINDOW": window,  # open now, whatever the hour the tests run
-    }  # fmt: skip
+    }
     process = await _start_server(env, tmp_path)
     try:
         async with asyncio.timeout(60):

@@ -53,8 +53,10 @@ async def _invite(bot: Bot, number: str, i: int) -> None:
 async def _client(bot: Bot, number: str) -> ClientRow | None:
     async with bot.services.db.read() as session:
         return (
-            await session.execute(select(ClientRow).where(ClientRow.phone == number))
-        ).scalars().first()
+            (await session.execute(select(ClientRow).where(ClientRow.phone == number)))
+            .scalars()
+            .first()
+        )
 
 
 async def _urgent_cases(bot: Bot, client_id: int) -> list[CaseRow]:
@@ -95,7 +97,8 @@ async def test_every_risk_message_in_every_state_gets_contacts_and_an_urgent_cas
         assert urgent.reason == "crisis"
         if before is not None:  # the conversation can carry on where it was
             assert (after.flow, json.loads(after.flow_state)) == (
-                before.flow, json.loads(before.flow_state)
+                before.flow,
+                json.loads(before.flow_state),
             ), state
         _, queue = await bot.api("GET", "/api/v1/cases?limit=1", token)
         assert queue["items"][0]["priority"] == "urgent"

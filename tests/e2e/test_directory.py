@@ -36,11 +36,12 @@ EXPECTED = {
 
 async def _directory(bot: Bot, path: Path = DEMO_DIRECTORY) -> None:
     async with bot.services.db.write() as session:
-        await directory.save_services(session, read_path(path).services, "demo",
-                                      bot.clock.now())  # fmt: skip
-        for code, name, area in (("P99001", "Millbrook Surgery", "Millbrook"),
-                                 ("P99002", "Canal Street Medical Centre", "Townend"),
-                                 ("P99003", "Hollins Lane Family Practice", "Hollins")):
+        await directory.save_services(session, read_path(path).services, "demo", bot.clock.now())
+        for code, name, area in (
+            ("P99001", "Millbrook Surgery", "Millbrook"),
+            ("P99002", "Canal Street Medical Centre", "Townend"),
+            ("P99003", "Hollins Lane Family Practice", "Hollins"),
+        ):
             await staff.add_practice(session, code, name, area)
 
 
@@ -87,8 +88,9 @@ async def test_results_come_a_page_at_a_time(bot: Bot) -> None:
     assert len(seen) == len(set(seen)) == 3
 
 
-@pytest.mark.parametrize("query", ["need=unicorns", "limit=0", "limit=abc", "cursor=-1",
-                                   "text=" + "x" * 201])
+@pytest.mark.parametrize(
+    "query", ["need=unicorns", "limit=0", "limit=abc", "cursor=-1", "text=" + "x" * 201]
+)
 async def test_bad_searches_are_answered_with_the_field(bot: Bot, query: str) -> None:
     token = await bot.staff_token()
     status, body = await bot.api("GET", f"/api/v1/services?{query}", token)
@@ -100,12 +102,20 @@ async def _self_referral(bot: Bot, practice: str, need: str) -> list[str]:
     """Mary refers herself by SMS for one need; the replies to her final YES."""
     await _directory(bot)
     person = phone(bot, "sms", NUMBER)
-    await converse(person, [
-        ("Hello", ["Reply 1"]), ("1", ["YES or NO"]), ("yes", ["What is your name"]),
-        ("Mary Jones", ["date of birth"]), ("14/3/52", ["Which GP practice"]),
-        (practice, ["What would you like help with"]), (need, ["anything else"]),
-        ("no", ["How should the link worker contact you"]), ("1", ["YES"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("Hello", ["Reply 1"]),
+            ("1", ["YES or NO"]),
+            ("yes", ["What is your name"]),
+            ("Mary Jones", ["date of birth"]),
+            ("14/3/52", ["Which GP practice"]),
+            (practice, ["What would you like help with"]),
+            (need, ["anything else"]),
+            ("no", ["How should the link worker contact you"]),
+            ("1", ["YES"]),
+        ],
+    )
     return await person.say("yes")
 
 
@@ -128,12 +138,27 @@ async def test_no_service_is_texted_for_a_need_that_is_a_health_detail(bot: Bot)
 
 async def _referred(bot: Bot, needs: list[str]) -> str:
     token = await bot.staff_token()
-    status, made = await bot.api("POST", "/api/v1/referrals", token, {
-        "referrer": {"name": "Dr Shah", "role": "GP", "organisation": "Surgery",
-                     "pathway": "primary_care", "phone": "07700900999"},
-        "client": {"name": "Ann Lee", "phone": "+447700900201", "practice": "P99002",
-                   "needs": needs},
-        "client_consent": True})  # fmt: skip
+    status, made = await bot.api(
+        "POST",
+        "/api/v1/referrals",
+        token,
+        {
+            "referrer": {
+                "name": "Dr Shah",
+                "role": "GP",
+                "organisation": "Surgery",
+                "pathway": "primary_care",
+                "phone": "07700900999",
+            },
+            "client": {
+                "name": "Ann Lee",
+                "phone": "+447700900201",
+                "practice": "P99002",
+                "needs": needs,
+            },
+            "client_consent": True,
+        },
+    )
     assert status == 201, made
     return str(made["case_id"])
 
@@ -147,34 +172,42 @@ async def test_closing_with_onward_referrals_counts_them_by_service_and_need(bot
     assert set(offered.values()) == EXPECTED["money"]
     searched = await (await browser.get(f"/cases/{case_id}?services=walking")).text()
     assert "Hollins Park Walking Group" in searched
-    chosen = [sid for sid, name in offered.items() if name in ("Debt Help Line",
-                                                               "Millbrook Food Bank")]
+    chosen = [
+        sid for sid, name in offered.items() if name in ("Debt Help Line", "Millbrook Food Bank")
+    ]
     csrf = await browser.csrf(f"/cases/{case_id}")
-    unknown = await browser.request("POST", f"/cases/{case_id}/close", csrf=csrf,
-                                    outcome="Advice", service="no-such-service")
+    unknown = await browser.request(
+        "POST", f"/cases/{case_id}/close", csrf=csrf, outcome="Advice", service="no-such-service"
+    )
     assert unknown.status == 422
     form = [("csrf", csrf), ("outcome", "Debt advice booked; food bank voucher")] + [
-        ("service", sid) for sid in chosen]
+        ("service", sid) for sid in chosen
+    ]
     closed = await browser.post_pairs(f"/cases/{case_id}/close", form)
     assert closed.status == 302
     token = await bot.staff_token()
     status, case = await bot.api("GET", f"/api/v1/cases/{case_id}", token)
     assert sorted(case["onward_referrals"]) == sorted(chosen)
     today = bot.clock.now().date().isoformat()
-    status, report = await bot.api(
-        "GET", f"/api/v1/reports/summary?from={today}&to={today}", token)
+    status, report = await bot.api("GET", f"/api/v1/reports/summary?from={today}&to={today}", token)
     assert status == 200
     assert report["onward_referrals"] == {
-        "total": 2, "by_service": {"Debt Help Line": 1, "Millbrook Food Bank": 1},
-        "by_need": {"money": 2}}
+        "total": 2,
+        "by_service": {"Debt Help Line": 1, "Millbrook Food Bank": 1},
+        "by_need": {"money": 2},
+    }
 
 
 async def test_the_api_refuses_an_onward_referral_to_an_unknown_service(bot: Bot) -> None:
     await _directory(bot)
     case_id = await _referred(bot, ["money"])
     token = await bot.staff_token()
-    status, body = await bot.api("POST", f"/api/v1/cases/{case_id}/close", token,
-                                 {"outcome": "Done", "onward_referrals": ["nowhere"]})
+    status, body = await bot.api(
+        "POST",
+        f"/api/v1/cases/{case_id}/close",
+        token,
+        {"outcome": "Done", "onward_referrals": ["nowhere"]},
+    )
     assert status == 422 and "onward_referrals" in body["error"]["message"]
 
 
@@ -183,8 +216,7 @@ async def test_a_need_with_no_service_nearby_is_a_gap(bot: Bot) -> None:
     await _referred(bot, ["transport", "money", "caring"])
     token = await bot.staff_token()
     today = bot.clock.now().date().isoformat()
-    status, report = await bot.api(
-        "GET", f"/api/v1/reports/summary?from={today}&to={today}", token)
+    status, report = await bot.api("GET", f"/api/v1/reports/summary?from={today}&to={today}", token)
     assert status == 200
     assert report["unmet_needs"] == {"transport": 1}
     assert "unmet_needs" in report["definitions"]

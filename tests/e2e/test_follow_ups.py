@@ -29,9 +29,19 @@ async def _client_with_a_session(bot: Bot, token: str, phone: str = PHONE) -> st
     await bot.text(phone, "TALK")
     _, found = await bot.api("GET", f"/api/v1/clients?phone=%2B{phone[1:]}", token)
     client_id = str(found["items"][0]["id"])
-    status, made = await bot.api("POST", "/api/v1/appointments", token, {
-        "client_id": client_id, "starts_at": SESSION, "duration_minutes": 45,
-        "location": "Pemberton Library", "worker": "Sam Jones", "outcome": "attended"})
+    status, made = await bot.api(
+        "POST",
+        "/api/v1/appointments",
+        token,
+        {
+            "client_id": client_id,
+            "starts_at": SESSION,
+            "duration_minutes": 45,
+            "location": "Pemberton Library",
+            "worker": "Sam Jones",
+            "outcome": "attended",
+        },
+    )
     assert status == 201, made
     case_id = (await bot.api("GET", "/api/v1/cases", token))[1]["items"][0]["id"]
     await bot.api("POST", f"/api/v1/cases/{case_id}/close", token, {"outcome": "supported"})
@@ -50,7 +60,8 @@ async def _checked_in(bot: Bot, token: str, phone: str = PHONE) -> str:
     client_id = await _client_with_a_session(bot, token, phone)
     await _at(bot, WINDOW_OPENS)
     assert bot.twilio.to(phone)[-1] == texts.FU_CHECK_IN.format(
-        service=bot.services.settings.service_name)
+        service=bot.services.settings.service_name
+    )
     return client_id
 
 
@@ -85,9 +96,19 @@ async def test_the_check_in_goes_ten_weeks_after_the_last_session_when_the_windo
 async def test_a_later_session_moves_the_check_in(bot: Bot) -> None:
     token = await bot.staff_token()
     client_id = await _client_with_a_session(bot, token)
-    status, _ = await bot.api("POST", "/api/v1/appointments", token, {
-        "client_id": client_id, "starts_at": "2026-11-24T09:00:00Z", "duration_minutes": 30,
-        "location": "Pemberton Library", "worker": "Sam Jones", "outcome": "attended"})
+    status, _ = await bot.api(
+        "POST",
+        "/api/v1/appointments",
+        token,
+        {
+            "client_id": client_id,
+            "starts_at": "2026-11-24T09:00:00Z",
+            "duration_minutes": 30,
+            "location": "Pemberton Library",
+            "worker": "Sam Jones",
+            "outcome": "attended",
+        },
+    )
     assert status == 201
     await _at(bot, WINDOW_OPENS)
     assert texts.FU_CHECK_IN[:20] not in bot.twilio.to(PHONE)[-1]
@@ -133,8 +154,11 @@ async def test_no_check_in_for_someone_who_opted_out(bot: Bot) -> None:
     await _at(bot, WINDOW_OPENS + timedelta(weeks=20))
     assert len(bot.twilio.to(PHONE)) == sent
     async with bot.services.db.read() as session:
-        timers = (await session.execute(
-            select(TimerRow.status).where(TimerRow.kind == "follow_up"))).scalars().all()
+        timers = (
+            (await session.execute(select(TimerRow.status).where(TimerRow.kind == "follow_up")))
+            .scalars()
+            .all()
+        )
     assert list(timers) == ["dropped"]
 
 
@@ -156,9 +180,18 @@ async def test_a_booked_session_holds_the_check_in(bot: Bot) -> None:
     token = await bot.staff_token()
     client_id = await _client_with_a_session(bot, token)
     bot.clock.set(WINDOW_OPENS - timedelta(days=2))
-    status, _ = await bot.api("POST", "/api/v1/appointments", token, {
-        "client_id": client_id, "starts_at": "2027-02-05T10:00:00Z", "duration_minutes": 30,
-        "location": "Pemberton Library", "worker": "Sam Jones"})
+    status, _ = await bot.api(
+        "POST",
+        "/api/v1/appointments",
+        token,
+        {
+            "client_id": client_id,
+            "starts_at": "2027-02-05T10:00:00Z",
+            "duration_minutes": 30,
+            "location": "Pemberton Library",
+            "worker": "Sam Jones",
+        },
+    )
     assert status == 201
     await bot.services.outbox.send_due()
     await _at(bot, WINDOW_OPENS)
@@ -255,17 +288,43 @@ async def test_worrying_words_get_crisis_contacts_and_an_urgent_case_first(bot: 
 async def test_the_report_counts_check_ins_sent_and_answered(bot: Bot) -> None:
     token = await bot.staff_token()
     await bot.add_practice("P92001", "Pemberton Surgery")
-    status, made = await bot.api("POST", "/api/v1/referrals", token, {
-        "referrer": {"name": "Dr Shah", "role": "GP", "organisation": "Pemberton Surgery",
-                     "pathway": "primary_care", "phone": "07700900999"},
-        "client": {"name": "Ann Lee", "phone": PHONE, "date_of_birth": "1950-03-14",
-                   "practice": "P92001", "needs": ["lonely"]},
-        "client_consent": True})
+    status, made = await bot.api(
+        "POST",
+        "/api/v1/referrals",
+        token,
+        {
+            "referrer": {
+                "name": "Dr Shah",
+                "role": "GP",
+                "organisation": "Pemberton Surgery",
+                "pathway": "primary_care",
+                "phone": "07700900999",
+            },
+            "client": {
+                "name": "Ann Lee",
+                "phone": PHONE,
+                "date_of_birth": "1950-03-14",
+                "practice": "P92001",
+                "needs": ["lonely"],
+            },
+            "client_consent": True,
+        },
+    )
     assert status == 201, made
     await bot.api("POST", f"/api/v1/cases/{made['case_id']}/close", token, {"outcome": "ok"})
-    await bot.api("POST", "/api/v1/appointments", token, {
-        "client_id": made["client_id"], "starts_at": SESSION, "duration_minutes": 45,
-        "location": "Pemberton Library", "worker": "Sam Jones", "outcome": "attended"})
+    await bot.api(
+        "POST",
+        "/api/v1/appointments",
+        token,
+        {
+            "client_id": made["client_id"],
+            "starts_at": SESSION,
+            "duration_minutes": 45,
+            "location": "Pemberton Library",
+            "worker": "Sam Jones",
+            "outcome": "attended",
+        },
+    )
     await _at(bot, WINDOW_OPENS)
     period = "/api/v1/reports/summary?from=2026-11-01&to=2027-03-31"
     _, summary = await bot.api("GET", period, token)
@@ -283,8 +342,11 @@ STATEMENTS = [f"Test statement {n}" for n in range(1, 8)]
 async def _with_wording(make_bot: Any, tmp_path: Any) -> Bot:
     folder = tmp_path / "questionnaires"
     folder.mkdir()
-    (folder / "swemwbs.json").write_text(json.dumps({
-        "instrument": "swemwbs", "intro": "Think about the last 2 weeks.", "items": STATEMENTS}))
+    (folder / "swemwbs.json").write_text(
+        json.dumps(
+            {"instrument": "swemwbs", "intro": "Think about the last 2 weeks.", "items": STATEMENTS}
+        )
+    )
     made: Bot = await make_bot(QUESTIONNAIRES_DIR=str(folder))
     return made
 
@@ -393,25 +455,46 @@ async def test_saying_no_to_the_questions_thanks_them(make_bot: Any, tmp_path: A
 async def test_the_report_shows_the_change_in_wellbeing(bot: Bot) -> None:
     """First and last SWEMWBS for each client: mean change and the share who improved."""
     token = await bot.staff_token()
-    changes = {"+447700900201": ([2] * 7, [3] * 7), "+447700900202": ([3] * 7, [2] * 7),
-               "+447700900203": ([2] * 7, [4] * 7)}  # fmt: skip
+    changes = {
+        "+447700900201": ([2] * 7, [3] * 7),
+        "+447700900202": ([3] * 7, [2] * 7),
+        "+447700900203": ([2] * 7, [4] * 7),
+    }
     for phone, (first, last) in changes.items():
-        status, made = await bot.api("POST", "/api/v1/referrals", token, {
-            "referrer": {"name": "Dr Shah", "role": "GP", "organisation": "Surgery",
-                         "pathway": "primary_care", "phone": "07700900999"},
-            "client": {"name": "A Client", "phone": phone, "needs": ["lonely"]},
-            "client_consent": True})
+        status, made = await bot.api(
+            "POST",
+            "/api/v1/referrals",
+            token,
+            {
+                "referrer": {
+                    "name": "Dr Shah",
+                    "role": "GP",
+                    "organisation": "Surgery",
+                    "pathway": "primary_care",
+                    "phone": "07700900999",
+                },
+                "client": {"name": "A Client", "phone": phone, "needs": ["lonely"]},
+                "client_consent": True,
+            },
+        )
         assert status == 201, made
         for answers, taken in ((first, "2026-11-24T09:00:00Z"), (last, "2026-11-24T09:30:00Z")):
             status, score = await bot.api(
-                "POST", f"/api/v1/clients/{made['client_id']}/scores", token,
-                {"instrument": "swemwbs", "answers": answers, "taken_at": taken})
+                "POST",
+                f"/api/v1/clients/{made['client_id']}/scores",
+                token,
+                {"instrument": "swemwbs", "answers": answers, "taken_at": taken},
+            )
             assert status == 201, score
-    _, summary = await bot.api("GET", "/api/v1/reports/summary?from=2026-11-01&to=2026-11-30",
-                               token)
+    _, summary = await bot.api(
+        "GET", "/api/v1/reports/summary?from=2026-11-01&to=2026-11-30", token
+    )
     # Metric scores: 14 -> 15.32, 21 -> 19.25, 28 -> 25.03. Changes: +3.93, -3.93, +9.71.
-    assert summary["wellbeing"] == {"clients_with_first_and_last": 3, "mean_change": 3.24,
-                                    "positive_share": 2 / 3}
+    assert summary["wellbeing"] == {
+        "clients_with_first_and_last": 3,
+        "mean_change": 3.24,
+        "positive_share": 2 / 3,
+    }
 
 
 async def test_on_telegram_the_check_in_has_buttons_and_a_press_answers_it(
@@ -425,9 +508,19 @@ async def test_on_telegram_the_check_in_has_buttons_and_a_press_answers_it(
     await person.say("TALK")
     _, found = await bot.api("GET", f"/api/v1/clients?telegram_chat_id={CHAT}", token)
     client_id = found["items"][0]["id"]
-    await bot.api("POST", "/api/v1/appointments", token, {
-        "client_id": client_id, "starts_at": SESSION, "duration_minutes": 45,
-        "location": "Pemberton Library", "worker": "Sam Jones", "outcome": "attended"})
+    await bot.api(
+        "POST",
+        "/api/v1/appointments",
+        token,
+        {
+            "client_id": client_id,
+            "starts_at": SESSION,
+            "duration_minutes": 45,
+            "location": "Pemberton Library",
+            "worker": "Sam Jones",
+            "outcome": "attended",
+        },
+    )
     case_id = (await _open_cases(bot, token))[0]["id"]
     await bot.api("POST", f"/api/v1/cases/{case_id}/close", token, {"outcome": "supported"})
     await _at(bot, WINDOW_OPENS)
@@ -457,9 +550,17 @@ async def test_a_campaign_of_news_does_not_stand_in_for_the_check_in(bot: Bot) -
     """A notice about a walking group is not asking how they are: the check-in still goes."""
     token = await bot.staff_token()
     await _client_with_a_session(bot, token)
-    status, made = await bot.api("POST", "/api/v1/campaigns", token, {
-        "name": "Walking group", "message": "The walking group restarts on Monday at 10am.",
-        "send_on": "2026-11-26", "cohort": {}})
+    status, made = await bot.api(
+        "POST",
+        "/api/v1/campaigns",
+        token,
+        {
+            "name": "Walking group",
+            "message": "The walking group restarts on Monday at 10am.",
+            "send_on": "2026-11-26",
+            "cohort": {},
+        },
+    )
     assert status == 201, made
     await _at(bot, datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
     assert bot.twilio.to(PHONE)[-1] == "The walking group restarts on Monday at 10am."

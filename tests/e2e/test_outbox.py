@@ -222,8 +222,15 @@ async def test_expired_messages_are_not_sent(bot: Bot) -> None:
         store = SqlStore(session)
         client = await store.add_client(Address(f"tel:{PHONE}"), PHONE, bot.clock.now())
         await store.add_outgoing(
-            OutgoingDraft(client.id, client.address, "Too late", "test", Priority.SCHEDULED,
-                          bot.clock.now(), expires_at=bot.clock.now() + timedelta(minutes=5))
+            OutgoingDraft(
+                client.id,
+                client.address,
+                "Too late",
+                "test",
+                Priority.SCHEDULED,
+                bot.clock.now(),
+                expires_at=bot.clock.now() + timedelta(minutes=5),
+            )
         )
     bot.clock.advance(timedelta(minutes=10))
     await bot.services.outbox.send_due()

@@ -17,14 +17,23 @@ NOTES = "Recently widowed, type 2 diabetes, low mood since March"
 
 def _referral(**changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "referrer": {"name": "Dr Asha Patel", "role": "GP", "organisation": "Pemberton Surgery",
-                     "pathway": "primary_care", "phone": "07700 900777"},
-        "client": {"name": "Mary O'Brien", "phone": "07700 900123",
-                   "date_of_birth": "1952-03-14", "practice": "P92001",
-                   "needs": ["loneliness", "debt advice", "bereavement", "his allotment"],
-                   "notes": NOTES},
+        "referrer": {
+            "name": "Dr Asha Patel",
+            "role": "GP",
+            "organisation": "Pemberton Surgery",
+            "pathway": "primary_care",
+            "phone": "07700 900777",
+        },
+        "client": {
+            "name": "Mary O'Brien",
+            "phone": "07700 900123",
+            "date_of_birth": "1952-03-14",
+            "practice": "P92001",
+            "needs": ["loneliness", "debt advice", "bereavement", "his allotment"],
+            "notes": NOTES,
+        },
         "client_consent": True,
-    }  # fmt: skip
+    }
     for path, value in changes.items():
         part, _, field = path.partition("__")
         if field:
@@ -66,17 +75,26 @@ async def test_referrer_hears_received_picked_up_first_contact_and_closed(make_b
     status, _ = await bot.api("POST", f"/api/v1/cases/{made['case_id']}/claim", token)
     assert status == 200
     await bot.services.outbox.send_due()
-    assert bot.twilio.to(GP)[-1].endswith(f"referral {reference} has been picked up by "
-                                          "Sam Worker, link worker.")  # fmt: skip
+    assert bot.twilio.to(GP)[-1].endswith(
+        f"referral {reference} has been picked up by Sam Worker, link worker."
+    )
     await bot.api("POST", f"/api/v1/cases/{made['case_id']}/claim", token)  # again: no repeat
-    status, _ = await bot.api("POST", f"/api/v1/cases/{made['case_id']}/reply", token,
-                              {"text": "Hello Mary, this is Sam, your link worker."})  # fmt: skip
+    status, _ = await bot.api(
+        "POST",
+        f"/api/v1/cases/{made['case_id']}/reply",
+        token,
+        {"text": "Hello Mary, this is Sam, your link worker."},
+    )
     assert status == 201
     await bot.api("POST", f"/api/v1/cases/{made['case_id']}/reply", token, {"text": "Sam again"})
     await bot.services.outbox.send_due()
     assert "made first contact" in bot.twilio.to(GP)[-1]
-    status, _ = await bot.api("POST", f"/api/v1/cases/{made['case_id']}/close", token,
-                              {"outcome": "Joined the bereavement group"})  # fmt: skip
+    status, _ = await bot.api(
+        "POST",
+        f"/api/v1/cases/{made['case_id']}/close",
+        token,
+        {"outcome": "Joined the bereavement group"},
+    )
     assert status == 200
     await bot.services.outbox.send_due()
     updates = bot.twilio.to(GP)
@@ -92,12 +110,17 @@ async def test_referrer_hears_received_picked_up_first_contact_and_closed(make_b
 async def test_the_referral_its_pathway_and_needs_show_through_the_api(make_bot: Any) -> None:
     bot = await _bot(make_bot)
     token = await bot.staff_token()
-    _, made = await bot.api("POST", "/api/v1/referrals", token,
-                            _referral(referrer__pathway="hospital"))  # fmt: skip
+    _, made = await bot.api(
+        "POST", "/api/v1/referrals", token, _referral(referrer__pathway="hospital")
+    )
     _, case = await bot.api("GET", f"/api/v1/cases/{made['case_id']}", token)
     assert case["reason"] == "referral"
-    assert case["referral"] == {"id": made["id"], "reference": made["reference"],
-                                "source": "professional", "pathway": "hospital"}  # fmt: skip
+    assert case["referral"] == {
+        "id": made["id"],
+        "reference": made["reference"],
+        "source": "professional",
+        "pathway": "hospital",
+    }
     client = case["client"]
     assert client["id"] == made["client_id"] and client["practice"] == "P92001"
     assert client["date_of_birth"] == "1952-03-14"
@@ -105,8 +128,11 @@ async def test_the_referral_its_pathway_and_needs_show_through_the_api(make_bot:
     assert referral["needs"] == ["loneliness", "money", "bereavement", "other"]
     assert referral["needs_text"] == "his allotment"
     assert referral["notes"] == NOTES
-    assert referral["referrer"] == {"name": "Dr Asha Patel", "role": "GP",
-                                    "organisation": "Pemberton Surgery"}  # fmt: skip
+    assert referral["referrer"] == {
+        "name": "Dr Asha Patel",
+        "role": "GP",
+        "organisation": "Pemberton Surgery",
+    }
 
 
 async def test_an_existing_client_is_found_by_phone_not_duplicated(make_bot: Any) -> None:
@@ -121,12 +147,22 @@ async def test_an_existing_client_is_found_by_phone_not_duplicated(make_bot: Any
 async def test_updates_go_by_email_when_only_an_address_is_given(
     make_bot: Any, fake_smtp: FakeSmtp
 ) -> None:
-    bot = await _bot(make_bot, ssl_context=fake_smtp.ssl_context(), SMTP_URL=fake_smtp.url,
-                     EMAIL_FROM="linkbot@service.example.org")  # fmt: skip
+    bot = await _bot(
+        make_bot,
+        ssl_context=fake_smtp.ssl_context(),
+        SMTP_URL=fake_smtp.url,
+        EMAIL_FROM="linkbot@service.example.org",
+    )
     token = await bot.staff_token()
-    body = _referral(referrer={"name": "Jo Hale", "role": "Social worker",
-                               "organisation": "Adult Social Care", "pathway": "social_care",
-                               "email": "jo.hale@council.example.org"})  # fmt: skip
+    body = _referral(
+        referrer={
+            "name": "Jo Hale",
+            "role": "Social worker",
+            "organisation": "Adult Social Care",
+            "pathway": "social_care",
+            "email": "jo.hale@council.example.org",
+        }
+    )
     status, made = await bot.api("POST", "/api/v1/referrals", token, body)
     assert status == 201, made
     await bot.services.outbox.send_due()
@@ -152,8 +188,7 @@ async def test_updates_go_by_email_when_only_an_address_is_given(
         ({"client__practice": "Pemberton Surgry"}, "client.practice"),
         ({"referrer__phone": None}, "referrer.phone"),
         ({"referrer__phone": "01942 123456"}, "referrer.phone"),
-        ({"referrer__phone": None, "referrer__email": "jo@council.example.org"},
-         "referrer.email"),
+        ({"referrer__phone": None, "referrer__email": "jo@council.example.org"}, "referrer.email"),
         ({"referrer__name": ""}, "name"),
         ({"client__name": None}, "name"),
         ({"client__phone": "12"}, "client.phone"),
@@ -164,7 +199,7 @@ async def test_updates_go_by_email_when_only_an_address_is_given(
         ({"client__notes": "x" * 2001}, "notes"),
         ({"client": "Mary"}, "client"),
     ],
-)  # fmt: skip
+)
 async def test_bad_referrals_get_422_naming_the_field(
     make_bot: Any, changes: dict[str, Any], field: str
 ) -> None:
@@ -183,8 +218,9 @@ async def test_referrals_need_a_token_and_json(make_bot: Any) -> None:
     response = await bot.client.post("/api/v1/referrals", json=_referral())
     assert response.status == 401
     token = await bot.staff_token()
-    response = await bot.client.post("/api/v1/referrals", data="{not json",
-                                     headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    response = await bot.client.post(
+        "/api/v1/referrals", data="{not json", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status == 400
 
 
@@ -194,8 +230,18 @@ async def test_a_known_client_by_another_name_keeps_it_and_the_referral_says_so(
     """A carer's number given for the client: the carer's record is not renamed."""
     bot = await _bot(make_bot)
     token = await bot.staff_token()
-    for said in ("Hello", "1", "yes", "Peter Hughes", "1/1/1950", "Pemberton", "1", "no", "1",
-                 "yes"):
+    for said in (
+        "Hello",
+        "1",
+        "yes",
+        "Peter Hughes",
+        "1/1/1950",
+        "Pemberton",
+        "1",
+        "no",
+        "1",
+        "yes",
+    ):
         await bot.text(CLIENT, said)
     _, made = await bot.api("POST", "/api/v1/referrals", token, _referral())
     _, client = await bot.api("GET", f"/api/v1/clients/{made['client_id']}", token)
@@ -211,8 +257,13 @@ async def test_two_referrers_for_one_client_both_hear_every_step(make_bot: Any) 
     token = await bot.staff_token()
     _, first = await bot.api("POST", "/api/v1/referrals", token, _referral())
     await bot.api("POST", f"/api/v1/cases/{first['case_id']}/claim", token)
-    ward = {"name": "Nurse Lee", "role": "Discharge nurse", "organisation": "Royal Infirmary",
-            "pathway": "hospital", "phone": "07700 900888"}  # fmt: skip
+    ward = {
+        "name": "Nurse Lee",
+        "role": "Discharge nurse",
+        "organisation": "Royal Infirmary",
+        "pathway": "hospital",
+        "phone": "07700 900888",
+    }
     _, second = await bot.api("POST", "/api/v1/referrals", token, _referral(referrer=ward))
     assert second["case_id"] == first["case_id"] and second["id"] != first["id"]
     await bot.api("POST", f"/api/v1/cases/{first['case_id']}/reply", token, {"text": "Hi Mary"})

@@ -12,8 +12,14 @@ from tests.conftest import Bot
 from tests.support.dialog import Phone, converse, phone
 
 REFERRER, FRIEND = "+447700900123", "+447700900456"
-CHANNELS = ["sms", "simulator", "telegram-webhook", "telegram-polling",
-            "telegram-webhook-buttons", "telegram-polling-buttons"]  # fmt: skip
+CHANNELS = [
+    "sms",
+    "simulator",
+    "telegram-webhook",
+    "telegram-polling",
+    "telegram-webhook-buttons",
+    "telegram-polling-buttons",
+]
 REFERRER_CHANNELS = [c for c in CHANNELS if c != "simulator"]  # the friend is texted
 
 
@@ -24,15 +30,18 @@ async def _make(make_bot: Any, channel: str) -> Bot:
 
 
 async def _refer(person: Phone, friend_number: str = "07700 900456") -> list[str]:
-    return await converse(person, [
-        ("Hello", ["2 to help a friend"]),
-        ("2", ["happy for us to text them", "first name"]),
-        ("jean", ["Jean's mobile number"]),
-        (f"her number is {friend_number}", ["How do you know Jean"]),
-        ("she's my neighbour", ["your first name"]),
-        ("Bob", ["text Jean on 07700 900456", "Bob suggested us", "YES or NO"]),
-        ("yes", ["Thank you, Bob", "texting Jean"]),
-    ])  # fmt: skip
+    return await converse(
+        person,
+        [
+            ("Hello", ["2 to help a friend"]),
+            ("2", ["happy for us to text them", "first name"]),
+            ("jean", ["Jean's mobile number"]),
+            (f"her number is {friend_number}", ["How do you know Jean"]),
+            ("she's my neighbour", ["your first name"]),
+            ("Bob", ["text Jean on 07700 900456", "Bob suggested us", "YES or NO"]),
+            ("yes", ["Thank you, Bob", "texting Jean"]),
+        ],
+    )
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
@@ -48,11 +57,19 @@ async def test_a_friend_who_says_yes_makes_their_own_referral(make_bot: Any, cha
     assert "YES or NO" in invite
     told_referrer = len(await referrer.inbox())
 
-    await converse(friend, [
-        ("Yes please", ["YES or NO", "only our link workers"]),
-        ("yes", ["name"]), ("Jean Brown", []), ("3/4/1950", []), ("money", ["anything else"]),
-        ("no", []), ("1", ["Please check"]), ("yes", ["reference LB-"]),
-    ])  # fmt: skip
+    await converse(
+        friend,
+        [
+            ("Yes please", ["YES or NO", "only our link workers"]),
+            ("yes", ["name"]),
+            ("Jean Brown", []),
+            ("3/4/1950", []),
+            ("money", ["anything else"]),
+            ("no", []),
+            ("1", ["Please check"]),
+            ("yes", ["reference LB-"]),
+        ],
+    )
     assert len(await referrer.inbox()) == told_referrer  # nothing about the friend goes back
 
     token = await bot.staff_token()
@@ -66,9 +83,7 @@ async def test_a_friend_who_says_yes_makes_their_own_referral(make_bot: Any, cha
 
 
 @pytest.mark.parametrize("channel", REFERRER_CHANNELS)
-async def test_a_friend_who_says_no_hears_nothing_more(
-    make_bot: Any, channel: str
-) -> None:
+async def test_a_friend_who_says_no_hears_nothing_more(make_bot: Any, channel: str) -> None:
     bot = await _make(make_bot, channel)
     referrer, friend = phone(bot, channel, REFERRER), phone(bot, "sms", FRIEND)
     await _refer(referrer)
@@ -85,9 +100,7 @@ async def test_a_friend_who_says_no_hears_nothing_more(
 
 
 @pytest.mark.parametrize("channel", REFERRER_CHANNELS)
-async def test_silence_ends_it_and_a_late_reply_starts_afresh(
-    make_bot: Any, channel: str
-) -> None:
+async def test_silence_ends_it_and_a_late_reply_starts_afresh(make_bot: Any, channel: str) -> None:
     bot = await _make(make_bot, channel)
     referrer, friend = phone(bot, channel, REFERRER), phone(bot, "sms", FRIEND)
     await _refer(referrer)
@@ -102,18 +115,21 @@ async def test_silence_ends_it_and_a_late_reply_starts_afresh(
 
 
 @pytest.mark.parametrize("channel", REFERRER_CHANNELS)
-async def test_own_number_and_landlines_are_refused(
-    make_bot: Any, channel: str
-) -> None:
+async def test_own_number_and_landlines_are_refused(make_bot: Any, channel: str) -> None:
     bot = await _make(make_bot, channel)
     referrer = phone(bot, channel, REFERRER)
-    await converse(referrer, [
-        ("Hello", []), ("2", []), ("Jean", ["mobile number"]),
-        *([("07700 900123", ["your own number"])] if channel == "sms" else []),
-        ("01942 123456", ["doesn't look like a UK mobile"]),
-        ("not sure", ["doesn't look like a UK mobile"]),
-        ("+44 7700 900456", ["How do you know Jean"]),
-    ])  # fmt: skip
+    await converse(
+        referrer,
+        [
+            ("Hello", []),
+            ("2", []),
+            ("Jean", ["mobile number"]),
+            *([("07700 900123", ["your own number"])] if channel == "sms" else []),
+            ("01942 123456", ["doesn't look like a UK mobile"]),
+            ("not sure", ["doesn't look like a UK mobile"]),
+            ("+44 7700 900456", ["How do you know Jean"]),
+        ],
+    )
 
 
 @pytest.mark.parametrize("channel", REFERRER_CHANNELS)
@@ -132,27 +148,30 @@ async def test_a_friend_who_opted_out_is_not_texted_and_the_referrer_cannot_tell
 
 
 @pytest.mark.parametrize("channel", REFERRER_CHANNELS)
-async def test_three_invitations_a_week_at_most(
-    make_bot: Any, channel: str
-) -> None:
+async def test_three_invitations_a_week_at_most(make_bot: Any, channel: str) -> None:
     """A referrer cannot use the service to text strangers in bulk."""
     bot = await _make(make_bot, channel)
     referrer = phone(bot, channel, REFERRER)
     await referrer.say("Hello")
     for n in range(3):
-        await converse(referrer, [
-            ("2", ["first name"]), ("Jean", []), (f"0770090050{n}", []), ("friend", []),
-            *([] if n else [("Bob", [])]), ("yes", ["texting Jean"]),
-        ])  # fmt: skip
+        await converse(
+            referrer,
+            [
+                ("2", ["first name"]),
+                ("Jean", []),
+                (f"0770090050{n}", []),
+                ("friend", []),
+                *([] if n else [("Bob", [])]),
+                ("yes", ["texting Jean"]),
+            ],
+        )
     assert await referrer.say("2") == [texts.RF_TOO_MANY]
     bot.clock.advance(timedelta(days=8))
     await converse(referrer, [("2", ["first name"])])
 
 
 @pytest.mark.parametrize("channel", REFERRER_CHANNELS)
-async def test_the_invitation_waits_for_the_send_window(
-    make_bot: Any, channel: str
-) -> None:
+async def test_the_invitation_waits_for_the_send_window(make_bot: Any, channel: str) -> None:
     """A stranger's first text from us never arrives late at night."""
     bot = await _make(make_bot, channel)
     bot.clock.set(datetime(2026, 11, 24, 22, 0, tzinfo=UTC))
@@ -171,9 +190,17 @@ async def test_a_friend_who_said_no_is_not_asked_again_by_someone_else(
     await _refer(phone(bot, channel, REFERRER))
     await phone(bot, "sms", FRIEND).say("no")
     bot.clock.advance(timedelta(hours=1))
-    await converse(phone(bot, "sms", "+447700900789"), [
-        ("Hello", []), ("2", []), ("Jean", []), ("07700 900456", []), ("friend", []),
-        ("Carol", []), ("yes", ["texting Jean"]),
-    ])  # fmt: skip
+    await converse(
+        phone(bot, "sms", "+447700900789"),
+        [
+            ("Hello", []),
+            ("2", []),
+            ("Jean", []),
+            ("07700 900456", []),
+            ("friend", []),
+            ("Carol", []),
+            ("yes", ["texting Jean"]),
+        ],
+    )
     await bot.services.outbox.send_due()
     assert len(bot.twilio.to(FRIEND)) == 2  # the first invitation and the goodbye only

@@ -22,8 +22,17 @@ from tests.support.staff_web import signed_in
 NUMBER = "+447700900123"
 OTHER = "+447700900456"
 # What identifies Mary, or what she told us, in the forms it is stored in.
-HERS = ["Mary", "Oakes", "447700900123", "07700900123", "1952-03-14", "14/3/52",
-        "since my husband died", "walk with a stick", "prefers mornings"]
+HERS = [
+    "Mary",
+    "Oakes",
+    "447700900123",
+    "07700900123",
+    "1952-03-14",
+    "14/3/52",
+    "since my husband died",
+    "walk with a stick",
+    "prefers mornings",
+]
 
 
 async def _mary(bot: Bot) -> str:
@@ -31,32 +40,57 @@ async def _mary(bot: Bot) -> str:
     wellbeing score. Returns her client id."""
     await bot.add_practice("P92001", "Pemberton Surgery")
     person = phone(bot, "sms", NUMBER)
-    await converse(person, [
-        ("Hello", ["Reply 1"]), ("1", ["YES or NO"]), ("yes", ["What is your name"]),
-        ("Mary Oakes", ["date of birth"]), ("14/3/52", ["Which GP practice"]),
-        ("pemberton", ["What would you like help with"]),
-        ("1 I have been so lonely since my husband died", ["anything else"]),
-        ("I walk with a stick", ["How should the link worker contact you"]),
-        ("1", ["YES"]), ("yes", ["Your referral is sent"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("Hello", ["Reply 1"]),
+            ("1", ["YES or NO"]),
+            ("yes", ["What is your name"]),
+            ("Mary Oakes", ["date of birth"]),
+            ("14/3/52", ["Which GP practice"]),
+            ("pemberton", ["What would you like help with"]),
+            ("1 I have been so lonely since my husband died", ["anything else"]),
+            ("I walk with a stick", ["How should the link worker contact you"]),
+            ("1", ["YES"]),
+            ("yes", ["Your referral is sent"]),
+        ],
+    )
     token = await bot.staff_token(Role.ADMIN)
     status, found = await bot.api("GET", f"/api/v1/clients?phone=%2B{NUMBER[1:]}", token)
     client_id = found["items"][0]["id"]
     status, cases = await bot.api("GET", "/api/v1/cases", token)
     case_id = cases["items"][0]["id"]
-    await bot.api("POST", f"/api/v1/cases/{case_id}/reply", token,
-                  {"text": "Hello Mary, I can ring you on Tuesday."})
+    await bot.api(
+        "POST",
+        f"/api/v1/cases/{case_id}/reply",
+        token,
+        {"text": "Hello Mary, I can ring you on Tuesday."},
+    )
     browser = await signed_in(bot)
     csrf = await browser.csrf(f"/cases/{case_id}")
-    await browser.post(f"/clients/{client_id}/notes", csrf=csrf, case=case_id,
-                       text="Mary prefers mornings.")  # fmt: skip
+    await browser.post(
+        f"/clients/{client_id}/notes", csrf=csrf, case=case_id, text="Mary prefers mornings."
+    )
     starts = (bot.clock.now() + timedelta(days=5)).isoformat()
-    status, booked = await bot.api("POST", "/api/v1/appointments", token, {
-        "client_id": client_id, "starts_at": starts, "duration_minutes": 45,
-        "location": "Pemberton Surgery", "worker": "Sam"})  # fmt: skip
+    status, booked = await bot.api(
+        "POST",
+        "/api/v1/appointments",
+        token,
+        {
+            "client_id": client_id,
+            "starts_at": starts,
+            "duration_minutes": 45,
+            "location": "Pemberton Surgery",
+            "worker": "Sam",
+        },
+    )
     assert status == 201, booked
-    status, _ = await bot.api("POST", f"/api/v1/clients/{client_id}/scores", token,
-                              {"instrument": "swemwbs", "answers": [3, 3, 3, 3, 3, 3, 3]})
+    status, _ = await bot.api(
+        "POST",
+        f"/api/v1/clients/{client_id}/scores",
+        token,
+        {"instrument": "swemwbs", "answers": [3, 3, 3, 3, 3, 3, 3]},
+    )
     assert status == 201
     await bot.services.outbox.send_due()
     return str(client_id)
@@ -101,8 +135,15 @@ async def test_export_writes_everything_held_and_is_audited(bot: Bot, tmp_path: 
     summary = (tmp_path / f"client-{client_id}.txt").read_text()
     assert "Name: Mary Oakes" in summary and "Hello Mary, I can ring you on Tuesday." in summary
     async with bot.services.db.read() as session:
-        actions = (await session.execute(select(AuditRow.action).where(
-            AuditRow.subject == f"client:{client_id}"))).scalars().all()  # fmt: skip
+        actions = (
+            (
+                await session.execute(
+                    select(AuditRow.action).where(AuditRow.subject == f"client:{client_id}")
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert "export_client:command_line" in actions
     missing = linkbot("client", "export", "999", cwd=tmp_path, env=env)
     assert missing.returncode == 1 and "there is no client 999" in missing.stderr
@@ -122,8 +163,13 @@ async def test_erasure_leaves_nothing_of_theirs_and_the_figures_unchanged(
     assert left == []
     assert await _report(bot) == before
     async with bot.services.db.read() as session:
-        pending = (await session.execute(select(TimerRow).where(
-            TimerRow.client_id == int(client_id), col(TimerRow.status) == "pending"))).all()
+        pending = (
+            await session.execute(
+                select(TimerRow).where(
+                    TimerRow.client_id == int(client_id), col(TimerRow.status) == "pending"
+                )
+            )
+        ).all()
         other = (await session.execute(select(ClientRow).where(ClientRow.phone == OTHER))).one()
     assert pending == []  # the reminders will not fire
     assert other[0].erased_at is None
@@ -133,14 +179,19 @@ async def test_erasure_leaves_nothing_of_theirs_and_the_figures_unchanged(
     await bot.services.outbox.send_due()
     assert len(bot.twilio.to(NUMBER)) == sent  # nothing more goes to her
     async with bot.services.db.read() as session:
-        actions = (await session.execute(select(AuditRow.action).where(
-            AuditRow.subject == f"client:{client_id}"))).scalars().all()  # fmt: skip
+        actions = (
+            (
+                await session.execute(
+                    select(AuditRow.action).where(AuditRow.subject == f"client:{client_id}")
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert "erase_client:command_line" in actions
 
 
-async def test_at_a_terminal_erasure_waits_for_the_id_typed_again(
-    bot: Bot, tmp_path: Path
-) -> None:
+async def test_at_a_terminal_erasure_waits_for_the_id_typed_again(bot: Bot, tmp_path: Path) -> None:
     client_id = await _mary(bot)
     env = {"DATABASE_URL": bot.services.settings.database_url}
     wrong = linkbot("client", "erase", client_id, cwd=tmp_path, env=env, typed=f"{client_id}0")

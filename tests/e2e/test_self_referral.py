@@ -14,8 +14,14 @@ from tests.conftest import Bot
 from tests.support.dialog import Phone, converse, phone
 
 NUMBER = "+447700900123"
-CHANNELS = ["sms", "simulator", "telegram-webhook", "telegram-polling",
-            "telegram-webhook-buttons", "telegram-polling-buttons"]  # fmt: skip
+CHANNELS = [
+    "sms",
+    "simulator",
+    "telegram-webhook",
+    "telegram-polling",
+    "telegram-webhook-buttons",
+    "telegram-polling-buttons",
+]
 SOME_CHANNELS = CHANNELS
 
 
@@ -30,8 +36,9 @@ async def _bot(make_bot: Any, channel: str = "sms") -> Bot:
 
 
 async def _to_name(person: Phone) -> None:
-    await converse(person, [("Hello", ["Reply 1"]), ("1", ["YES or NO"]),
-                            ("yes", ["What is your name"])])  # fmt: skip
+    await converse(
+        person, [("Hello", ["Reply 1"]), ("1", ["YES or NO"]), ("yes", ["What is your name"])]
+    )
 
 
 async def _only_case(bot: Bot, token: str) -> dict[str, Any]:
@@ -47,23 +54,33 @@ async def test_a_self_referral_from_hello_to_reference(make_bot: Any, channel: s
     the practice, with the referral and its source, through the API."""
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
-    await converse(person, [
-        ("Hello", ["Reply 1 to get help"]),
-        ("1", ["only our link workers see your answers", "YES or NO"]),
-        ("yes", ["What is your name"]),
-        ("mary o'brien", ["Thanks, Mary", "date of birth"]),
-        ("14/3/52", ["Which GP practice"]),
-        ("pemberton", ["What would you like help with", "1 Lonely"]),
-        ("1 3", ["anything else"]),
-        ("I find it hard to leave the house", ["How should the link worker contact you"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("Hello", ["Reply 1 to get help"]),
+            ("1", ["only our link workers see your answers", "YES or NO"]),
+            ("yes", ["What is your name"]),
+            ("mary o'brien", ["Thanks, Mary", "date of birth"]),
+            ("14/3/52", ["Which GP practice"]),
+            ("pemberton", ["What would you like help with", "1 Lonely"]),
+            ("1 3", ["anything else"]),
+            ("I find it hard to leave the house", ["How should the link worker contact you"]),
+        ],
+    )
     summary = await person.say("2 mornings")
     if channel.startswith("telegram"):  # no phone number known yet: asked for one
         assert "What number should the link worker call" in summary[0]
         summary = await person.say("07700 900123")
     assert len(summary) == 1
-    for detail in ("Mary O'Brien", "14/03/1952", "Pemberton Surgery", "loneliness or isolation",
-                   "money, benefits or debt", "hard to leave the house", "a phone call, mornings"):
+    for detail in (
+        "Mary O'Brien",
+        "14/03/1952",
+        "Pemberton Surgery",
+        "loneliness or isolation",
+        "money, benefits or debt",
+        "hard to leave the house",
+        "a phone call, mornings",
+    ):
         assert detail in summary[0], detail
     [done] = await person.say("yes")
     reference = re.search(r"reference (LB-[A-Z0-9]{6})", done)
@@ -95,17 +112,20 @@ async def test_a_self_referral_from_hello_to_reference(make_bot: Any, channel: s
 async def test_typos_capitals_and_extra_words_are_understood(make_bot: Any, channel: str) -> None:
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
-    await converse(person, [
-        ("hi there", ["Reply 1"]),
-        ("For me please", ["YES or NO"]),
-        ("YES PLEASE", ["What is your name"]),
-        ("my name is JEAN SMITH thanks", ["Thanks, Jean"]),
-        ("born on the 14th of March 1952", ["Which GP practice"]),
-        ("im with the pembertn surgery", ["What would you like help with"]),
-        ("lonley and my landlord wont fix the damp", ["anything else"]),
-        ("no thats all", ["How should"]),
-        ("text me in the evenings please", ["Please check"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("hi there", ["Reply 1"]),
+            ("For me please", ["YES or NO"]),
+            ("YES PLEASE", ["What is your name"]),
+            ("my name is JEAN SMITH thanks", ["Thanks, Jean"]),
+            ("born on the 14th of March 1952", ["Which GP practice"]),
+            ("im with the pembertn surgery", ["What would you like help with"]),
+            ("lonley and my landlord wont fix the damp", ["anything else"]),
+            ("no thats all", ["How should"]),
+            ("text me in the evenings please", ["Please check"]),
+        ],
+    )
     summary = (await person.inbox())[-1]
     assert "Jean Smith" in summary and "Pemberton Surgery" in summary
     assert "loneliness or isolation, housing" in summary
@@ -117,16 +137,19 @@ async def test_back_and_start_again(make_bot: Any, channel: str) -> None:
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
     await _to_name(person)
-    await converse(person, [
-        ("Ann", ["Thanks, Ann", "date of birth"]),
-        ("back", ["What is your name"]),
-        ("Anne Jones", ["Thanks, Anne"]),
-        ("1/2/1960", ["Which GP"]),
-        ("go back", ["date of birth"]),
-        ("2/1/1960", ["Which GP"]),
-        ("start again", ["start again", "What is your name"]),
-        ("Bea", ["Thanks, Bea"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("Ann", ["Thanks, Ann", "date of birth"]),
+            ("back", ["What is your name"]),
+            ("Anne Jones", ["Thanks, Anne"]),
+            ("1/2/1960", ["Which GP"]),
+            ("go back", ["date of birth"]),
+            ("2/1/1960", ["Which GP"]),
+            ("start again", ["start again", "What is your name"]),
+            ("Bea", ["Thanks, Bea"]),
+        ],
+    )
 
 
 @pytest.mark.parametrize("channel", SOME_CHANNELS)
@@ -136,13 +159,16 @@ async def test_impossible_future_and_unreadable_dates_are_refused_kindly(
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
     await _to_name(person)
-    await converse(person, [
-        ("Ann", ["date of birth"]),
-        ("31/2/1990", ["doesn't exist", "14/3/1952"]),
-        ("1/1/2030", ["in the future"]),
-        ("March 1952", ["couldn't read that date"]),
-        ("1952-03-14", ["Which GP"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("Ann", ["date of birth"]),
+            ("31/2/1990", ["doesn't exist", "14/3/1952"]),
+            ("1/1/2030", ["in the future"]),
+            ("March 1952", ["couldn't read that date"]),
+            ("1952-03-14", ["Which GP"]),
+        ],
+    )
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
@@ -150,39 +176,50 @@ async def test_practice_not_sure_a_choice_and_an_unknown_name(make_bot: Any, cha
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
     await _to_name(person)
-    await converse(person, [
-        ("Ann", ["date of birth"]),
-        ("14/3/52", ["Which GP"]),
-        ("hindley", ["Which one do you mean", "Hindley Health Centre", "Hindley Green Surgery"]),
-        ("2", ["What would you like help with"]),
-        ("back", ["Which GP"]),
-        ("Riverside", ["couldn't find that practice", "NOT SURE"]),
-        ("Riverside medical", ["What would you like help with"]),
-        ("back", ["Which GP"]),
-        ("not sure", ["What would you like help with"]),
-        ("4", ["anything else"]),
-        ("no", ["How should"]),
-        ("1", ["Please check", "GP: not sure"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("Ann", ["date of birth"]),
+            ("14/3/52", ["Which GP"]),
+            (
+                "hindley",
+                ["Which one do you mean", "Hindley Health Centre", "Hindley Green Surgery"],
+            ),
+            ("2", ["What would you like help with"]),
+            ("back", ["Which GP"]),
+            ("Riverside", ["couldn't find that practice", "NOT SURE"]),
+            ("Riverside medical", ["What would you like help with"]),
+            ("back", ["Which GP"]),
+            ("not sure", ["What would you like help with"]),
+            ("4", ["anything else"]),
+            ("no", ["How should"]),
+            ("1", ["Please check", "GP: not sure"]),
+        ],
+    )
 
 
 @pytest.mark.parametrize("channel", SOME_CHANNELS)
-async def test_the_summary_can_be_corrected_before_sending(
-    make_bot: Any, channel: str
-) -> None:
+async def test_the_summary_can_be_corrected_before_sending(make_bot: Any, channel: str) -> None:
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
     await _to_name(person)
-    await converse(person, [
-        ("Ann Lee", []), ("14/3/52", []), ("Pemberton", []), ("money", []), ("no", []),
-        ("1 afternoons", ["Please check", "Pemberton Surgery", "a message, afternoons"]),
-        ("3", ["Which GP"]),
-        ("Beech Hill", ["Please check", "Beech Hill Medical Practice"]),
-        ("change my birth date", ["date of birth"]),
-        ("15/3/1952", ["Please check", "15/03/1952"]),
-        ("hmm", ["Reply YES to send"]),
-        ("yes", ["reference LB-"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("Ann Lee", []),
+            ("14/3/52", []),
+            ("Pemberton", []),
+            ("money", []),
+            ("no", []),
+            ("1 afternoons", ["Please check", "Pemberton Surgery", "a message, afternoons"]),
+            ("3", ["Which GP"]),
+            ("Beech Hill", ["Please check", "Beech Hill Medical Practice"]),
+            ("change my birth date", ["date of birth"]),
+            ("15/3/1952", ["Please check", "15/03/1952"]),
+            ("hmm", ["Reply YES to send"]),
+            ("yes", ["reference LB-"]),
+        ],
+    )
     token = await bot.staff_token()
     case = await _only_case(bot, token)
     _, client = await bot.api("GET", f"/api/v1/clients/{case['client_id']}", token)
@@ -214,8 +251,10 @@ async def test_silence_gets_one_nudge_then_an_incomplete_referral_for_staff(
     person = phone(bot, channel, NUMBER)
     token = await bot.staff_token()
     await _to_name(person)
-    await converse(person, [("Ann", ["date of birth"]), ("14/3/52", ["Which GP"]),
-                            ("Pemberton", ["help with"])])  # fmt: skip
+    await converse(
+        person,
+        [("Ann", ["date of birth"]), ("14/3/52", ["Which GP"]), ("Pemberton", ["help with"])],
+    )
     sent = len(await person.inbox())
     bot.clock.advance(timedelta(days=2, hours=23))
     await bot.services.fire_due()
@@ -240,10 +279,16 @@ async def test_silence_gets_one_nudge_then_an_incomplete_referral_for_staff(
     await bot.services.fire_due()
     assert len(await person.inbox()) == sent + 1
     # Weeks later they come back: a greeting gets "welcome back" and the question again.
-    await converse(person, [
-        ("hello", ["Welcome back", "What would you like help with"]),
-        ("5", ["anything else"]), ("no", []), ("1", ["Please check"]), ("yes", ["reference"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("hello", ["Welcome back", "What would you like help with"]),
+            ("5", ["anything else"]),
+            ("no", []),
+            ("1", ["Please check"]),
+            ("yes", ["reference"]),
+        ],
+    )
     case = await _only_case(bot, token)
     assert case["reason"] == "referral"
     _, client = await bot.api("GET", f"/api/v1/clients/{case['client_id']}", token)
@@ -251,17 +296,19 @@ async def test_silence_gets_one_nudge_then_an_incomplete_referral_for_staff(
 
 
 @pytest.mark.parametrize("channel", SOME_CHANNELS)
-async def test_talk_mid_way_hands_over_and_keeps_what_was_said(
-    make_bot: Any, channel: str
-) -> None:
+async def test_talk_mid_way_hands_over_and_keeps_what_was_said(make_bot: Any, channel: str) -> None:
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
     token = await bot.staff_token()
     await _to_name(person)
-    await converse(person, [
-        ("Ann Lee", []), ("14/3/52", []),
-        ("can I talk to a real person", ["link worker will reply"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("Ann Lee", []),
+            ("14/3/52", []),
+            ("can I talk to a real person", ["link worker will reply"]),
+        ],
+    )
     assert await person.say("I am worried about my rent") == []  # joins the case, no robot
     case = await _only_case(bot, token)
     assert case["reason"] == "talk" and case["referral"]["source"] == "self"
@@ -271,16 +318,18 @@ async def test_talk_mid_way_hands_over_and_keeps_what_was_said(
 
 
 @pytest.mark.parametrize("channel", SOME_CHANNELS)
-async def test_declining_consent_takes_no_details(
-    make_bot: Any, channel: str
-) -> None:
+async def test_declining_consent_takes_no_details(make_bot: Any, channel: str) -> None:
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
     token = await bot.staff_token()
-    await converse(person, [("Hello", []), ("1", ["YES or NO"]),
-                            ("no thanks", ["won't ask for any details"])])  # fmt: skip
-    query = (f"telegram_chat_id={person.number}" if channel.startswith("telegram")
-             else f"phone=%2B{NUMBER[1:]}")  # fmt: skip
+    await converse(
+        person, [("Hello", []), ("1", ["YES or NO"]), ("no thanks", ["won't ask for any details"])]
+    )
+    query = (
+        f"telegram_chat_id={person.number}"
+        if channel.startswith("telegram")
+        else f"phone=%2B{NUMBER[1:]}"
+    )
     status, found = await bot.api("GET", f"/api/v1/clients?{query}", token)
     assert status == 200 and found["items"][0]["referrals"] == []
 
@@ -298,8 +347,10 @@ async def test_crisis_mid_way_gets_contacts_and_the_referral_carries_on(
     assert crisis == texts.crisis(bot.services.settings.service)
     case = await _only_case(bot, token)
     assert case["priority"] == "urgent" and case["reason"] == "crisis"
-    await converse(person, [("Pemberton", ["help with"]), ("2", []), ("no", []), ("1", []),
-                            ("yes", ["reference"])])  # fmt: skip
+    await converse(
+        person,
+        [("Pemberton", ["help with"]), ("2", []), ("no", []), ("1", []), ("yes", ["reference"])],
+    )
     case = await _only_case(bot, token)
     assert case["priority"] == "urgent" and case["reason"] == "crisis"  # still at the top
     assert case["referral"]["source"] == "self"
@@ -313,34 +364,51 @@ async def test_a_known_client_starting_again_keeps_their_details(
     person = phone(bot, channel, NUMBER)
     token = await bot.staff_token()
     await _to_name(person)
-    await converse(person, [("Ann Lee", []), ("14/3/52", []), ("Pemberton", []), ("1", []),
-                            ("no", []), ("1", []), ("yes", ["reference"])])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("Ann Lee", []),
+            ("14/3/52", []),
+            ("Pemberton", []),
+            ("1", []),
+            ("no", []),
+            ("1", []),
+            ("yes", ["reference"]),
+        ],
+    )
     case = await _only_case(bot, token)
     await bot.api("POST", f"/api/v1/cases/{case['id']}/close", token, {"outcome": "Supported"})
-    await converse(person, [
-        ("1", ["YES or NO"]),
-        ("yes", ["Welcome back, Ann", "1 Lonely"]),
-        ("bereavement", ["anything else"]),
-        ("no", []),
-        ("1", ["Please check", "Ann Lee", "14/03/1952", "Pemberton Surgery", "bereavement"]),
-        ("yes", ["reference"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("1", ["YES or NO"]),
+            ("yes", ["Welcome back, Ann", "1 Lonely"]),
+            ("bereavement", ["anything else"]),
+            ("no", []),
+            ("1", ["Please check", "Ann Lee", "14/03/1952", "Pemberton Surgery", "bereavement"]),
+            ("yes", ["reference"]),
+        ],
+    )
     _, client = await bot.api("GET", f"/api/v1/clients/{case['client_id']}", token)
     assert [r["needs"] for r in client["referrals"]] == [["bereavement"], ["loneliness"]]
 
 
 @pytest.mark.parametrize("channel", SOME_CHANNELS)
-async def test_needs_told_in_words_first_skip_the_menu(
-    make_bot: Any, channel: str
-) -> None:
+async def test_needs_told_in_words_first_skip_the_menu(make_bot: Any, channel: str) -> None:
     """'I've been so lonely since my wife died' after the welcome starts a referral with that."""
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
-    await converse(person, [
-        ("Hello", ["Reply 1"]),
-        ("I've been so lonely since my wife died", ["YES or NO"]),
-        ("ok", ["name"]), ("Ted", []), ("1/1/1940", []), ("Pemberton", ["anything else"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("Hello", ["Reply 1"]),
+            ("I've been so lonely since my wife died", ["YES or NO"]),
+            ("ok", ["name"]),
+            ("Ted", []),
+            ("1/1/1940", []),
+            ("Pemberton", ["anything else"]),
+        ],
+    )
 
 
 async def test_a_timer_that_cannot_be_handled_is_set_aside_and_the_rest_still_fire(
@@ -382,8 +450,12 @@ async def test_once_a_link_worker_replies_the_bot_stops_asking_questions(
     await converse(person, [("Ann", ["date of birth"])])
     await person.say("I don't want to be here anymore")
     case = await _only_case(bot, token)
-    await bot.api("POST", f"/api/v1/cases/{case['id']}/reply", token,
-                  {"text": "Ann, this is Sam. Are you safe right now?"})  # fmt: skip
+    await bot.api(
+        "POST",
+        f"/api/v1/cases/{case['id']}/reply",
+        token,
+        {"text": "Ann, this is Sam. Are you safe right now?"},
+    )
     assert (await person.inbox())[-1] == "Ann, this is Sam. Are you safe right now?"
     assert await person.say("not really") == []
     _, detail = await bot.api("GET", f"/api/v1/cases/{case['id']}", token)
@@ -392,15 +464,20 @@ async def test_once_a_link_worker_replies_the_bot_stops_asking_questions(
 
 
 @pytest.mark.parametrize("channel", SOME_CHANNELS)
-async def test_please_call_me_answers_the_contact_question(
-    make_bot: Any, channel: str
-) -> None:
+async def test_please_call_me_answers_the_contact_question(make_bot: Any, channel: str) -> None:
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
     await _to_name(person)
-    await converse(person, [
-        ("Ann", []), ("14/3/52", []), ("Pemberton", []), ("3", []), ("no", ["How should"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("Ann", []),
+            ("14/3/52", []),
+            ("Pemberton", []),
+            ("3", []),
+            ("no", ["How should"]),
+        ],
+    )
     answer = await person.say("please call me in the mornings")
     if channel.startswith("telegram"):  # no number yet: asked for one, then the read-back
         assert "What number" in answer[0]
@@ -415,12 +492,15 @@ async def test_questions_back_get_a_reason_and_the_question_again(
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
     await _to_name(person)
-    await converse(person, [
-        ("why do you need that?", ["only ask what a link worker needs", "what is your name"]),
-        ("Ann", ["date of birth"]),
-        ("what?", ["only ask what", "date of birth"]),
-        ("14/3/52", ["Which GP"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("why do you need that?", ["only ask what a link worker needs", "what is your name"]),
+            ("Ann", ["date of birth"]),
+            ("what?", ["only ask what", "date of birth"]),
+            ("14/3/52", ["Which GP"]),
+        ],
+    )
 
 
 @pytest.mark.parametrize("channel", SOME_CHANNELS)
@@ -430,11 +510,16 @@ async def test_an_unknown_practice_at_the_choice_is_kept_after_asking_twice(
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
     await _to_name(person)
-    await converse(person, [
-        ("Ann", []), ("14/3/52", []), ("hindley", ["Which one do you mean"]),
-        ("the one near the big supermarket", ["couldn't find that practice"]),
-        ("the one near the big supermarket", ["What would you like help with"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("Ann", []),
+            ("14/3/52", []),
+            ("hindley", ["Which one do you mean"]),
+            ("the one near the big supermarket", ["couldn't find that practice"]),
+            ("the one near the big supermarket", ["What would you like help with"]),
+        ],
+    )
 
 
 @pytest.mark.parametrize("channel", SOME_CHANNELS)
@@ -446,8 +531,17 @@ async def test_coming_back_with_ok_to_the_read_back_shows_it_again(
     person = phone(bot, channel, NUMBER)
     token = await bot.staff_token()
     await _to_name(person)
-    await converse(person, [("Ann", []), ("14/3/52", []), ("Pemberton", []), ("3", []),
-                            ("no", []), ("text", ["Please check"])])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("Ann", []),
+            ("14/3/52", []),
+            ("Pemberton", []),
+            ("3", []),
+            ("no", []),
+            ("text", ["Please check"]),
+        ],
+    )
     bot.clock.advance(timedelta(days=2))
     await converse(person, [("ok", ["Welcome back", "Please check", "Ann"])])
     _, cases = await bot.api("GET", "/api/v1/cases", token)
@@ -461,9 +555,14 @@ async def test_a_message_about_someone_else_is_asked_about_not_assumed(
 ) -> None:
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
-    await converse(person, [
-        ("Hello", []),
-        ("my friend is struggling with debt", ["1 if you would like help for yourself",
-                                               "2 to tell us about a friend"]),
-        ("2", ["first name"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("Hello", []),
+            (
+                "my friend is struggling with debt",
+                ["1 if you would like help for yourself", "2 to tell us about a friend"],
+            ),
+            ("2", ["first name"]),
+        ],
+    )

@@ -34,14 +34,16 @@ async def test_simulator_runs_the_same_engine_queue_and_outbox(
         response = await client.get("/simulator/messages?from=%2B447700900123&after=0")
         items = (await response.json())["items"]
         assert [(i["direction"], i["text"]) for i in items] == [
-            ("in", "Hello"), ("out", texts.welcome(services.settings.service))
+            ("in", "Hello"),
+            ("out", texts.welcome(services.settings.service)),
         ]
         await client.post("/simulator/send", json={"from": "+447700900123", "text": "TALK"})
         await services.outbox.send_due()
         after = items[-1]["id"]
         newer = await client.get(f"/simulator/messages?from=%2B447700900123&after={after}")
         assert [i["text"] for i in (await newer.json())["items"]] == [
-            "TALK", texts.talk(services.settings.service)
+            "TALK",
+            texts.talk(services.settings.service),
         ]
         from storage.tables import CaseRow
 
@@ -58,8 +60,11 @@ async def test_simulator_runs_the_same_engine_queue_and_outbox(
 async def test_simulator_rejects_bad_input_kindly(database_url: str, clock: Any) -> None:
     services, client = await _simulator(database_url, clock)
     try:
-        for body in ({"from": "", "text": "hi"}, {"from": "+447700900123", "text": 5},
-                     {"from": "+447700900123", "text": "x" * 1601}):
+        for body in (
+            {"from": "", "text": "hi"},
+            {"from": "+447700900123", "text": 5},
+            {"from": "+447700900123", "text": "x" * 1601},
+        ):
             response = await client.post("/simulator/send", json=body)
             assert response.status == 422
         response = await client.post("/simulator/send", data=b"{nope")

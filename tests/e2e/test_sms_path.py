@@ -69,7 +69,9 @@ async def test_free_text_opens_a_case_and_staff_reply_reaches_the_phone(bot: Bot
     ]
 
     status, closed = await bot.api(
-        "POST", f"/api/v1/cases/{case['id']}/close", token,
+        "POST",
+        f"/api/v1/cases/{case['id']}/close",
+        token,
         {"outcome": "Joined a walking group", "onward_referrals": []},
     )
     assert status == 200 and closed["status"] == "closed"
@@ -111,8 +113,9 @@ async def test_stop_gets_one_confirmation_then_nothing_until_start(bot: Bot) -> 
 
 async def test_every_twilio_opt_out_word_opts_out(bot: Bot) -> None:
     """STOPALL, UNSUBSCRIBE, END, QUIT, REVOKE, OPTOUT and CANCEL act like STOP, in any case."""
-    for n, word in enumerate(["stopall", "Unsubscribe", "END", "quit", "revoke", "OptOut",
-                              "cancel"]):
+    for n, word in enumerate(
+        ["stopall", "Unsubscribe", "END", "quit", "revoke", "OptOut", "cancel"]
+    ):
         phone = f"+4477009002{n:02d}"
         await bot.text(phone, word)
         assert bot.twilio.to(phone) == [texts.opted_out(bot.services.settings.service)]
@@ -136,9 +139,7 @@ async def test_staff_reply_waiting_when_stop_arrives_is_not_sent(bot: Bot) -> No
     assert "Hi there" not in bot.twilio.to(PHONE)
     assert bot.twilio.to(PHONE)[-1] == texts.opted_out(bot.services.settings.service)
     _, detail = await bot.api("GET", f"/api/v1/cases/{cases['items'][0]['id']}", token)
-    assert [m["delivery"] for m in detail["messages"] if m["text"] == "Hi there"] == [
-        "suppressed"
-    ]
+    assert [m["delivery"] for m in detail["messages"] if m["text"] == "Hi there"] == ["suppressed"]
 
 
 async def test_yes_from_someone_opted_out_opts_them_back_in(bot: Bot) -> None:

@@ -24,15 +24,19 @@ from tests.support.staff_web import Browser, add_user, referred_case, signed_in
 PHONE = "+447700900201"
 
 
-async def _worker(bot: Bot, practice: str = "P92001",
-                  email: str = "sam@practice.nhs.uk") -> Browser:  # fmt: skip
+async def _worker(
+    bot: Bot, practice: str = "P92001", email: str = "sam@practice.nhs.uk"
+) -> Browser:
     return await signed_in(bot, role=Role.LINK_WORKER, practices=[practice], email=email)
 
 
 async def _audited(bot: Bot) -> list[tuple[str, str | None]]:
     async with bot.services.db.read() as session:
-        rows = (await session.execute(
-            select(AuditRow.action, AuditRow.subject).order_by(col(AuditRow.id)))).all()
+        rows = (
+            await session.execute(
+                select(AuditRow.action, AuditRow.subject).order_by(col(AuditRow.id))
+            )
+        ).all()
     return [(a, s) for a, s in rows]
 
 
@@ -55,11 +59,13 @@ async def test_a_case_can_be_given_to_a_colleague_of_the_same_practice(bot: Bot)
     assert str(ids["jo@practice.nhs.uk"]) in options  # the colleague can be chosen
     assert str(ids["kim@practice.nhs.uk"]) not in options  # another practice's worker cannot
     csrf = await browser.csrf(f"/cases/{case_id}")
-    refused = await browser.post(f"/cases/{case_id}/assign", csrf=csrf,
-                                 user=str(ids["kim@practice.nhs.uk"]))  # fmt: skip
+    refused = await browser.post(
+        f"/cases/{case_id}/assign", csrf=csrf, user=str(ids["kim@practice.nhs.uk"])
+    )
     assert refused.status == 422 and "does not work for" in await refused.text()
-    given = await browser.post(f"/cases/{case_id}/assign", csrf=csrf,
-                               user=str(ids["jo@practice.nhs.uk"]))  # fmt: skip
+    given = await browser.post(
+        f"/cases/{case_id}/assign", csrf=csrf, user=str(ids["jo@practice.nhs.uk"])
+    )
     assert given.status == 302
     async with bot.services.db.read() as session:
         case = await session.get(CaseRow, int(case_id))
@@ -86,8 +92,12 @@ async def test_a_note_is_kept_for_staff_and_never_sent(bot: Bot) -> None:
     before = len(bot.twilio.sent)
     empty = await browser.post("/clients/1/notes", csrf=csrf, case=case_id, text="  ")
     assert empty.status == 422 and "write the note" in await empty.text()
-    response = await browser.post("/clients/1/notes", csrf=csrf, case=case_id,
-                                  text="Prefers calls after 10. Daughter helps with forms.")
+    response = await browser.post(
+        "/clients/1/notes",
+        csrf=csrf,
+        case=case_id,
+        text="Prefers calls after 10. Daughter helps with forms.",
+    )
     assert response.status == 302
     assert response.headers["Location"] == f"/cases/{case_id}#notes"
     await bot.services.outbox.send_due()
@@ -96,7 +106,8 @@ async def test_a_note_is_kept_for_staff_and_never_sent(bot: Bot) -> None:
         notes = list((await session.execute(select(CaseNoteRow))).scalars())
         texts = [m.text for m in (await session.execute(select(MessageRow))).scalars()]
     assert [(n.case_id, n.text) for n in notes] == [
-        (int(case_id), "Prefers calls after 10. Daughter helps with forms.")]
+        (int(case_id), "Prefers calls after 10. Daughter helps with forms.")
+    ]
     assert not any("Daughter" in t for t in texts)
     page = await (await browser.get("/clients/1")).text()  # on the client's page too
     assert "Daughter helps with forms." in page and "Sam Jones" in page
@@ -107,13 +118,28 @@ async def test_booking_moving_and_cancelling_a_session_from_the_case_page(bot: B
     browser = await _worker(bot)
     csrf = await browser.csrf(f"/cases/{case_id}")
     tomorrow = await _local_tomorrow(bot)
-    bad = await browser.post("/clients/1/appointments", csrf=csrf, case=case_id, date=tomorrow,
-                             time="", duration_minutes="45", location="Room 2", worker="Sam")
+    bad = await browser.post(
+        "/clients/1/appointments",
+        csrf=csrf,
+        case=case_id,
+        date=tomorrow,
+        time="",
+        duration_minutes="45",
+        location="Room 2",
+        worker="Sam",
+    )
     assert bad.status == 422 and "date and time" in await bad.text()
     before = len(bot.twilio.to(PHONE))
-    booked = await browser.post("/clients/1/appointments", csrf=csrf, case=case_id,
-                                date=tomorrow, time="10:30", duration_minutes="45",
-                                location="Pemberton Surgery, room 2", worker="Sam Jones")
+    booked = await browser.post(
+        "/clients/1/appointments",
+        csrf=csrf,
+        case=case_id,
+        date=tomorrow,
+        time="10:30",
+        duration_minutes="45",
+        location="Pemberton Surgery, room 2",
+        worker="Sam Jones",
+    )
     assert booked.status == 302 and booked.headers["Location"].endswith("#appointments")
     await bot.services.outbox.send_due()
     confirmation = bot.twilio.to(PHONE)[before:]
@@ -126,8 +152,9 @@ async def test_booking_moving_and_cancelling_a_session_from_the_case_page(bot: B
     assert row.duration_minutes == 45 and row.status == "booked"
 
     later = (row.starts_at.astimezone(zone) + timedelta(days=2)).date().isoformat()
-    moved = await browser.post(f"/appointments/{row.id}/move", csrf=csrf, case=case_id,
-                               date=later, time="14:00")
+    moved = await browser.post(
+        f"/appointments/{row.id}/move", csrf=csrf, case=case_id, date=later, time="14:00"
+    )
     assert moved.status == 302
     async with bot.services.db.read() as session:
         again = await session.get(AppointmentRow, row.id)
@@ -146,9 +173,16 @@ async def test_attendance_is_recorded_once_the_session_has_started(bot: Bot) -> 
     case_id = await referred_case(bot)
     browser = await _worker(bot)
     csrf = await browser.csrf(f"/cases/{case_id}")
-    await browser.post("/clients/1/appointments", csrf=csrf, case=case_id,
-                       date=await _local_tomorrow(bot), time="10:30", duration_minutes="45",
-                       location="Pemberton Surgery", worker="Sam Jones")  # fmt: skip
+    await browser.post(
+        "/clients/1/appointments",
+        csrf=csrf,
+        case=case_id,
+        date=await _local_tomorrow(bot),
+        time="10:30",
+        duration_minutes="45",
+        location="Pemberton Surgery",
+        worker="Sam Jones",
+    )
     page = await (await browser.get(f"/cases/{case_id}")).text()
     assert 'value="attended"' not in page  # not before it starts
     async with bot.services.db.read() as session:
@@ -160,8 +194,9 @@ async def test_attendance_is_recorded_once_the_session_has_started(bot: Bot) -> 
     csrf = await browser.csrf(f"/cases/{case_id}")
     page = await (await browser.get(f"/cases/{case_id}")).text()
     assert 'value="attended"' in page
-    done = await browser.post(f"/appointments/{row.id}/attendance", csrf=csrf, case=case_id,
-                              outcome="attended")  # fmt: skip
+    done = await browser.post(
+        f"/appointments/{row.id}/attendance", csrf=csrf, case=case_id, outcome="attended"
+    )
     assert done.status == 302
     async with bot.services.db.read() as session:
         again = await session.get(AppointmentRow, row.id)
@@ -173,18 +208,22 @@ async def test_a_swemwbs_score_is_recorded_from_the_page(bot: Bot) -> None:
     browser = await _worker(bot)
     csrf = await browser.csrf(f"/cases/{case_id}")
     answers = {f"item{n}": str(a) for n, a in enumerate([3, 4, 2, 5, 3, 4, 3], start=1)}
-    partial = await browser.post("/clients/1/scores", csrf=csrf, case=case_id,
-                                 **(answers | {"item7": ""}))  # fmt: skip
+    partial = await browser.post(
+        "/clients/1/scores", csrf=csrf, case=case_id, **(answers | {"item7": ""})
+    )
     assert partial.status == 422 and "every statement" in await partial.text()
     saved = await browser.post("/clients/1/scores", csrf=csrf, case=case_id, **answers)
     assert saved.status == 302 and saved.headers["Location"].endswith("#scores")
     async with bot.services.db.read() as session:
         score = (await session.execute(select(ScoreRow))).scalars().one()
     assert (score.instrument, score.raw, score.metric, score.via) == (
-        "swemwbs", 24, 21.54, "session")
+        "swemwbs",
+        24,
+        21.54,
+        "session",
+    )
     assert "SWEMWBS" in await (await browser.get(f"/cases/{case_id}")).text()
-    out_of_range = await browser.post("/clients/1/scores", csrf=csrf,
-                                      **(answers | {"item1": "9"}))  # fmt: skip
+    out_of_range = await browser.post("/clients/1/scores", csrf=csrf, **(answers | {"item1": "9"}))
     assert out_of_range.status == 422
 
 
@@ -193,11 +232,20 @@ async def test_another_practices_client_cannot_be_changed_through_the_forms(bot:
     browser = await _worker(bot, practice="P92001")
     csrf = await browser.csrf("/queue")
     assert (await browser.get("/clients/1")).status == 404
-    for path, form in (("/clients/1/notes", {"text": "x"}),
-                       ("/clients/1/scores", {f"item{n}": "3" for n in range(1, 8)}),
-                       ("/clients/1/appointments", {"date": await _local_tomorrow(bot),
-                        "time": "10:00", "duration_minutes": "30", "location": "Room",
-                        "worker": "Sam"})):  # fmt: skip
+    for path, form in (
+        ("/clients/1/notes", {"text": "x"}),
+        ("/clients/1/scores", {f"item{n}": "3" for n in range(1, 8)}),
+        (
+            "/clients/1/appointments",
+            {
+                "date": await _local_tomorrow(bot),
+                "time": "10:00",
+                "duration_minutes": "30",
+                "location": "Room",
+                "worker": "Sam",
+            },
+        ),
+    ):
         response = await browser.post(path, csrf=csrf, **form)
         assert response.status == 404, path
     async with bot.services.db.read() as session:

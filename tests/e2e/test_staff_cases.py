@@ -41,8 +41,11 @@ async def test_a_reply_from_the_page_reaches_the_client_by_sms(bot: Bot) -> None
     page = await (await browser.get(f"/cases/{case_id}")).text()
     csrf = re.search(r'name="csrf" value="([^"]+)"', page)
     assert csrf
-    response = await browser.post(f"/cases/{case_id}/reply", csrf=csrf[1],
-                                  text="Hello Ann, I can ring you on Tuesday morning.")
+    response = await browser.post(
+        f"/cases/{case_id}/reply",
+        csrf=csrf[1],
+        text="Hello Ann, I can ring you on Tuesday morning.",
+    )
     assert response.status == 302
     await bot.services.outbox.send_due()
     assert bot.twilio.to(PHONE)[-1] == "Hello Ann, I can ring you on Tuesday morning."
@@ -69,8 +72,9 @@ async def test_claim_and_close_from_the_page(bot: Bot) -> None:
     assert "Take this case" not in await (await browser.get(f"/cases/{case_id}")).text()
     response = await browser.post(f"/cases/{case_id}/close", csrf=csrf, outcome="")
     assert response.status == 422 and "outcome" in await response.text()
-    response = await browser.post(f"/cases/{case_id}/close", csrf=csrf,
-                                  outcome="Joined the walking group")
+    response = await browser.post(
+        f"/cases/{case_id}/close", csrf=csrf, outcome="Joined the walking group"
+    )
     assert response.headers["Location"] == "/queue"
     assert f'href="/cases/{case_id}"' not in await (await browser.get("/queue")).text()
 
@@ -93,8 +97,11 @@ async def test_viewing_a_case_is_audited(bot: Bot) -> None:
     browser = await _worker(bot)
     await browser.get(f"/cases/{case_id}")
     async with bot.services.db.read() as session:
-        rows = (await session.execute(
-            select(AuditRow.action, AuditRow.subject).order_by(col(AuditRow.id)))).all()
+        rows = (
+            await session.execute(
+                select(AuditRow.action, AuditRow.subject).order_by(col(AuditRow.id))
+            )
+        ).all()
     assert ("view_client", "client:1") in [tuple(r) for r in rows]
 
 

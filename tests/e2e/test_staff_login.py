@@ -36,7 +36,8 @@ FORMS = _staff_routes("POST")
 
 def test_the_route_lists_hold_every_kind_of_staff_page() -> None:
     assert {"/", "/queue", "/cases/1", "/clients", "/campaigns/new", "/admin/audit"} <= set(
-        GET_PAGES)
+        GET_PAGES
+    )
     assert {"/cases/1/reply", "/clients/1/appointments", "/admin/users", "/logout"} <= set(FORMS)
 
 
@@ -69,8 +70,9 @@ async def test_sign_in_needs_the_form_token(bot: Bot) -> None:
     await browser.get("/login")
     response = await browser.post("/login", email="sam@practice.nhs.uk", password=password)
     assert response.status == 403
-    response = await browser.post("/login", csrf="forged", email="sam@practice.nhs.uk",
-                                  password=password)  # fmt: skip
+    response = await browser.post(
+        "/login", csrf="forged", email="sam@practice.nhs.uk", password=password
+    )
     assert response.status == 403 and "linkbot_session" not in browser.cookies
 
 
@@ -150,8 +152,13 @@ async def test_after_sign_in_only_a_path_on_this_site_is_followed(bot: Bot) -> N
     browser = await signed_in(bot)
     await browser.post("/logout", csrf=await browser.csrf("/queue"))
     token = await browser.csrf("/login?next=//evil.example")
-    response = await browser.post("/login", csrf=token, email="sam@practice.nhs.uk",
-                                  password=NEW_PASSWORD, next="https://evil.example/")
+    response = await browser.post(
+        "/login",
+        csrf=token,
+        email="sam@practice.nhs.uk",
+        password=NEW_PASSWORD,
+        next="https://evil.example/",
+    )
     assert response.headers["Location"] == "/queue"
 
 
@@ -160,12 +167,27 @@ async def test_a_link_worker_sees_only_their_practices_cases_in_the_queue(bot: B
     await bot.add_practice("P92002", "Standish Surgery")
     admin = await bot.staff_token()
     for phone, practice in (("07700900201", "P92001"), ("07700900202", "P92002")):
-        status, _ = await bot.api("POST", "/api/v1/referrals", admin, {
-            "referrer": {"name": "Dr Shah", "role": "GP", "organisation": "Surgery",
-                         "pathway": "hospital", "phone": "07700900999"},
-            "client": {"name": "A Client", "phone": phone, "practice": practice,
-                       "needs": ["lonely"]},
-            "client_consent": True})
+        status, _ = await bot.api(
+            "POST",
+            "/api/v1/referrals",
+            admin,
+            {
+                "referrer": {
+                    "name": "Dr Shah",
+                    "role": "GP",
+                    "organisation": "Surgery",
+                    "pathway": "hospital",
+                    "phone": "07700900999",
+                },
+                "client": {
+                    "name": "A Client",
+                    "phone": phone,
+                    "practice": practice,
+                    "needs": ["lonely"],
+                },
+                "client_consent": True,
+            },
+        )
         assert status == 201
     browser = await signed_in(bot, role=Role.LINK_WORKER, practices=["P92001"])
     page = await (await browser.get("/queue")).text()
@@ -177,6 +199,9 @@ async def test_sign_ins_and_failures_are_audited(bot: Bot) -> None:
     await signed_in(bot)
     await Browser(bot).sign_in("sam@practice.nhs.uk", "wrong")
     async with bot.services.db.read() as session:
-        actions = (await session.execute(
-            select(AuditRow.action).order_by(col(AuditRow.id)))).scalars().all()
+        actions = (
+            (await session.execute(select(AuditRow.action).order_by(col(AuditRow.id))))
+            .scalars()
+            .all()
+        )
     assert list(actions) == ["login", "password_changed", "login_failed"]

@@ -19,8 +19,9 @@ CHAT = 900123
 
 async def _messages(bot: Bot) -> list[MessageRow]:
     async with bot.services.db.read() as session:
-        return list((await session.execute(select(MessageRow).order_by(col(MessageRow.id))))
-                    .scalars())  # fmt: skip
+        return list(
+            (await session.execute(select(MessageRow).order_by(col(MessageRow.id)))).scalars()
+        )
 
 
 def _phone(bot: Bot, *, polling: bool = False, press: bool = True) -> TelegramPhone:
@@ -96,8 +97,14 @@ async def test_help_and_stop_commands(make_bot: Any, polling: bool) -> None:
     bot: Bot = await make_bot(telegram="polling" if polling else "webhook")
     person = _phone(bot, polling=polling)
     service = bot.services.settings.service
-    await converse(person, [("/start", ["Reply 1"]), ("/help", [texts.help_text(service)]),
-                            ("/stop", [texts.opted_out(service)])])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("/start", ["Reply 1"]),
+            ("/help", [texts.help_text(service)]),
+            ("/stop", [texts.opted_out(service)]),
+        ],
+    )
     assert await person.say("hello?") == []
 
 
@@ -133,7 +140,7 @@ async def test_one_message_a_second_to_a_chat(make_bot: Any) -> None:
     await converse(person, [("Hello", []), ("1", []), ("yes", []), ("Ann", []), ("1/1/1950", [])])
     slept = list(bot.clock.slept)
     await person.say("not sure")  # no practices: goes on to needs, which is two messages
-    assert any(0.9 <= s <= 1.0 for s in bot.clock.slept[len(slept):]), bot.clock.slept
+    assert any(0.9 <= s <= 1.0 for s in bot.clock.slept[len(slept) :]), bot.clock.slept
 
 
 async def test_a_practices_own_link_records_it_and_preselects_the_practice(
@@ -142,11 +149,19 @@ async def test_a_practices_own_link_records_it_and_preselects_the_practice(
     bot: Bot = await make_bot(telegram="webhook")
     await bot.add_practice("P92001", "Pemberton Surgery")
     person = _phone(bot, press=False)
-    await converse(person, [
-        ("/start p-P92001", ["Reply 1"]), ("1", []), ("yes", []), ("Ann", []),
-        ("14/3/52", ["What would you like help with"]),  # no practice question
-        ("1", []), ("no", []), ("1", ["Please check", "GP: Pemberton Surgery"]),
-    ])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("/start p-P92001", ["Reply 1"]),
+            ("1", []),
+            ("yes", []),
+            ("Ann", []),
+            ("14/3/52", ["What would you like help with"]),  # no practice question
+            ("1", []),
+            ("no", []),
+            ("1", ["Please check", "GP: Pemberton Surgery"]),
+        ],
+    )
     async with bot.services.db.read() as session:
         client = (await session.execute(select(ClientRow))).scalars().one()
     assert client.came_from == "p-P92001"
@@ -175,8 +190,9 @@ async def test_an_sms_client_links_telegram_and_a_staff_reply_reaches_them_there
     # Nothing about the SMS client was shown in Telegram before the check passed.
     assert not any("Margaret" in text for text in fake.to(CHAT))
 
-    status, _ = await bot.api("POST", f"/api/v1/cases/{case['id']}/reply", token,
-                              {"text": "Hello Margaret, Sam here."})  # fmt: skip
+    status, _ = await bot.api(
+        "POST", f"/api/v1/cases/{case['id']}/reply", token, {"text": "Hello Margaret, Sam here."}
+    )
     assert status == 201
     texts_before = len(bot.twilio.to(sms))
     assert (await person.inbox())[-1] == "Hello Margaret, Sam here."
@@ -206,8 +222,14 @@ async def test_a_number_nobody_uses_is_just_kept_and_a_wrong_date_three_times_st
     for said in ("Hello", "1", "yes", "Ann Lee", "2/2/1950", "1", "no", "1", "yes"):
         await bot.text("+447700900777", said)
     await person.deliver(fake.contact_update(CHAT, "+447700900777"))
-    await converse(person, [("1/1/1990", ["doesn't match"]), ("2/1/1990", ["doesn't match"]),
-                            ("3/1/1990", ["couldn't link"])])  # fmt: skip
+    await converse(
+        person,
+        [
+            ("1/1/1990", ["doesn't match"]),
+            ("2/1/1990", ["doesn't match"]),
+            ("3/1/1990", ["couldn't link"]),
+        ],
+    )
     assert not any("Ann" in text for text in fake.to(CHAT))
 
 

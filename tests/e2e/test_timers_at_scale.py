@@ -23,8 +23,9 @@ async def test_three_senders_on_one_postgresql_send_2000_reminders_exactly_once(
     numbers = await seed_due_reminders(db, 2000, clock.now())
     await db.dispose()
     # Three instances, each with its own connections, as three `linkbot serve` would be.
-    instances = [build(settings_for(url, fake_twilio, TWILIO_MAX_RATE="1000"), clock=clock)
-                 for _ in range(3)]  # fmt: skip
+    instances = [
+        build(settings_for(url, fake_twilio, TWILIO_MAX_RATE="1000"), clock=clock) for _ in range(3)
+    ]
     try:
         fired = await asyncio.gather(*(s.fire_due() for s in instances))
         assert sum(fired) == 2000 and sum(1 for f in fired if f) >= 2  # they shared it
@@ -36,4 +37,3 @@ async def test_three_senders_on_one_postgresql_send_2000_reminders_exactly_once(
     assert set(sent) == set(numbers)
     assert set(sent.values()) == {1}
     assert all("a reminder of your session" in m.body for m in fake_twilio.sent)
-

@@ -15,28 +15,57 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-COMMANDS = [["serve"], ["db"], ["db", "upgrade"], ["practice"], ["practice", "add"],
-            ["practice", "import"], ["user"], ["user", "add"], ["token"], ["token", "create"],
-            ["directory"], ["directory", "import"], ["directory", "export"], ["client"],
-            ["client", "export"], ["client", "erase"]]
+COMMANDS = [
+    ["serve"],
+    ["db"],
+    ["db", "upgrade"],
+    ["practice"],
+    ["practice", "add"],
+    ["practice", "import"],
+    ["user"],
+    ["user", "add"],
+    ["token"],
+    ["token", "create"],
+    ["directory"],
+    ["directory", "import"],
+    ["directory", "export"],
+    ["client"],
+    ["client", "export"],
+    ["client", "erase"],
+]
 
 
-def linkbot(*args: str, cwd: Path, env: dict[str, str] | None = None,
-            typed: str | None = None) -> subprocess.CompletedProcess[str]:
+def linkbot(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, typed: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the command with no terminal, or with ``typed`` given at a terminal (a pty) as a
     person would type it there."""
-    clean = {k: v for k, v in os.environ.items()
-             if k not in ("DATABASE_URL",) and not k.startswith(("TWILIO_", "LINKBOT_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL",) and not k.startswith(("TWILIO_", "LINKBOT_"))
+    }
     if typed is None:
         return subprocess.run(  # noqa: S603  (our own command line)
-            [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env={**clean, **(env or {})},
-            capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL,
+            [sys.executable, "-m", "bot.cli", *args],
+            cwd=cwd,
+            env={**clean, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            stdin=subprocess.DEVNULL,
         )
     terminal, keyboard = pty.openpty()
     try:
         with subprocess.Popen(  # noqa: S603  (our own command line)
-            [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env={**clean, **(env or {})},
-            stdin=keyboard, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [sys.executable, "-m", "bot.cli", *args],
+            cwd=cwd,
+            env={**clean, **(env or {})},
+            stdin=keyboard,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         ) as process:
             os.write(terminal, typed.encode() + b"\n")
             out, err = process.communicate(timeout=120)
@@ -61,8 +90,12 @@ def test_each_command_has_help(tmp_path: Path, command: list[str]) -> None:
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("SEND_WINDOW", "25:00-08:00"), ("TWILIO_FROM", "hello"), ("DATABASE_URL", "nonsense"),
-     ("SERVICE_NATION", "atlantis")],
+    [
+        ("SEND_WINDOW", "25:00-08:00"),
+        ("TWILIO_FROM", "hello"),
+        ("DATABASE_URL", "nonsense"),
+        ("SERVICE_NATION", "atlantis"),
+    ],
 )
 def test_a_bad_setting_stops_start_up_with_one_line(
     tmp_path: Path, variable: str, value: str
@@ -83,25 +116,69 @@ def test_practices_users_and_tokens(tmp_path: Path) -> None:
     """Practices by hand and by CSV, a worker login, and a token for them."""
     result = linkbot("db", "upgrade", cwd=tmp_path)
     assert result.returncode == 0 and (tmp_path / "data" / "linkbot.db").exists()
-    result = linkbot("practice", "add", "--code", "P81001", "--name", "Millbrook Surgery",
-                     "--area", "Millbrook", cwd=tmp_path)
+    result = linkbot(
+        "practice",
+        "add",
+        "--code",
+        "P81001",
+        "--name",
+        "Millbrook Surgery",
+        "--area",
+        "Millbrook",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0 and "Added practice P81001" in result.stdout
     csv = tmp_path / "practices.csv"
-    csv.write_text("code,name,area\nP81002,Canal Street,Townend\nP81001,Millbrook Surgery "
-                   "(renamed),Millbrook\n,No code,Nowhere\n")
+    csv.write_text(
+        "code,name,area\nP81002,Canal Street,Townend\nP81001,Millbrook Surgery "
+        "(renamed),Millbrook\n,No code,Nowhere\n"
+    )
     result = linkbot("practice", "import", str(csv), cwd=tmp_path)
     assert result.returncode == 0
     assert "added: 1, updated: 1, rows with problems: 1" in result.stdout
     assert "row 4" in result.stdout
 
-    result = linkbot("user", "add", "--email", "sam@practice.nhs.uk", "--name", "Sam",
-                     "--role", "link_worker", "--practice", "P81001", cwd=tmp_path)
+    result = linkbot(
+        "user",
+        "add",
+        "--email",
+        "sam@practice.nhs.uk",
+        "--name",
+        "Sam",
+        "--role",
+        "link_worker",
+        "--practice",
+        "P81001",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0 and "One-time password: " in result.stdout
-    result = linkbot("user", "add", "--email", "sam@practice.nhs.uk", "--name", "Sam",
-                     "--role", "link_worker", "--practice", "P81001", cwd=tmp_path)
+    result = linkbot(
+        "user",
+        "add",
+        "--email",
+        "sam@practice.nhs.uk",
+        "--name",
+        "Sam",
+        "--role",
+        "link_worker",
+        "--practice",
+        "P81001",
+        cwd=tmp_path,
+    )
     assert result.returncode == 1 and "already" in result.stderr
-    result = linkbot("user", "add", "--email", "jo@practice.nhs.uk", "--name", "Jo",
-                     "--role", "link_worker", "--practice", "NOPE", cwd=tmp_path)
+    result = linkbot(
+        "user",
+        "add",
+        "--email",
+        "jo@practice.nhs.uk",
+        "--name",
+        "Jo",
+        "--role",
+        "link_worker",
+        "--practice",
+        "NOPE",
+        cwd=tmp_path,
+    )
     assert result.returncode == 1 and "NOPE" in result.stderr
     result = linkbot("token", "create", "--email", "sam@practice.nhs.uk", cwd=tmp_path)
     assert result.returncode == 0 and result.stdout.strip().startswith("lb_")
@@ -123,12 +200,21 @@ async def test_serve_demo_prints_a_login_and_the_simulator_answers(tmp_path: Pat
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    clean = {k: v for k, v in os.environ.items()
-             if k != "DATABASE_URL" and not k.startswith(("TWILIO_", "LINKBOT_", "TELEGRAM_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "DATABASE_URL" and not k.startswith(("TWILIO_", "LINKBOT_", "TELEGRAM_"))
+    }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "serve", "--demo", cwd=tmp_path,
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "serve",
+        "--demo",
+        cwd=tmp_path,
         env={**clean, "LINKBOT_PORT": str(port)},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     try:
         assert process.stdout is not None
@@ -144,22 +230,28 @@ async def test_serve_demo_prints_a_login_and_the_simulator_answers(tmp_path: Pat
         assert (tmp_path / "data" / "linkbot-demo.db").exists()
         base = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as session:
-            await session.post(f"{base}/simulator/send",
-                               json={"from": "+447700900123", "text": "Hello"})
+            await session.post(
+                f"{base}/simulator/send", json={"from": "+447700900123", "text": "Hello"}
+            )
             items: list[dict[str, str]] = []
             async with asyncio.timeout(20):
                 while len(items) < 2:
-                    async with session.get(f"{base}/simulator/messages",
-                                           params={"from": "+447700900123"}) as response:
+                    async with session.get(
+                        f"{base}/simulator/messages", params={"from": "+447700900123"}
+                    ) as response:
                         items = (await response.json())["items"]
                     await asyncio.sleep(0.2)
             assert items[1]["direction"] == "out" and "Hi from the" in items[1]["text"]
-            async with session.get(f"{base}/api/v1/cases",
-                                   headers={"Authorization": f"Bearer {token.group(1)}"}) as r:
+            async with session.get(
+                f"{base}/api/v1/cases", headers={"Authorization": f"Bearer {token.group(1)}"}
+            ) as r:
                 assert r.status == 200
             # The demo directory is there to search, marked as demo data.
-            async with session.get(f"{base}/api/v1/services", params={"need": "caring"},
-                                   headers={"Authorization": f"Bearer {token.group(1)}"}) as r:
+            async with session.get(
+                f"{base}/api/v1/services",
+                params={"need": "caring"},
+                headers={"Authorization": f"Bearer {token.group(1)}"},
+            ) as r:
                 found = (await r.json())["items"]
             assert [s["name"] for s in found] == ["Carers' Centre"]
             assert "Demo data" in found[0]["description"]

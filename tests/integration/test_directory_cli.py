@@ -18,8 +18,9 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 def _counts(output: str) -> dict[str, int]:
-    found = re.search(r"(\d+) added, (\d+) updated, (\d+) unchanged, (\d+) no longer listed",
-                      output)  # fmt: skip
+    found = re.search(
+        r"(\d+) added, (\d+) updated, (\d+) unchanged, (\d+) no longer listed", output
+    )
     assert found, output
     names = ("added", "updated", "unchanged", "gone")
     return dict(zip(names, map(int, found.groups()), strict=True))
@@ -27,8 +28,9 @@ def _counts(output: str) -> dict[str, int]:
 
 def test_the_reference_example_imports_and_exports(tmp_path: Path) -> None:
     env = _env(tmp_path)
-    result = linkbot("directory", "import", str(REFERENCE / "service_full.json"), cwd=tmp_path,
-                     env=env)
+    result = linkbot(
+        "directory", "import", str(REFERENCE / "service_full.json"), cwd=tmp_path, env=env
+    )
     assert result.returncode == 0, result.stderr
     assert _counts(result.stdout) == {"added": 1, "updated": 0, "unchanged": 0, "gone": 0}
     out = tmp_path / "export.json"
@@ -97,8 +99,9 @@ def test_an_unreadable_file_is_named_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("linkbot: ") and "broken.json" in lines[0]
-    missing = linkbot("directory", "import", str(tmp_path / "nowhere.json"), cwd=tmp_path,
-                      env=_env(tmp_path))
+    missing = linkbot(
+        "directory", "import", str(tmp_path / "nowhere.json"), cwd=tmp_path, env=_env(tmp_path)
+    )
     assert missing.returncode == 1 and "nowhere.json" in missing.stderr
 
 

@@ -45,8 +45,9 @@ async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
 
 
 def keyboard(*pairs: tuple[str, str]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(text, callback_data=data)]
-                                 for text, data in pairs])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data)] for text, data in pairs]
+    )
 
 
 async def test_get_me_returns_the_bot_user(fake: FakeTelegram, bot: Bot) -> None:
@@ -97,8 +98,9 @@ async def test_texts_are_decoded_as_strings_and_kept_per_chat(fake: FakeTelegram
 async def test_reply_keyboard_is_recorded_but_not_returned_on_the_message(
     fake: FakeTelegram, bot: Bot
 ) -> None:
-    markup = ReplyKeyboardMarkup([[KeyboardButton("Share my number", request_contact=True)]],
-                                 one_time_keyboard=True)
+    markup = ReplyKeyboardMarkup(
+        [[KeyboardButton("Share my number", request_contact=True)]], one_time_keyboard=True
+    )
 
     message = await bot.send_message(CHAT, "Please share your number", reply_markup=markup)
 
@@ -120,8 +122,12 @@ async def test_empty_text_and_bad_callback_data_are_refused(fake: FakeTelegram, 
 async def test_set_and_delete_webhook(fake: FakeTelegram, bot: Bot) -> None:
     url = "https://linkbot.example.org/telegram/webhook"
 
-    assert await bot.set_webhook(url, secret_token="s3cret-Token_1",
-                                 allowed_updates=["message", "callback_query"]) is True
+    assert (
+        await bot.set_webhook(
+            url, secret_token="s3cret-Token_1", allowed_updates=["message", "callback_query"]
+        )
+        is True
+    )
     assert fake.webhook == {
         "url": url,
         "secret_token": "s3cret-Token_1",
@@ -164,9 +170,7 @@ async def test_get_updates_parses_message_callback_and_contact(
     assert text.message.chat.id == CHAT and text.message.from_user is not None
     assert text.message.from_user.first_name == "Bea"
     assert text.message.from_user.is_bot is False
-    assert text.message.parse_entities(["bot_command"]) == {
-        text.message.entities[0]: "/start"
-    }
+    assert text.message.parse_entities(["bot_command"]) == {text.message.entities[0]: "/start"}
     assert press.callback_query is not None and press.callback_query.data == "pick:a"
     assert press.callback_query.from_user.id == CHAT
     pressed_on = press.callback_query.message
@@ -310,8 +314,9 @@ async def test_fail_next_429_raises_retry_after(
 
 
 async def test_fail_next_403_raises_forbidden(fake: FakeTelegram, bot: Bot) -> None:
-    fake.fail_next("sendMessage", 403, description="Forbidden: bot was blocked by the user",
-                   times=2)
+    fake.fail_next(
+        "sendMessage", 403, description="Forbidden: bot was blocked by the user", times=2
+    )
 
     for _ in range(2):
         with pytest.raises(Forbidden, match=r"(?i)bot was blocked by the user"):

@@ -18,8 +18,9 @@ COUNT = 5000
 NOW = datetime(2026, 11, 24, 10, tzinfo=UTC)
 
 
-async def test_five_thousand_services_import_search_and_export(database_url: str,
-                                                              tmp_path: Path) -> None:  # fmt: skip
+async def test_five_thousand_services_import_search_and_export(
+    database_url: str, tmp_path: Path
+) -> None:
     source = tmp_path / "directory.json"
     source.write_text(json.dumps(generated(COUNT)))
     found = read_path(source)
@@ -37,12 +38,13 @@ async def test_five_thousand_services_import_search_and_export(database_url: str
         assert hits and all("caring" in h.needs for h in hits)
         near = [h for h in hits if h.distance_rank == 0]
         assert near and all("WN7" in h.service.postcode_districts for h in near)
-        assert hits[:len(near)] == near  # the same district first
+        assert hits[: len(near)] == near  # the same district first
         exported = tmp_path / "export.json"
         write_json(stored, exported)
         again = read_path(exported)
-        assert sorted(again.services, key=lambda s: s.id) == sorted(found.services,
-                                                                    key=lambda s: s.id)
+        assert sorted(again.services, key=lambda s: s.id) == sorted(
+            found.services, key=lambda s: s.id
+        )
         async with db.write() as session:
             unchanged = await directory.save_services(session, again.services, "big", NOW)
         assert unchanged.unchanged == COUNT and unchanged.updated == 0

@@ -62,8 +62,9 @@ class TelegramPhone:
     """A private chat with the bot. ``press`` makes the person press a button whose value or
     label matches what they would have typed, when the bot's last message offers one."""
 
-    def __init__(self, bot: Bot, fake: FakeTelegram, chat_id: int, *, polling: bool,
-                 press: bool) -> None:  # fmt: skip
+    def __init__(
+        self, bot: Bot, fake: FakeTelegram, chat_id: int, *, polling: bool, press: bool
+    ) -> None:
         self.bot, self.fake, self.chat_id = bot, fake, chat_id
         self.number = str(chat_id)
         self.polling, self.press = polling, press
@@ -87,7 +88,8 @@ class TelegramPhone:
                     await asyncio.sleep(0.01)
         else:
             response = await self.bot.client.post(
-                "/telegram/webhook", json=update,
+                "/telegram/webhook",
+                json=update,
                 headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
             )
             assert response.status == 200, await response.text()
@@ -127,8 +129,13 @@ def phone(bot: Bot, channel: str, number: str) -> Phone:
     if channel == "simulator":
         return SimulatorPhone(bot, number)
     assert bot.telegram is not None, "make the bot with telegram=... for a Telegram phone"
-    return TelegramPhone(bot, bot.telegram, int(number[-9:]), polling="polling" in channel,
-                         press=channel.endswith("-buttons"))  # fmt: skip
+    return TelegramPhone(
+        bot,
+        bot.telegram,
+        int(number[-9:]),
+        polling="polling" in channel,
+        press=channel.endswith("-buttons"),
+    )
 
 
 async def converse(person: Phone, steps: Sequence[tuple[str, Sequence[str]]]) -> list[str]:

@@ -39,18 +39,45 @@ BOT_FIRST_NAME = "Linkbot Test"
 BOT_USERNAME = "linkbot_test_bot"
 
 # How the real server reads form fields: which are JSON objects/arrays, integers or booleans.
-_JSON_FIELDS = frozenset({
-    "reply_markup", "allowed_updates", "entities", "caption_entities", "link_preview_options",
-    "reply_parameters", "commands", "scope", "media", "results", "reaction",
-})
-_INT_FIELDS = frozenset({
-    "message_id", "offset", "limit", "timeout", "max_connections", "cache_time",
-    "message_thread_id", "user_id", "from_chat_id",
-})
-_BOOL_FIELDS = frozenset({
-    "disable_notification", "protect_content", "drop_pending_updates", "show_alert",
-    "disable_web_page_preview", "allow_sending_without_reply", "is_personal",
-})
+_JSON_FIELDS = frozenset(
+    {
+        "reply_markup",
+        "allowed_updates",
+        "entities",
+        "caption_entities",
+        "link_preview_options",
+        "reply_parameters",
+        "commands",
+        "scope",
+        "media",
+        "results",
+        "reaction",
+    }
+)
+_INT_FIELDS = frozenset(
+    {
+        "message_id",
+        "offset",
+        "limit",
+        "timeout",
+        "max_connections",
+        "cache_time",
+        "message_thread_id",
+        "user_id",
+        "from_chat_id",
+    }
+)
+_BOOL_FIELDS = frozenset(
+    {
+        "disable_notification",
+        "protect_content",
+        "drop_pending_updates",
+        "show_alert",
+        "disable_web_page_preview",
+        "allow_sending_without_reply",
+        "is_personal",
+    }
+)
 _WEBHOOK_PORTS = frozenset({80, 88, 443, 8443})
 _SECRET_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _MAX_POLL_SECONDS = 2.0
@@ -202,7 +229,9 @@ class FakeTelegram:
 
     def _bot_user(self) -> dict:
         return {
-            "id": self.bot_id, "is_bot": True, "first_name": BOT_FIRST_NAME,
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": BOT_FIRST_NAME,
             "username": BOT_USERNAME,
         }
 
@@ -395,8 +424,7 @@ class FakeTelegram:
         if not query_id or query_id not in self._callback_ids:
             raise ApiError(
                 400,
-                "Bad Request: query is too old and response timeout expired or query ID is "
-                "invalid",
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
             )
         text = params.get("text")
         if text is not None and len(text) > 200:
@@ -415,13 +443,11 @@ class FakeTelegram:
             )
         if (parts.port or 443) not in _WEBHOOK_PORTS:
             raise ApiError(
-                400, "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 "
-                "or 8443",
+                400,
+                "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443",
             )
         secret = params.get("secret_token")
-        if secret is not None and (
-            not 1 <= len(secret) <= 256 or not set(secret) <= _SECRET_CHARS
-        ):
+        if secret is not None and (not 1 <= len(secret) <= 256 or not set(secret) <= _SECRET_CHARS):
             raise ApiError(400, "Bad Request: secret token contains unallowed characters")
         if params.get("drop_pending_updates"):
             self._queue.clear()

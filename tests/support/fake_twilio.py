@@ -101,15 +101,30 @@ class FakeTwilio:
             return self._error(400, 21603, "A 'From' phone number is required.")
         sid = "SM" + secrets.token_hex(16)
         self.sent.append(
-            SentSms(sid, to, body, _opt(form.get("From")), _opt(form.get("MessagingServiceSid")),
-                    _opt(form.get("StatusCallback")), _opt(form.get("ValidityPeriod")))
+            SentSms(
+                sid,
+                to,
+                body,
+                _opt(form.get("From")),
+                _opt(form.get("MessagingServiceSid")),
+                _opt(form.get("StatusCallback")),
+                _opt(form.get("ValidityPeriod")),
+            )
         )
         return web.json_response(
             {
-                "sid": sid, "account_sid": self.account_sid, "to": to, "body": body,
-                "from": form.get("From"), "status": "queued", "num_segments": "1",
-                "direction": "outbound-api", "api_version": "2010-04-01", "price": None,
-                "error_code": None, "error_message": None,
+                "sid": sid,
+                "account_sid": self.account_sid,
+                "to": to,
+                "body": body,
+                "from": form.get("From"),
+                "status": "queued",
+                "num_segments": "1",
+                "direction": "outbound-api",
+                "api_version": "2010-04-01",
+                "price": None,
+                "error_code": None,
+                "error_message": None,
                 "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
             },
             status=201,
@@ -146,8 +161,13 @@ class TwilioWebhooks:
 
     async def sms(self, sender: str, body: str, *, sid: str | None = None, **extra: str):
         params = {
-            "MessageSid": sid or self.next_sid(), "AccountSid": ACCOUNT_SID, "From": sender,
-            "To": FROM_NUMBER, "Body": body, "NumMedia": "0", **extra,
+            "MessageSid": sid or self.next_sid(),
+            "AccountSid": ACCOUNT_SID,
+            "From": sender,
+            "To": FROM_NUMBER,
+            "Body": body,
+            "NumMedia": "0",
+            **extra,
         }
         return await self.post("/sms/inbound", params)
 

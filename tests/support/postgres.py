@@ -75,18 +75,47 @@ def start() -> PostgresServer:
         os.chown(folder, entry.pw_uid, entry.pw_gid)
         prefix = ["runuser", "-u", owner, "--"]
     subprocess.run(
-        [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "linkbot", "--auth=trust",
-         "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
-        check=True, capture_output=True,
+        [
+            *prefix,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "linkbot",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
     )
     port = _free_port()
     log = folder / "server.log"
     process = subprocess.Popen(
-        [*prefix, str(bindir / "postgres"), "-D", str(data), "-p", str(port),
-         "-h", "127.0.0.1", "-k", str(folder), "-c", "fsync=off",
-         "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-         "-c", "max_connections=200"],
-        stdout=subprocess.DEVNULL, stderr=open(log, "wb"),  # noqa: SIM115  (closed with the process)
+        [
+            *prefix,
+            str(bindir / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+            "-k",
+            str(folder),
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=open(log, "wb"),  # noqa: SIM115  (closed with the process)
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -95,8 +124,21 @@ def start() -> PostgresServer:
         # Accepting TCP is not enough: a server still starting up refuses logins. pg_isready
         # answers 0 only once it accepts them.
         ready = subprocess.run(
-            [str(bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port), "-U",
-             "linkbot", "-d", "postgres"], check=False, capture_output=True)  # fmt: skip
+            [
+                str(bindir / "pg_isready"),
+                "-q",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-U",
+                "linkbot",
+                "-d",
+                "postgres",
+            ],
+            check=False,
+            capture_output=True,
+        )
         if ready.returncode == 0:
             return PostgresServer(port, folder, process)
         time.sleep(0.1)

@@ -33,7 +33,10 @@ class Browser:
     async def send(self, method: str, path: str, pairs: list[tuple[str, str]]) -> ClientResponse:
         header = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         response = await self.bot.client.request(
-            method, path, data=aiohttp.FormData(pairs) if pairs else None, allow_redirects=False,
+            method,
+            path,
+            data=aiohttp.FormData(pairs) if pairs else None,
+            allow_redirects=False,
             headers={"Cookie": header} if header else {},
         )
         for name, morsel in response.cookies.items():
@@ -57,20 +60,28 @@ class Browser:
 
     async def sign_in(self, email: str, password: str) -> ClientResponse:
         token = await self.csrf("/login")
-        return await self.post("/login", csrf=token, email=email, password=password,
-                               next="/queue")  # fmt: skip
+        return await self.post("/login", csrf=token, email=email, password=password, next="/queue")
 
 
-async def add_user(bot: Bot, role: Role = Role.ADMIN, practices: list[str] | None = None,
-                email: str = "sam@practice.nhs.uk") -> str:  # fmt: skip
+async def add_user(
+    bot: Bot,
+    role: Role = Role.ADMIN,
+    practices: list[str] | None = None,
+    email: str = "sam@practice.nhs.uk",
+) -> str:
     async with bot.services.db.write() as session:
-        _, password = await staff.add_user(session, email, "Sam Jones", role.value,
-                                           practices or [], bot.clock.now())  # fmt: skip
+        _, password = await staff.add_user(
+            session, email, "Sam Jones", role.value, practices or [], bot.clock.now()
+        )
     return password
 
 
-async def signed_in(bot: Bot, role: Role = Role.ADMIN, practices: list[str] | None = None,
-                    email: str = "sam@practice.nhs.uk") -> Browser:  # fmt: skip
+async def signed_in(
+    bot: Bot,
+    role: Role = Role.ADMIN,
+    practices: list[str] | None = None,
+    email: str = "sam@practice.nhs.uk",
+) -> Browser:
     password = await add_user(bot, role, practices, email)
     browser = Browser(bot)
     response = await browser.sign_in(email, password)
@@ -81,19 +92,37 @@ async def signed_in(bot: Bot, role: Role = Role.ADMIN, practices: list[str] | No
     return browser
 
 
-async def referred_case(bot: Bot, practice: str = "P92001", phone: str = "+447700900201",
-                        name: str = "Ann Lee") -> str:  # fmt: skip
+async def referred_case(
+    bot: Bot, practice: str = "P92001", phone: str = "+447700900201", name: str = "Ann Lee"
+) -> str:
     """A professional referral for a client of ``practice`` (practices P92001 Pemberton and
     P92002 Standish exist afterwards); returns the case id."""
     await bot.add_practice("P92001", "Pemberton Surgery")
     await bot.add_practice("P92002", "Standish Surgery")
     admin = await bot.staff_token()
-    status, made = await bot.api("POST", "/api/v1/referrals", admin, {
-        "referrer": {"name": "Dr Shah", "role": "GP", "organisation": "Surgery",
-                     "pathway": "primary_care", "phone": "07700900999"},
-        "client": {"name": name, "phone": phone, "practice": practice, "date_of_birth":
-                   "1950-03-14", "needs": ["lonely"], "notes": "Lives alone since March"},
-        "client_consent": True})  # fmt: skip
+    status, made = await bot.api(
+        "POST",
+        "/api/v1/referrals",
+        admin,
+        {
+            "referrer": {
+                "name": "Dr Shah",
+                "role": "GP",
+                "organisation": "Surgery",
+                "pathway": "primary_care",
+                "phone": "07700900999",
+            },
+            "client": {
+                "name": name,
+                "phone": phone,
+                "practice": practice,
+                "date_of_birth": "1950-03-14",
+                "needs": ["lonely"],
+                "notes": "Lives alone since March",
+            },
+            "client_consent": True,
+        },
+    )
     assert status == 201, made
     await bot.services.outbox.send_due()
     return str(made["case_id"])

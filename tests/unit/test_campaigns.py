@@ -30,13 +30,25 @@ def test_an_empty_cohort_is_everyone_with_a_session() -> None:
 
 
 def test_every_field_is_read() -> None:
-    cohort = parse_cohort({
-        "last_session_from": "2026-08-01", "last_session_to": "2026-09-30",
-        "practice": ["P92001", "hindley health centre"], "need": ["lonely", "money"],
-        "pathway": ["primary_care", "self"], "not_contacted_weeks": 6,
-    }, PRACTICES)  # fmt: skip
-    assert cohort == Cohort(date(2026, 8, 1), date(2026, 9, 30), (1, 2),
-                            ("loneliness", "money"), ("primary_care", "self"), 6)  # fmt: skip
+    cohort = parse_cohort(
+        {
+            "last_session_from": "2026-08-01",
+            "last_session_to": "2026-09-30",
+            "practice": ["P92001", "hindley health centre"],
+            "need": ["lonely", "money"],
+            "pathway": ["primary_care", "self"],
+            "not_contacted_weeks": 6,
+        },
+        PRACTICES,
+    )
+    assert cohort == Cohort(
+        date(2026, 8, 1),
+        date(2026, 9, 30),
+        (1, 2),
+        ("loneliness", "money"),
+        ("primary_care", "self"),
+        6,
+    )
 
 
 def test_a_single_word_is_a_list_of_one() -> None:
@@ -46,9 +58,11 @@ def test_a_single_word_is_a_list_of_one() -> None:
 
 def test_one_end_of_the_date_range_is_enough() -> None:
     assert parse_cohort({"last_session_to": "2026-09-30"}, PRACTICES) == Cohort(
-        last_session_to=date(2026, 9, 30))
-    assert parse_cohort({"last_session_from": "2026-09-30", "last_session_to": "2026-09-30"},
-                        PRACTICES).last_session_to == date(2026, 9, 30)  # fmt: skip
+        last_session_to=date(2026, 9, 30)
+    )
+    assert parse_cohort(
+        {"last_session_from": "2026-09-30", "last_session_to": "2026-09-30"}, PRACTICES
+    ).last_session_to == date(2026, 9, 30)
 
 
 @pytest.mark.parametrize(
@@ -59,8 +73,10 @@ def test_one_end_of_the_date_range_is_enough() -> None:
         ({"last_session_from": "yesterday"}, "cohort.last_session_from"),
         ({"last_session_from": 20260801}, "cohort.last_session_from"),
         ({"last_session_to": "31/09/2026"}, "cohort.last_session_to"),
-        ({"last_session_from": "2026-09-30", "last_session_to": "2026-08-01"},
-         "cohort.last_session_to"),
+        (
+            {"last_session_from": "2026-09-30", "last_session_to": "2026-08-01"},
+            "cohort.last_session_to",
+        ),
         ({"practice": "P99999"}, "cohort.practice"),
         ({"practice": []}, "cohort.practice"),
         ({"practice": [7]}, "cohort.practice"),
@@ -109,8 +125,13 @@ def test_a_start_outside_the_window_waits_for_it_to_open() -> None:
 def test_sends_stop_when_the_window_closes_and_carry_on_when_it_opens() -> None:
     """In November London is on GMT: the window is 08:00-20:00 UTC."""
     times = spread(utc(11, 24, 19, 59, 58), 5, 1.0, DAY)
-    assert times == [utc(11, 24, 19, 59, 58), utc(11, 24, 19, 59, 59),
-                     utc(11, 25, 8), utc(11, 25, 8, 0, 1), utc(11, 25, 8, 0, 2)]  # fmt: skip
+    assert times == [
+        utc(11, 24, 19, 59, 58),
+        utc(11, 24, 19, 59, 59),
+        utc(11, 25, 8),
+        utc(11, 25, 8, 0, 1),
+        utc(11, 25, 8, 0, 2),
+    ]
     assert all(DAY.contains(at) for at in times)
 
 

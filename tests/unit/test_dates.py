@@ -90,9 +90,7 @@ def test_other_dates_are_day_first_and_month_names_come_from_dateutil(
         ("29/2/00", date(2000, 2, 29)),
     ],
 )
-def test_two_digit_years_are_20yy_only_for_someone_at_least_16(
-    text: str, expected: date
-) -> None:
+def test_two_digit_years_are_20yy_only_for_someone_at_least_16(text: str, expected: date) -> None:
     """'52' is 1952 and '05' is 2005; '25' is 1925, not a baby born last year."""
     assert parse_date_of_birth(text, TODAY) == DateAnswer(expected, None)
 

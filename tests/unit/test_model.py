@@ -71,11 +71,21 @@ def test_a_more_pressing_priority_has_a_smaller_rank(
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("yes", True), ("Yes see you then", True), ("ok", True), ("No problem, see you then", True),
-     ("no worries", True), ("no", False), ("no sorry", False), ("I can't make it", False),
-     ("need to change it", False), ("Can we rearrange?", False), ("which room is it?", None),
-     ("maybe", None)],
-)  # fmt: skip
+    [
+        ("yes", True),
+        ("Yes see you then", True),
+        ("ok", True),
+        ("No problem, see you then", True),
+        ("no worries", True),
+        ("no", False),
+        ("no sorry", False),
+        ("I can't make it", False),
+        ("need to change it", False),
+        ("Can we rearrange?", False),
+        ("which room is it?", None),
+        ("maybe", None),
+    ],
+)
 def test_answers_to_an_appointment_request(text: str, expected: bool | None) -> None:
     """'No problem' is a yes; 'can't make it' is a no; a question is neither."""
     from flows.appointments import reply_to_request

@@ -165,7 +165,7 @@ def test_numbers_and_words_together_are_all_kept(text: str, codes: tuple[str, ..
 
 
 def test_unrecognised_words_with_a_menu_number_keep_the_number_and_the_words() -> None:
-    """ "other" is only for when nothing else was chosen; the words still reach the worker."""
+    """The code other is only for when nothing else was chosen; the words still reach the worker."""
     text = "1 and something about my cat"
     assert parse_needs(text) == NeedsAnswer(("loneliness",), text)
 
@@ -241,7 +241,7 @@ def test_one_slip_of_the_thumb_in_a_longer_keyword_still_matches(text: str, code
     ],
 )
 def test_real_words_one_letter_from_a_keyword_are_not_typos_of_it(text: str) -> None:
-    """ "hopeless" is not "homeless", "dressed" not "depressed", "window" not "widow"."""
+    """Near words are not needs: "hopeless" is not "homeless", "dressed" not "depressed"."""
     assert parse_needs(text) == NeedsAnswer(("other",), text)
 
 

@@ -99,7 +99,7 @@ def test_a_practice_that_is_clearly_meant_is_chosen(text: str, practice: Practic
 def test_a_distinctive_word_shared_by_practices_gives_choices(
     text: str, choices: tuple[PracticeInfo, ...]
 ) -> None:
-    """ "hindley" could be either Hindley practice, so the person is asked which."""
+    """Typing "hindley" could mean either Hindley practice, so the person is asked which."""
     match = match_practice(text, PRACTICES)
     assert match.chosen is None
     assert set(match.choices) == set(choices)
@@ -112,8 +112,10 @@ def test_choices_put_the_fullest_match_first() -> None:
 
 
 def test_choices_are_at_most_three() -> None:
-    greens = [PracticeInfo(i, f"X{i:05d}", f"Green {name} Surgery", None) for i, name in
-              enumerate(["Lane", "Park", "Road", "Street", "View"])]  # fmt: skip
+    greens = [
+        PracticeInfo(i, f"X{i:05d}", f"Green {name} Surgery", None)
+        for i, name in enumerate(["Lane", "Park", "Road", "Street", "View"])
+    ]
     match = match_practice("green", greens)
     assert match.chosen is None
     assert len(match.choices) == 3

@@ -121,8 +121,9 @@ def test_invalid_answers_are_rejected_naming_the_problem(
 def test_ons4_is_not_summed_but_answers_are_still_checked(ons4: Questionnaire) -> None:
     """ONS reports each of the four questions on its own, so there is no total to give."""
     assert score(ons4, [0, 10, 7, 3]) == Score(raw=None, metric=None)
-    with pytest.raises(InvalidAnswers, match="answer 2 is 11; each answer is a whole number "
-                                             "from 0 to 10"):  # fmt: skip
+    with pytest.raises(
+        InvalidAnswers, match="answer 2 is 11; each answer is a whole number from 0 to 10"
+    ):
         score(ons4, [5, 11, 5, 5])
 
 
@@ -193,8 +194,9 @@ def test_swemwbs_is_not_askable_until_the_service_supplies_wording(
     """Its licence forbids publishing the items, so the shipped definition has none."""
     assert swemwbs.items == ()
     assert not swemwbs.askable
-    worded = with_wording(swemwbs, {"instrument": "swemwbs", "items": PLACEHOLDER_ITEMS},
-                          "swemwbs.json")  # fmt: skip
+    worded = with_wording(
+        swemwbs, {"instrument": "swemwbs", "items": PLACEHOLDER_ITEMS}, "swemwbs.json"
+    )
     assert worded.askable
     assert worded.items == tuple(PLACEHOLDER_ITEMS)
     assert score(worded, [1] * 7) == Score(7, 7.0)  # scoring untouched

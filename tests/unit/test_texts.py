@@ -16,10 +16,27 @@ assert len(LONGEST_NAME) == 40
 PHONE = "01942 000000"
 
 # Placeholders that carry personal details: left empty, since the rule is about the template.
-PERSONAL = {"name", "friend", "referrer", "phone", "reference", "summary", "choices",
-            "organisation", "worker", "when", "location",
-            # a questionnaire's own wording and numbers, filled in as it is asked
-            "intro", "hint", "item", "n", "count", "low", "high"}  # fmt: skip
+PERSONAL = {
+    "name",
+    "friend",
+    "referrer",
+    "phone",
+    "reference",
+    "summary",
+    "choices",
+    "organisation",
+    "worker",
+    "when",
+    "location",
+    # a questionnaire's own wording and numbers, filled in as it is asked
+    "intro",
+    "hint",
+    "item",
+    "n",
+    "count",
+    "low",
+    "high",
+}
 
 
 def _fill_blank(template: str, service: ServiceInfo) -> str:
@@ -66,11 +83,22 @@ def test_the_needs_menu_is_one_gsm7_segment() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["SR_DONE", "SR_NUDGE", "APPT_CONFIRM", "APPT_CANCELLED", "APPT_DNA",
-     "FRIEND_INVITE", "FRIEND_DECLINED", "PRO_CLIENT_NOTICE",
-     "REFERRER_RECEIVED", "REFERRER_PICKED_UP", "REFERRER_FIRST_CONTACT", "REFERRER_CLOSED",
-     "RF_DONE"],
-)  # fmt: skip
+    [
+        "SR_DONE",
+        "SR_NUDGE",
+        "APPT_CONFIRM",
+        "APPT_CANCELLED",
+        "APPT_DNA",
+        "FRIEND_INVITE",
+        "FRIEND_DECLINED",
+        "PRO_CLIENT_NOTICE",
+        "REFERRER_RECEIVED",
+        "REFERRER_PICKED_UP",
+        "REFERRER_FIRST_CONTACT",
+        "REFERRER_CLOSED",
+        "RF_DONE",
+    ],
+)
 def test_texts_sent_after_a_conversation_cannot_carry_what_people_said(name: str) -> None:
     """Needs and notes are read back only mid-conversation; later texts have no slot for them."""
     fields = {f for _, f, _, _ in string.Formatter().parse(texts.ONE_SEGMENT_TEMPLATES[name]) if f}
