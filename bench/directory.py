@@ -83,8 +83,9 @@ async def main() -> None:
         write_json(everything, Path(folder) / "export.json")
         print(f"export: {time.perf_counter() - started:.2f} s")
         started = time.perf_counter()
+        cache = directory.DirectoryCache()
         async with db.read() as session:
-            active = await directory.active_services(session)
+            active = await cache.services(session)
         print(
             f"loading and indexing the active services for the search cache: "
             f"{time.perf_counter() - started:.2f} s ({len(active)} services)"
@@ -97,7 +98,7 @@ async def main() -> None:
             area = f"WN{rng.randint(1, 40)} 1AA" if kind in (2, 3) else ""
             started = time.perf_counter()
             async with db.read() as session:
-                index = await directory.active_index(session)
+                index = await cache.index(session)
             hits = index.search(needs=needs, text=text, area=area)
             times.append(time.perf_counter() - started)
             sizes.append(len(hits))

@@ -49,7 +49,7 @@ from storage.tables import (
     ClientRow,
     FollowUpRow,
     MessageRow,
-    Practice,
+    PracticeRow,
     ReferralRow,
     ScoreRow,
 )
@@ -72,7 +72,7 @@ async def _insert(
 async def fill(db: Database, clients: int, messages: int, rng: random.Random) -> None:
     await _insert(
         db,
-        Practice,
+        PracticeRow,
         [
             {"code": f"P{90000 + i}", "name": f"Practice {i}", "area": f"WN{i % 9 + 1}"}
             for i in range(40)

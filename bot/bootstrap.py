@@ -20,9 +20,10 @@ from bot.config import Settings
 from bot.outbox import Outbox
 from flows import engine, texts
 from flows.messages import Channel, Inbound
-from storage import timers
 from storage.db import Database
-from storage.store import SqlStore
+from storage.directory import DirectoryCache
+from storage.timers import SqlTimers
+from storage.unit import SqlUnit
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class Services:
     db: Database
     senders: dict[Channel, Sender]
     outbox: Outbox
+    directory: DirectoryCache = field(default_factory=DirectoryCache)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -47,7 +49,10 @@ class Services:
             try:
                 async with self.db.write() as session:
                     result = await engine.handle_inbound(
-                        SqlStore(session), inbound, self.settings.service, self.clock.now()
+                        SqlUnit(session, self.directory),
+                        inbound,
+                        self.settings.service,
+                        self.clock.now(),
                     )
                 break
             except IntegrityError:
@@ -67,18 +72,19 @@ class Services:
             timer_id: int | None = None
             try:
                 async with self.db.write() as session:
-                    timer = await timers.claim_next(session, now)
+                    uow = SqlUnit(session, self.directory)
+                    timer = await uow.timers.claim_next(now)
                     if timer is None:
                         break
                     timer_id = timer.id
-                    await engine.fire_timer(SqlStore(session), timer, self.settings.service, now)
+                    await engine.fire_timer(uow, timer, self.settings.service, now)
             except Exception:
                 if timer_id is None:
                     log.exception("could not claim due timers; trying again at the next tick")
                     break
                 log.exception("timer %s failed; marking it failed", timer_id)
                 async with self.db.write() as session:
-                    await timers.mark_failed(session, timer_id)
+                    await SqlTimers(session).mark(timer_id, "failed")
                 continue
             fired += 1
         if fired:

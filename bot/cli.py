@@ -203,7 +203,7 @@ async def _report(settings: Settings, args: argparse.Namespace) -> None:
             )
         except reports.BadNarrowing as exc:
             raise ReportError(str(exc)) from None
-        index = await directory.active_index(session)
+        index = await directory.DirectoryCache().index(session)
         body = await reports.summary(
             session, reports.Period(start, end), settings.zone, index, narrowing
         )

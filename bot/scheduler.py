@@ -16,7 +16,7 @@ from sqlmodel import col
 from bot.bootstrap import Services
 from storage import rights, web_sessions
 from storage.db import rows_changed
-from storage.tables import ProcessedUpdate
+from storage.tables import ProcessedUpdateRow
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ async def prune_processed_ids(services: Services) -> int:
     cutoff = services.clock.now() - KEEP_PROCESSED_IDS
     async with services.db.write() as session:
         result = await session.execute(
-            sa.delete(ProcessedUpdate).where(col(ProcessedUpdate.at) < cutoff)
+            sa.delete(ProcessedUpdateRow).where(col(ProcessedUpdateRow.at) < cutoff)
         )
     return rows_changed(result)
 

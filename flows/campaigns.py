@@ -30,6 +30,7 @@ FIELDS = (
     "not_contacted_weeks",
 )
 MAX_LIST = 50
+CAMPAIGN = "campaign"  # the timer of one campaign send to one client; its subject is the campaign
 
 
 class CohortError(ValueError):

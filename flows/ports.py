@@ -1,4 +1,8 @@
-"""What the engine needs from storage, as a protocol; storage implements it on SQL."""
+"""What the engine needs from storage: one small protocol per aggregate, all on one unit of work.
+
+Storage implements them on SQL (``storage.unit.SqlUnit``); everything done through one unit
+commits together or not at all. The value types here are what the engine writes and reads.
+"""
 
 from __future__ import annotations
 
@@ -92,52 +96,97 @@ class NewCase:
     due_by: datetime
 
 
-class Store(Protocol):
-    """One unit of work: everything done through it commits together or not at all."""
+class Clients(Protocol):
+    async def by_address(self, address: Address) -> Client | None:
+        """The client who writes from this address, locked until the unit ends."""
 
-    async def claim_provider_id(self, key: str, at: datetime) -> bool:
-        """Record a provider's message id; False when it was seen before."""
+    async def add(self, address: Address, phone: str | None, at: datetime) -> Client: ...
 
-    async def client_by_address(self, address: Address) -> Client | None: ...
-
-    async def add_client(self, address: Address, phone: str | None, at: datetime) -> Client: ...
-
-    async def client(self, client_id: int) -> Client | None: ...
+    async def get(self, client_id: int) -> Client | None:
+        """The client, locked until the unit ends."""
 
     async def set_opted_out(self, client_id: int, opted_out: bool, at: datetime) -> None: ...
 
-    async def set_flow(
+    async def set_conversation(
         self, client_id: int, flow: str | None, state: dict[str, Any], at: datetime
     ) -> None: ...
 
-    async def open_case_for(self, client_id: int) -> Case | None: ...
+    async def set_address(self, client_id: int, address: Address) -> None:
+        """Where replies go from now: the channel the person last used."""
 
-    async def add_case(self, case: NewCase) -> Case: ...
+    async def set_came_from(self, client_id: int, tag: str) -> None: ...
 
-    async def escalate_case(
+    async def set_phone(self, client_id: int, phone: str) -> None: ...
+
+    async def fill_details(
+        self, client_id: int, name: str | None, date_of_birth: str | None, practice_id: int | None
+    ) -> None:
+        """Fill in what is given; None leaves a detail as it was."""
+
+    async def merge(self, from_id: int, into_id: int, address: Address) -> None:
+        """Everything of ``from_id`` becomes ``into_id``'s, which is reached at ``address``."""
+
+
+class Cases(Protocol):
+    async def open_for(self, client_id: int) -> Case | None: ...
+
+    async def add(self, case: NewCase) -> Case: ...
+
+    async def escalate(
         self, case_id: int, priority: CasePriority, reason: str, due_by: datetime
     ) -> None: ...
 
-    async def assign_case(self, case_id: int, user_id: int) -> None: ...
+    async def assign(self, case_id: int, user_id: int) -> None: ...
 
-    async def close_case(
+    async def route(self, case_id: int, practice_id: int | None, reason: str | None) -> None:
+        """Give a case its practice when it had none, and a new reason when one is given."""
+
+    async def close(
         self, case_id: int, outcome: str, onward: list[str], by: int, at: datetime
     ) -> None: ...
+
+
+class Messages(Protocol):
+    async def claim_provider_id(self, key: str, at: datetime) -> bool:
+        """Record a provider's message id; False when it was seen before."""
 
     async def add_inbound(self, client_id: int, inbound: Inbound, case_id: int | None) -> int: ...
 
     async def add_outgoing(self, draft: OutgoingDraft) -> int: ...
 
-    async def practices(self) -> tuple[PracticeInfo, ...]: ...
 
-    async def signposts(
-        self, needs: tuple[str, ...], practice_id: int | None, limit: int
-    ) -> list[Signpost]:
-        """Active services in the directory meeting these needs, nearest the practice first."""
+class Referrals(Protocol):
+    async def add(self, referral: NewReferral) -> Referral: ...
 
-    async def add_appointment(self, new: NewAppointment) -> Appointment: ...
+    async def by_reference(self, reference: str) -> Referral | None: ...
 
-    async def set_appointment(
+    async def for_case(self, case_id: int) -> list[Referral]:
+        """Every referral that joined this case: two professionals may refer one person."""
+
+    async def save(
+        self, referral_id: int, details: ReferralDetails, status: ReferralStatus, at: datetime
+    ) -> None: ...
+
+    async def set_status(self, referral_id: int, status: ReferralStatus) -> None: ...
+
+    async def link_case(self, referral_id: int, case_id: int) -> None: ...
+
+    async def mark(self, referral_id: int, event: str, at: datetime) -> None:
+        """Record when the referral was picked up, first contacted or closed."""
+
+    async def invites_since(self, client_id: int, since: datetime) -> int:
+        """Friends this client has suggested since then."""
+
+    async def invitations_since(self, client_id: int, since: datetime) -> int:
+        """Times this client has been invited by a friend since then."""
+
+
+class Appointments(Protocol):
+    async def add(self, new: NewAppointment) -> Appointment: ...
+
+    async def get(self, appointment_id: int) -> Appointment | None: ...
+
+    async def set_status(
         self,
         appointment_id: int,
         status: AppointmentStatus,
@@ -148,81 +197,12 @@ class Store(Protocol):
         asked_again: bool | None = None,
     ) -> None: ...
 
-    async def set_address(self, client_id: int, address: Address) -> None:
-        """Where replies go from now: the channel the person last used."""
-
-    async def set_came_from(self, client_id: int, tag: str) -> None: ...
-
-    async def set_phone(self, client_id: int, phone: str) -> None: ...
-
-    async def merge_clients(self, from_id: int, into_id: int, address: Address) -> None:
-        """Everything of ``from_id`` becomes ``into_id``'s, which is reached at ``address``."""
-
-    async def set_client_details(
-        self,
-        client_id: int,
-        name: str | None,
-        date_of_birth: str | None,
-        practice_id: int | None,
-    ) -> None:
-        """Fill in what is given; None leaves a detail as it was."""
-
-    async def route_case(self, case_id: int, practice_id: int | None, reason: str | None) -> None:
-        """Give a case its practice when it had none, and a new reason when one is given."""
-
-    async def add_referral(self, referral: NewReferral) -> Referral: ...
-
-    async def referral_by_reference(self, reference: str) -> Referral | None: ...
-
-    async def referrals_for_case(self, case_id: int) -> list[Referral]:
-        """Every referral that joined this case: two professionals may refer one person."""
-
-    async def save_referral(
-        self,
-        referral_id: int,
-        details: ReferralDetails,
-        status: ReferralStatus,
-        at: datetime,
-    ) -> None: ...
-
-    async def set_referral_status(self, referral_id: int, status: ReferralStatus) -> None: ...
-
-    async def link_referral_case(self, referral_id: int, case_id: int) -> None: ...
-
-    async def mark_referral(self, referral_id: int, event: str, at: datetime) -> None:
-        """Record when the referral was picked up, first contacted or closed."""
-
-    async def staff_name(self, user_id: int) -> str | None: ...
-
-    async def invites_since(self, client_id: int, since: datetime) -> int:
-        """Friends this client has suggested since then."""
-
-    async def invitations_since(self, client_id: int, since: datetime) -> int:
-        """Times this client has been invited by a friend since then."""
-
-    async def set_timer(
-        self, client_id: int, kind: str, due_at: datetime, at: datetime, subject: str = ""
-    ) -> None: ...
-
-    async def cancel_timers(self, client_id: int, kinds: tuple[str, ...]) -> None: ...
-
-    async def record_dropped_timer(
-        self, client_id: int, kind: str, due_at: datetime, at: datetime, subject: str
-    ) -> None:
-        """Keep a record of something that could not be done in time."""
-
-    async def cancel_timers_about(self, kind: str, subject_prefix: str) -> None: ...
-
-    async def mark_timer(self, timer_id: int, status: str) -> None: ...
-
-    async def appointment(self, appointment_id: int) -> Appointment | None: ...
-
-    async def reschedule_appointment(
+    async def reschedule(
         self, appointment_id: int, starts_at: datetime, duration_minutes: int, location: str
     ) -> Appointment:
         """A new time (and place): booked again, waiting for a fresh answer."""
 
-    async def upcoming_appointment(
+    async def upcoming(
         self,
         client_id: int,
         now: datetime,
@@ -234,15 +214,38 @@ class Store(Protocol):
     async def last_attended(self, client_id: int) -> datetime | None:
         """When the client's latest attended session started."""
 
-    async def follow_up_since(self, client_id: int, since: datetime) -> bool:
+
+class Timers(Protocol):
+    async def set(
+        self, client_id: int, kind: str, due_at: datetime, at: datetime, subject: str = ""
+    ) -> None:
+        """Set the client's pending timer of this kind and subject, or move it."""
+
+    async def cancel(self, client_id: int, kinds: tuple[str, ...]) -> None: ...
+
+    async def cancel_all(self, client_id: int) -> None:
+        """Every pending timer of the client's."""
+
+    async def cancel_about(self, kind: str, subject_prefix: str) -> None: ...
+
+    async def record_dropped(
+        self, client_id: int, kind: str, due_at: datetime, at: datetime, subject: str
+    ) -> None:
+        """Keep a record of something that could not be done in time."""
+
+    async def mark(self, timer_id: int, status: str) -> None: ...
+
+
+class FollowUps(Protocol):
+    async def since(self, client_id: int, since: datetime) -> bool:
         """Whether a check-in (automatic or a campaign's) was written to them since then; a
         campaign's own message does not count."""
 
-    async def add_follow_up(
+    async def add(
         self, client_id: int, campaign_id: int | None, kind: str, message_id: int, at: datetime
     ) -> int: ...
 
-    async def record_follow_up(
+    async def record(
         self,
         follow_up_id: int,
         answer: str | None,
@@ -253,7 +256,7 @@ class Store(Protocol):
     ) -> None:
         """Record an answer (the first one counts), their words and the case it opened."""
 
-    async def follow_up_nudged(self, follow_up_id: int, at: datetime) -> None: ...
+    async def nudged(self, follow_up_id: int, at: datetime) -> None: ...
 
     async def save_answers(
         self,
@@ -269,3 +272,52 @@ class Store(Protocol):
         """Keep a questionnaire answered by message, so far or complete."""
 
     async def campaign(self, campaign_id: int) -> Campaign | None: ...
+
+
+class Practices(Protocol):
+    async def all(self) -> tuple[PracticeInfo, ...]: ...
+
+
+class Staff(Protocol):
+    async def name(self, user_id: int) -> str | None: ...
+
+
+class Directory(Protocol):
+    async def signposts(
+        self, needs: tuple[str, ...], practice_id: int | None, limit: int
+    ) -> list[Signpost]:
+        """Active services in the directory meeting these needs, nearest the practice first."""
+
+
+class Unit(Protocol):
+    """One unit of work: everything done through it commits together or not at all."""
+
+    @property
+    def clients(self) -> Clients: ...
+
+    @property
+    def cases(self) -> Cases: ...
+
+    @property
+    def messages(self) -> Messages: ...
+
+    @property
+    def referrals(self) -> Referrals: ...
+
+    @property
+    def appointments(self) -> Appointments: ...
+
+    @property
+    def timers(self) -> Timers: ...
+
+    @property
+    def follow_ups(self) -> FollowUps: ...
+
+    @property
+    def practices(self) -> Practices: ...
+
+    @property
+    def staff(self) -> Staff: ...
+
+    @property
+    def directory(self) -> Directory: ...

@@ -13,8 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from flows.campaigns import Cohort, spread
-from flows.check_ins import CAMPAIGN
+from flows.campaigns import CAMPAIGN, Cohort, spread
 from flows.sendwindow import SendWindow
 from storage.tables import (
     AppointmentRow,
@@ -24,8 +23,8 @@ from storage.tables import (
     FollowUpRow,
     MessageRow,
     ReferralRow,
-    TimerRow,
 )
+from storage.timers import SqlTimers
 
 SENT = ("queued", "sent", "delivered", "read", "undelivered", "sending_provider", "accepted")
 DELIVERED = ("delivered", "read")
@@ -147,38 +146,16 @@ async def create(
     )
     session.add(row)
     await session.flush()
-    subject = str(row.id)
     times = spread(send_at, len(clients), per_second, window)
-    for start in range(0, len(clients), 1000):
-        await session.execute(
-            sa.insert(TimerRow),
-            [
-                {
-                    "client_id": client_id,
-                    "kind": CAMPAIGN,
-                    "subject": subject,
-                    "due_at": due,
-                    "status": "pending",
-                    "created_at": now,
-                }
-                for client_id, due in zip(
-                    clients[start : start + 1000], times[start : start + 1000], strict=True
-                )
-            ],
-        )
+    await SqlTimers(session).add_many(
+        CAMPAIGN, str(row.id), list(zip(clients, times, strict=True)), now
+    )
     return row
 
 
 async def counts(session: AsyncSession, campaign_id: int) -> dict[str, int]:
     """Sent, delivered, answered and escalated, and the sends still to come or skipped."""
-    timers: dict[str, int] = {
-        status: int(n)
-        for status, n in await session.execute(
-            select(TimerRow.status, sa.func.count())
-            .where(TimerRow.kind == CAMPAIGN, TimerRow.subject == str(campaign_id))
-            .group_by(col(TimerRow.status))
-        )
-    }
+    timers = await SqlTimers(session).counts(CAMPAIGN, str(campaign_id))
     message_status = MessageRow.status
     row = (
         await session.execute(
@@ -219,48 +196,26 @@ async def set_status(
 
     Check-ins already written to the outbox (at most a few seconds' worth, as sends are
     paced) still go."""
-    subject = str(row.id)
-    timers = sa.update(TimerRow).where(
-        col(TimerRow.kind) == CAMPAIGN, col(TimerRow.subject) == subject
-    )
+    subject, timers = str(row.id), SqlTimers(session)
     if status == "paused":
-        await session.execute(
-            timers.where(col(TimerRow.status) == "pending").values(status="paused")
-        )
+        await timers.hold(CAMPAIGN, subject)
         row.paused_at = now
     elif status == "scheduled":
-        await _resume(session, subject, now, per_second, window)
+        await _resume(timers, subject, now, per_second, window)
         row.paused_at = None
     else:
-        await session.execute(
-            timers.where(col(TimerRow.status).in_(("pending", "paused"))).values(status="cancelled")
-        )
+        await timers.withdraw(CAMPAIGN, subject)
         row.cancelled_at = now
     row.status = status
     await session.flush()
 
 
 async def _resume(
-    session: AsyncSession, subject: str, now: datetime, per_second: float, window: SendWindow
+    timers: SqlTimers, subject: str, now: datetime, per_second: float, window: SendWindow
 ) -> None:
     """Held sends go again in their order, paced afresh from now (or from when they were due,
     if that is still to come) and inside the send window: resumed late in the day, what is
     left waits for the window to open again instead of being written after it has closed."""
-    held = list(
-        (
-            await session.execute(
-                select(TimerRow)
-                .where(
-                    TimerRow.kind == CAMPAIGN,
-                    TimerRow.subject == subject,
-                    TimerRow.status == "paused",
-                )
-                .order_by(col(TimerRow.due_at), col(TimerRow.id))
-            )
-        ).scalars()
-    )
-    if not held:
-        return
-    times = spread(max(now, held[0].due_at), len(held), per_second, window)
-    for timer, due in zip(held, times, strict=True):
-        timer.due_at, timer.status = due, "pending"
+    count, first = await timers.held(CAMPAIGN, subject)
+    if count and first is not None:
+        await timers.free(CAMPAIGN, subject, spread(max(now, first), count, per_second, window))

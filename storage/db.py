@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
@@ -22,6 +23,12 @@ def rows_changed(result: Result[Any]) -> int:
     """How many rows an INSERT, UPDATE or DELETE changed. ``execute`` is declared to give a
     Result; for those statements it is a CursorResult, which counts them."""
     return int(cast(CursorResult[Any], result).rowcount)
+
+
+def insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the session's dialect."""
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing()
 
 
 def async_url(url: str) -> URL:

@@ -8,7 +8,6 @@ missing from it are marked inactive, never deleted, because onward referrals sti
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -24,8 +23,6 @@ from services_directory.needs import NeedMatch, load_mapping
 from services_directory.readers import read_json
 from services_directory.search import Index
 from storage.tables import ServiceRow
-
-_CACHES: dict[str, _Cache] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,44 +141,30 @@ async def revision(session: AsyncSession) -> Revision:
     return int(count or 0), latest
 
 
-@functools.cache
-def needs_mapping() -> dict[str, NeedMatch]:
-    """How linkbot's needs map to directory taxonomy terms and keywords (the shipped,
-    documented ``services_directory/needs.json``)."""
-    return load_mapping()
-
-
-async def active_services(session: AsyncSession) -> list[Service]:
-    """The active services, from a per-database cache refreshed when the directory changes."""
-    return list((await active_index(session)).services)
-
-
-async def active_index(session: AsyncSession) -> Index:
-    """The active services ready to search, from the same cache."""
-    key = str(session.get_bind().engine.url)
-    cache = _CACHES.setdefault(key, _Cache())
-    return await cache.index(session)
-
-
-async def signposts(
-    session: AsyncSession, needs: tuple[str, ...], area: str, limit: int
-) -> list[Service]:
-    """Services with a phone number or web address meeting the needs, nearest ``area``."""
-    hits = (await active_index(session)).search(needs=needs, area=area)
-    return [h.service for h in hits if h.service.phone or h.service.url][:limit]
-
-
-class _Cache:
-    """The active services, read once and kept until the directory changes, so a search does
-    not parse thousands of services each time."""
+class DirectoryCache:
+    """The active services ready to search, read once and kept until the directory changes,
+    so a search does not parse thousands of services each time. ``bootstrap.build`` makes one
+    for the process; it holds the needs-to-taxonomy mapping (``services_directory/needs.json``)
+    too."""
 
     def __init__(self) -> None:
+        self.mapping: dict[str, NeedMatch] = load_mapping()
         self._revision: Revision | None = None
-        self._index = Index((), needs_mapping())
+        self._index = Index((), self.mapping)
 
     async def index(self, session: AsyncSession) -> Index:
         current = await revision(session)
         if current != self._revision:
-            self._index = Index(await all_services(session, active_only=True), needs_mapping())
+            self._index = Index(await all_services(session, active_only=True), self.mapping)
             self._revision = current
         return self._index
+
+    async def services(self, session: AsyncSession) -> list[Service]:
+        return list((await self.index(session)).services)
+
+    async def signposts(
+        self, session: AsyncSession, needs: tuple[str, ...], area: str, limit: int
+    ) -> list[Service]:
+        """Services with a phone number or web address meeting the needs, nearest ``area``."""
+        hits = (await self.index(session)).search(needs=needs, area=area)
+        return [h.service for h in hits if h.service.phone or h.service.url][:limit]

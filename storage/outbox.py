@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.messages import Address, Button, Priority
-from storage.store import insert_ignoring_duplicates
-from storage.tables import ClientRow, DeliveryEvent, MessageRow, RateSlot
+from storage.db import insert_ignoring_duplicates
+from storage.tables import ClientRow, DeliveryEventRow, MessageRow, RateSlotRow
 
 # Delivery states in the order they can follow one another; a late callback never moves back.
 _STATE_ORDER = {
@@ -86,11 +86,11 @@ async def claim_due(
         assert row.id is not None
         if row.client_id in opted and not row.allowed_when_opted_out:
             row.status, row.claimed_until = "suppressed", None
-            session.add(DeliveryEvent(message_id=row.id, status="suppressed", at=now))
+            session.add(DeliveryEventRow(message_id=row.id, status="suppressed", at=now))
             continue
         if row.expires_at is not None and row.expires_at <= now:
             row.status, row.claimed_until = "expired", None
-            session.add(DeliveryEvent(message_id=row.id, status="expired", at=now))
+            session.add(DeliveryEventRow(message_id=row.id, status="expired", at=now))
             continue
         row.status, row.claimed_until = "sending", now + lease
         row.attempts += 1
@@ -119,14 +119,16 @@ async def record_sent(
         return
     row.provider_id, row.sent_at, row.claimed_until = provider_id, at, None
     _advance(row, status, None, at)
-    session.add(DeliveryEvent(message_id=message_id, provider_id=provider_id, status=status, at=at))
+    session.add(
+        DeliveryEventRow(message_id=message_id, provider_id=provider_id, status=status, at=at)
+    )
     if provider_id is not None:
         # Status callbacks that overtook the API's answer.
         early = (
             await session.execute(
-                select(DeliveryEvent).where(
-                    col(DeliveryEvent.provider_id) == provider_id,
-                    col(DeliveryEvent.message_id).is_(None),
+                select(DeliveryEventRow).where(
+                    col(DeliveryEventRow.provider_id) == provider_id,
+                    col(DeliveryEventRow.message_id).is_(None),
                 )
             )
         ).scalars()
@@ -175,7 +177,7 @@ async def record_failed(
         return
     row.status, row.claimed_until = "failed", None
     row.error_code, row.error_message = code, error[:500]
-    session.add(DeliveryEvent(message_id=message_id, status="failed", error_code=code, at=at))
+    session.add(DeliveryEventRow(message_id=message_id, status="failed", error_code=code, at=at))
     if opt_out_client:
         await mark_opted_out(session, row.client_id, at)
     await session.flush()
@@ -207,7 +209,7 @@ async def record_status(
         .first()
     )
     session.add(
-        DeliveryEvent(
+        DeliveryEventRow(
             message_id=row.id if row else None,
             provider_id=provider_id,
             status=status,
@@ -230,10 +232,14 @@ async def take_rate_slot(
     Returns when this send may go: now, or later if others have taken the slots before it.
     """
     await session.execute(
-        insert_ignoring_duplicates(session, RateSlot).values(name=name, next_at=now)
+        insert_ignoring_duplicates(session, RateSlotRow).values(name=name, next_at=now)
     )
     slot = (
-        (await session.execute(select(RateSlot).where(RateSlot.name == name).with_for_update()))
+        (
+            await session.execute(
+                select(RateSlotRow).where(RateSlotRow.name == name).with_for_update()
+            )
+        )
         .scalars()
         .one()
     )

@@ -14,34 +14,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.model import StaffUser
+from storage.access import visible
 from storage.tables import (
     AppointmentRow,
     AuditRow,
     CaseRow,
     ClientRow,
     MessageRow,
-    Practice,
+    PracticeRow,
     ReferralRow,
     StaffUserRow,
-    UserPractice,
+    UserPracticeRow,
     UTCDateTime,
 )
 
 TRANSCRIPT_LIMIT = 500
-
-
-def visible_practice(user: StaffUser, practice_column: Any) -> Any:
-    """SQL condition: the user may see rows of this practice.
-
-    Admins see everything. A link worker sees their practices and the shared pool of people
-    not yet matched to any practice (first messages from unknown numbers land there)."""
-    if user.is_admin:
-        return sa.true()
-    return sa.or_(practice_column.is_(None), practice_column.in_(user.practice_ids or {-1}))
-
-
-def can_see(user: StaffUser, practice_id: int | None) -> bool:
-    return user.is_admin or practice_id is None or practice_id in user.practice_ids
 
 
 class BadCursor(ValueError):
@@ -72,9 +59,7 @@ async def list_cases(
     session: AsyncSession, user: StaffUser, status: str, limit: int, cursor: str | None
 ) -> Page:
     """Cases by priority, then oldest first, a page at a time (keyset pagination)."""
-    stmt = select(CaseRow).where(
-        CaseRow.status == status, visible_practice(user, col(CaseRow.practice_id))
-    )
+    stmt = select(CaseRow).where(CaseRow.status == status, visible(user, col(CaseRow.practice_id)))
     if cursor:
         values = decode_cursor(cursor)
         try:
@@ -98,17 +83,6 @@ async def list_cases(
     return Page(rows, next_cursor)
 
 
-async def case_with_client(session: AsyncSession, case_id: int) -> tuple[CaseRow, ClientRow] | None:
-    row = (
-        await session.execute(
-            select(CaseRow, ClientRow)
-            .join(ClientRow, col(ClientRow.id) == col(CaseRow.client_id))
-            .where(CaseRow.id == case_id)
-        )
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
 async def transcript(session: AsyncSession, client_id: int) -> list[MessageRow]:
     """The client's whole conversation across channels, oldest first (the newest 500)."""
     stmt = (
@@ -125,7 +99,7 @@ async def transcript(session: AsyncSession, client_id: int) -> list[MessageRow]:
 async def find_clients(
     session: AsyncSession, user: StaffUser, *, phone: str | None, telegram_chat_id: str | None
 ) -> list[ClientRow]:
-    stmt = select(ClientRow).where(visible_practice(user, col(ClientRow.practice_id)))
+    stmt = select(ClientRow).where(visible(user, col(ClientRow.practice_id)))
     if phone is not None:
         stmt = stmt.where(ClientRow.phone == phone)
     if telegram_chat_id is not None:
@@ -164,7 +138,7 @@ async def practice_codes(session: AsyncSession, ids: set[int]) -> dict[int, str]
     if not ids:
         return {}
     rows = await session.execute(
-        select(Practice.id, Practice.code).where(col(Practice.id).in_(ids))
+        select(PracticeRow.id, PracticeRow.code).where(col(PracticeRow.id).in_(ids))
     )
     return {pid: code for pid, code in rows.all() if pid is not None}
 
@@ -181,7 +155,7 @@ async def user_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
 async def queue_state(session: AsyncSession, user: StaffUser) -> tuple[int, int, int]:
     """What the queue page shows, in brief: open cases, a fingerprint of their assignments and
     the latest message from a client in them. A change in any means the page is out of date."""
-    visible = visible_practice(user, CaseRow.practice_id)
+    seen = visible(user, CaseRow.practice_id)
     count, assigned, latest = (
         await session.execute(
             sa.select(
@@ -196,7 +170,7 @@ async def queue_state(session: AsyncSession, user: StaffUser) -> tuple[int, int,
                     col(MessageRow.case_id) == col(CaseRow.id), col(MessageRow.direction) == "in"
                 ),
             )
-            .where(col(CaseRow.status) == "open", visible)
+            .where(col(CaseRow.status) == "open", seen)
         )
     ).one()
     return int(count or 0), int(assigned or 0), int(latest or 0)
@@ -207,7 +181,7 @@ async def staff_for_practice(session: AsyncSession, practice_id: int | None) -> 
     (anyone, for the shared pool of people not yet matched to a practice)."""
     stmt = select(StaffUserRow).order_by(col(StaffUserRow.name), col(StaffUserRow.id))
     if practice_id is not None:
-        workers = select(UserPractice.user_id).where(UserPractice.practice_id == practice_id)
+        workers = select(UserPracticeRow.user_id).where(UserPracticeRow.practice_id == practice_id)
         stmt = stmt.where(
             sa.or_(col(StaffUserRow.role) == "admin", col(StaffUserRow.id).in_(workers))
         )
@@ -248,7 +222,7 @@ async def search_clients(
         return []
     stmt = (
         select(ClientRow)
-        .where(sa.or_(*terms), visible_practice(user, col(ClientRow.practice_id)))
+        .where(sa.or_(*terms), visible(user, col(ClientRow.practice_id)))
         .order_by(col(ClientRow.name), col(ClientRow.id))
         .limit(SEARCH_LIMIT)
     )
@@ -273,8 +247,10 @@ async def cases_of(session: AsyncSession, client_id: int) -> list[CaseRow]:
     return list((await session.execute(stmt)).scalars())
 
 
-async def all_practices(session: AsyncSession) -> list[Practice]:
-    return list((await session.execute(select(Practice).order_by(col(Practice.code)))).scalars())
+async def all_practices(session: AsyncSession) -> list[PracticeRow]:
+    return list(
+        (await session.execute(select(PracticeRow).order_by(col(PracticeRow.code)))).scalars()
+    )
 
 
 AUDIT_PAGE = 100
@@ -310,8 +286,8 @@ async def all_staff(session: AsyncSession) -> list[tuple[StaffUserRow, list[str]
     )
     links = (
         await session.execute(
-            select(UserPractice.user_id, Practice.code).join(
-                Practice, col(Practice.id) == col(UserPractice.practice_id)
+            select(UserPracticeRow.user_id, PracticeRow.code).join(
+                PracticeRow, col(PracticeRow.id) == col(UserPracticeRow.practice_id)
             )
         )
     ).all()

@@ -29,7 +29,7 @@ from storage.tables import (
     CaseRow,
     FollowUpRow,
     MessageRow,
-    Practice,
+    PracticeRow,
     ReferralRow,
     ScoreRow,
     StaffUserRow,
@@ -411,7 +411,9 @@ async def summary(
         )
     ).all()
     clients = await _clients(session, in_cohort)
-    practices = (await session.execute(select(Practice.id, Practice.code, Practice.area))).all()
+    practices = (
+        await session.execute(select(PracticeRow.id, PracticeRow.code, PracticeRow.area))
+    ).all()
     codes: dict[int | None, str] = {pid: code for pid, code, _ in practices}
     practice_areas: dict[int | None, str | None] = {pid: area for pid, _, area in practices}
     by_practice: Counter[str] = Counter()
@@ -509,7 +511,7 @@ async def narrowing(
     if practice:
         practice_id = (
             await session.execute(
-                select(Practice.id).where(Practice.code == practice.strip().upper())
+                select(PracticeRow.id).where(PracticeRow.code == practice.strip().upper())
             )
         ).scalar()
         if practice_id is None:

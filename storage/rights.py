@@ -28,7 +28,7 @@ from storage.tables import (
     AuditRow,
     CaseNoteRow,
     CaseRow,
-    ClientAddress,
+    ClientAddressRow,
     ClientRow,
     FollowUpRow,
     MessageRow,
@@ -81,7 +81,9 @@ async def client_record(session: AsyncSession, client_id: int) -> dict[str, Any]
     )
     addresses = list(
         (
-            await session.execute(select(ClientAddress).where(ClientAddress.client_id == client_id))
+            await session.execute(
+                select(ClientAddressRow).where(ClientAddressRow.client_id == client_id)
+            )
         ).scalars()
     )
     sections: dict[str, list[Any]] = {
@@ -201,7 +203,9 @@ async def erase_client(session: AsyncSession, client_id: int, now: datetime) -> 
     notes = await session.execute(
         sa.delete(CaseNoteRow).where(col(CaseNoteRow.client_id) == client_id)
     )
-    await session.execute(sa.delete(ClientAddress).where(col(ClientAddress.client_id) == client_id))
+    await session.execute(
+        sa.delete(ClientAddressRow).where(col(ClientAddressRow.client_id) == client_id)
+    )
     await session.execute(
         sa.update(ReferralRow)
         .where(col(ReferralRow.id).in_(referral_ids))

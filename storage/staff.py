@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.model import Role, StaffUser
-from storage.tables import ApiToken, Practice, StaffSessionRow, StaffUserRow, UserPractice
+from storage.tables import ApiTokenRow, PracticeRow, StaffSessionRow, StaffUserRow, UserPracticeRow
 
 password_hasher = PasswordHasher()  # one set of argon2 parameters for every password
 
@@ -30,7 +30,7 @@ def hash_token(token: str) -> str:
 
 async def add_practice(
     session: AsyncSession, code: str, name: str, area: str | None
-) -> tuple[Practice, bool]:
+) -> tuple[PracticeRow, bool]:
     """Add a practice, or update the name and area of the one with that code.
 
     Returns the practice and whether it was new."""
@@ -40,14 +40,16 @@ async def add_practice(
     if not name:
         raise StaffError(f"practice {code} needs a name")
     existing = (
-        (await session.execute(select(Practice).where(Practice.code == code))).scalars().first()
+        (await session.execute(select(PracticeRow).where(PracticeRow.code == code)))
+        .scalars()
+        .first()
     )
     area = area.strip() if area and area.strip() else None
     if existing is not None:
         existing.name, existing.area = name, area
         await session.flush()
         return existing, False
-    practice = Practice(code=code, name=name, area=area)
+    practice = PracticeRow(code=code, name=name, area=area)
     session.add(practice)
     await session.flush()
     return practice, True
@@ -79,10 +81,12 @@ async def import_practices(session: AsyncSession, text: str) -> ImportResult:
     return ImportResult(added, updated, problems)
 
 
-async def practices_by_code(session: AsyncSession, codes: list[str]) -> list[Practice]:
+async def practices_by_code(session: AsyncSession, codes: list[str]) -> list[PracticeRow]:
     wanted = {c.strip().upper() for c in codes}
     found = list(
-        (await session.execute(select(Practice).where(col(Practice.code).in_(wanted)))).scalars()
+        (
+            await session.execute(select(PracticeRow).where(col(PracticeRow.code).in_(wanted)))
+        ).scalars()
     )
     missing = wanted - {p.code for p in found}
     if missing:
@@ -128,7 +132,7 @@ async def add_user(
     assert user.id is not None
     for practice in practices:
         assert practice.id is not None
-        session.add(UserPractice(user_id=user.id, practice_id=practice.id))
+        session.add(UserPracticeRow(user_id=user.id, practice_id=practice.id))
     await session.flush()
     return user, password
 
@@ -164,7 +168,7 @@ async def create_token(session: AsyncSession, email: str, now: datetime) -> str:
     user = await _user_by_email(session, email)
     assert user.id is not None
     token = "lb_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=now))
+    session.add(ApiTokenRow(user_id=user.id, token_hash=hash_token(token), created_at=now))
     await session.flush()
     return token
 
@@ -174,8 +178,10 @@ async def user_by_token(session: AsyncSession, token: str) -> StaffUser | None:
         (
             await session.execute(
                 select(StaffUserRow)
-                .join(ApiToken, col(ApiToken.user_id) == col(StaffUserRow.id))
-                .where(ApiToken.token_hash == hash_token(token), col(ApiToken.revoked).is_(False))
+                .join(ApiTokenRow, col(ApiTokenRow.user_id) == col(StaffUserRow.id))
+                .where(
+                    ApiTokenRow.token_hash == hash_token(token), col(ApiTokenRow.revoked).is_(False)
+                )
             )
         )
         .scalars()
@@ -191,7 +197,7 @@ async def staff_user(session: AsyncSession, row: StaffUserRow) -> StaffUser:
     assert row.id is not None
     practice_ids = (
         await session.execute(
-            select(UserPractice.practice_id).where(UserPractice.user_id == row.id)
+            select(UserPracticeRow.practice_id).where(UserPracticeRow.user_id == row.id)
         )
     ).scalars()
     return StaffUser(row.id, row.email, row.name, Role(row.role), frozenset(practice_ids))

@@ -34,7 +34,8 @@ def _time(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
 
 
-class Practice(SQLModel, table=True):
+class PracticeRow(SQLModel, table=True):
+    __tablename__ = "practice"
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=20)
     name: str = Field(max_length=200)
@@ -54,13 +55,13 @@ class StaffUserRow(SQLModel, table=True):
     locked_until: datetime | None = _time(nullable=True)
 
 
-class UserPractice(SQLModel, table=True):
+class UserPracticeRow(SQLModel, table=True):
     __tablename__ = "user_practice"
     user_id: int = Field(foreign_key="staff_user.id", primary_key=True)
     practice_id: int = Field(foreign_key="practice.id", primary_key=True)
 
 
-class ApiToken(SQLModel, table=True):
+class ApiTokenRow(SQLModel, table=True):
     __tablename__ = "api_token"
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="staff_user.id", index=True)
@@ -88,7 +89,7 @@ class ClientRow(SQLModel, table=True):
     erased_at: datetime | None = _time(nullable=True)  # personal data removed; counts kept
 
 
-class ClientAddress(SQLModel, table=True):
+class ClientAddressRow(SQLModel, table=True):
     """Every address a client has written from; the key for finding them again."""
 
     __tablename__ = "client_address"
@@ -238,7 +239,7 @@ class MessageRow(SQLModel, table=True):
     delivered_at: datetime | None = _time(nullable=True)
 
 
-class DeliveryEvent(SQLModel, table=True):
+class DeliveryEventRow(SQLModel, table=True):
     """Each delivery state a provider reported, in the order they arrived.
 
     A callback that arrives before the send was recorded waits here with no ``message_id``
@@ -254,7 +255,7 @@ class DeliveryEvent(SQLModel, table=True):
     at: datetime = _time()
 
 
-class ProcessedUpdate(SQLModel, table=True):
+class ProcessedUpdateRow(SQLModel, table=True):
     """Provider ids already handled (Twilio MessageSid, Telegram update_id)."""
 
     __tablename__ = "processed_update"
@@ -262,7 +263,7 @@ class ProcessedUpdate(SQLModel, table=True):
     at: datetime = _time()
 
 
-class RateSlot(SQLModel, table=True):
+class RateSlotRow(SQLModel, table=True):
     """The next free sending slot of a rate-limited channel, shared by all instances."""
 
     __tablename__ = "rate_slot"

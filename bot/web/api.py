@@ -15,8 +15,8 @@ from bot.channels.sms import normalise_phone
 from bot.web.keys import SERVICES
 from flows import engine
 from flows.model import CaseStatus, StaffUser
-from storage import directory, queries, staff
-from storage.store import SqlStore, to_case
+from storage import access, directory, queries, staff
+from storage.cases import to_case
 from storage.tables import (
     AppointmentRow,
     CaseRow,
@@ -26,6 +26,7 @@ from storage.tables import (
     ReferralRow,
     ScoreRow,
 )
+from storage.unit import SqlUnit
 from storage.web_sessions import audit
 
 PREFIX = "/api/v1"
@@ -269,8 +270,8 @@ async def list_cases(request: web.Request) -> web.Response:
 
 async def _visible_case(session: AsyncSession, request: web.Request) -> tuple[CaseRow, ClientRow]:
     case_id = _path_id(request)
-    found = await queries.case_with_client(session, case_id)
-    if found is None or not queries.can_see(_user(request), found[0].practice_id):
+    found = await access.case(session, _user(request), case_id)
+    if found is None:
         raise ApiError(404, "not_found", f"There is no case {case_id}.")
     return found
 
@@ -300,7 +301,7 @@ async def claim_case(request: web.Request) -> web.Response:
         if case.status != CaseStatus.OPEN:
             raise ApiError(422, "case_closed", "This case is closed.")
         await engine.claim_case(
-            SqlStore(session),
+            SqlUnit(session, services.directory),
             to_case(case),
             user,
             services.settings.service,
@@ -323,7 +324,7 @@ async def reply_case(request: web.Request) -> web.Response:
             raise ApiError(422, "case_closed", "This case is closed: open a new one to reply.")
         try:
             message_id = await engine.reply_from_staff(
-                SqlStore(session),
+                SqlUnit(session, services.directory),
                 to_case(case),
                 _user(request),
                 text,
@@ -364,7 +365,7 @@ async def close_case(request: web.Request) -> web.Response:
             )
         try:
             await engine.close_case(
-                SqlStore(session),
+                SqlUnit(session, services.directory),
                 to_case(case),
                 user,
                 outcome,
@@ -406,8 +407,8 @@ async def get_client(request: web.Request) -> web.Response:
     client_id = _path_id(request)
     services = request.app[SERVICES]
     async with services.db.write() as session:
-        row = await session.get(ClientRow, client_id)
-        if row is None or not queries.can_see(_user(request), row.practice_id):
+        row = await access.client(session, _user(request), client_id)
+        if row is None:
             raise ApiError(404, "not_found", f"There is no client {client_id}.")
         await audit(
             session, _user(request).id, "view_client", f"client:{client_id}", services.clock.now()

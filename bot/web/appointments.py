@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.bootstrap import Services
 from bot.web.api import PREFIX, ApiError, _body, _path_id, _user, appointment_json
 from bot.web.keys import SERVICES
-from flows import booking
 from flows.appointments import Appointment, AppointmentStatus, NewAppointment
+from flows.engine import appointments as booking
 from flows.model import StaffUser
-from storage import queries
-from storage.referral_store import to_appointment
-from storage.store import SqlStore, to_client
+from storage import access
+from storage.appointments import to_appointment
+from storage.clients import to_client
 from storage.tables import AppointmentRow, ClientRow
+from storage.unit import SqlUnit
 from storage.web_sessions import audit
 
 MAX_MINUTES = 24 * 60
@@ -64,8 +65,8 @@ def _short_text(body: dict[str, Any], field: str, limit: int) -> str:
 async def _visible_client(session: AsyncSession, user: StaffUser, raw: object) -> ClientRow:
     if not isinstance(raw, str | int) or isinstance(raw, bool) or not str(raw).isdigit():
         raise ApiError(422, "invalid", "client_id: the id of a client.")
-    row = await session.get(ClientRow, int(str(raw)))
-    if row is None or not queries.can_see(user, row.practice_id):
+    row = await access.client(session, user, int(str(raw)))
+    if row is None:
         raise ApiError(422, "invalid", "client_id: there is no such client.")
     return row
 
@@ -99,7 +100,7 @@ async def book(services: Services, user: StaffUser, body: dict[str, Any]) -> dic
         new = NewAppointment(client.id, starts_at, minutes, location, worker, user.id, now)
         settings = services.settings
         made = await booking.book(
-            SqlStore(session),
+            SqlUnit(session, services.directory),
             client,
             new,
             settings.service,
@@ -151,7 +152,7 @@ async def move_appointment(
             location = _short_text(body, "location", MAX_LOCATION)
         settings = services.settings
         moved = await booking.move(
-            SqlStore(session),
+            SqlUnit(session, services.directory),
             to_client(client),
             to_appointment(row),
             starts_at,
@@ -177,11 +178,10 @@ async def move(request: web.Request) -> web.Response:
 async def _visible_appointment(
     session: AsyncSession, user: StaffUser, appointment_id: int
 ) -> tuple[AppointmentRow, ClientRow]:
-    row = await session.get(AppointmentRow, appointment_id)
-    client = await session.get(ClientRow, row.client_id) if row else None
-    if row is None or client is None or not queries.can_see(user, client.practice_id):
+    found = await access.appointment(session, user, appointment_id)
+    if found is None:
         raise ApiError(404, "not_found", f"There is no appointment {appointment_id}.")
-    return row, client
+    return found
 
 
 async def cancel_appointment(
@@ -193,7 +193,7 @@ async def cancel_appointment(
         if row.status in ("cancelled", "attended", "dna"):
             raise ApiError(422, "invalid", f"status: the appointment is already {row.status}.")
         await booking.cancel(
-            SqlStore(session),
+            SqlUnit(session, services.directory),
             to_client(client),
             to_appointment(row),
             services.settings.service,
@@ -225,7 +225,7 @@ async def record_attendance(
             raise ApiError(422, "invalid", "outcome: the appointment was cancelled.")
         try:
             await booking.record_attendance(
-                SqlStore(session),
+                SqlUnit(session, services.directory),
                 to_client(client),
                 to_appointment(row),
                 AppointmentStatus(outcome),

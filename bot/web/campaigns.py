@@ -16,12 +16,12 @@ from bot.web.api import PREFIX, ApiError, _body, _path_id, _text_field, _user
 from bot.web.keys import SERVICES
 from flows import texts
 from flows.campaigns import CohortError, parse_cohort
-from flows.check_ins import CHECK_IN_FLOW
+from flows.engine.check_ins import CHECK_IN_FLOW
 from flows.gsm import is_gsm7, segments
 from flows.model import StaffUser
-from storage import campaigns
-from storage.store import SqlStore
+from storage import access, campaigns
 from storage.tables import CampaignRow
+from storage.unit import SqlUnit
 from storage.web_sessions import audit
 
 MAX_NAME, MAX_MESSAGE = 200, 612  # four SMS segments at most
@@ -73,7 +73,7 @@ async def create_campaign(
     send_at = settings.window.next_opening(max(opening, now))
 
     async with services.db.read() if dry_run else services.db.write() as session:
-        practices = await SqlStore(session).practices()
+        practices = await SqlUnit(session, services.directory).practices.all()
         try:
             cohort = parse_cohort(body.get("cohort"), practices)
         except CohortError as exc:
@@ -137,15 +137,10 @@ async def _json(
 
 
 async def _visible(session: AsyncSession, user: StaffUser, campaign_id: int) -> CampaignRow:
-    row = await session.get(CampaignRow, campaign_id)
-    if row is None or not _may_see(user, row):
+    row = await access.campaign(session, user, campaign_id)
+    if row is None:
         raise ApiError(404, "not_found", "There is no such campaign.")
     return row
-
-
-def _may_see(user: StaffUser, row: CampaignRow) -> bool:
-    """Admins see every campaign; a link worker the ones they made."""
-    return user.is_admin or row.created_by == user.id
 
 
 async def campaign(services: Services, user: StaffUser, campaign_id: int) -> dict[str, Any]:
@@ -176,8 +171,7 @@ async def campaign_page(
         if not (before.isascii() and before.isdigit() and len(before) <= 18):
             raise ApiError(422, "invalid", "before: the next value from the previous page.")
         stmt = stmt.where(col(CampaignRow.id) < int(before))
-    if not user.is_admin:
-        stmt = stmt.where(CampaignRow.created_by == user.id)
+    stmt = stmt.where(access.visible_campaigns(user))
     now, name = services.clock.now(), services.settings.service_name
     async with services.db.read() as session:
         rows = list((await session.execute(stmt)).scalars())

@@ -12,7 +12,6 @@ from bot.web.keys import SERVICES
 from flows.needs import need_codes_from_words
 from services_directory.model import Address, Service
 from services_directory.search import Hit
-from storage import directory
 
 DEFAULT_PAGE, MAX_PAGE = 20, 100
 MAX_QUERY = 200
@@ -49,7 +48,7 @@ def service_json(service: Service, needs: frozenset[str] | None = None) -> dict[
 async def find(request: web.Request, *, needs: list[str], text: str, area: str) -> list[Hit]:
     """Every matching active service, ranked."""
     async with request.app[SERVICES].db.read() as session:
-        index = await directory.active_index(session)
+        index = await request.app[SERVICES].directory.index(session)
     return index.search(needs=needs, text=text, area=area)
 
 

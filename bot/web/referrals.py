@@ -10,12 +10,13 @@ from aiohttp import web
 
 from bot.web.api import PREFIX, ApiError, _body
 from bot.web.keys import SERVICES
-from flows import answers, referrer_updates
+from flows import answers
 from flows.dates import parse_date_of_birth
+from flows.engine import referrers as referrer_updates
 from flows.needs import need_codes_from_words
 from flows.practices import PracticeInfo
 from flows.referrals import Pathway, ReferralDetails, new_reference
-from storage.store import SqlStore
+from storage.unit import SqlUnit
 
 MAX_NOTES = 2000
 MAX_NEEDS = 20
@@ -124,10 +125,10 @@ async def create_referral(request: web.Request) -> web.Response:
     notes = _text(person, "notes", limit=MAX_NOTES)
 
     async with services.db.write() as session:
-        store = SqlStore(session)
-        practice_id = _practice(_text(person, "practice"), await store.practices())
+        uow = SqlUnit(session, services.directory)
+        practice_id = _practice(_text(person, "practice"), await uow.practices.all())
         reference = new_reference()
-        while await store.referral_by_reference(reference) is not None:
+        while await uow.referrals.by_reference(reference) is not None:
             reference = new_reference()
         details = ReferralDetails(
             name=client_name,
@@ -152,7 +153,7 @@ async def create_referral(request: web.Request) -> web.Response:
             client_can_text=answers.parse_mobile(client_phone) is not None,
         )
         accepted = await referrer_updates.refer(
-            store, referral, reference, services.settings.service, services.clock.now()
+            uow, referral, reference, services.settings.service, services.clock.now()
         )
     services.outbox.wake()
     return web.json_response(

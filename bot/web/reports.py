@@ -9,7 +9,6 @@ from aiohttp import web
 from bot.web.api import PREFIX, ApiError, _user
 from bot.web.keys import SERVICES
 from storage import reports
-from storage.directory import active_index
 from storage.web_sessions import audit
 
 MAX_DAYS = 366 * 5
@@ -44,7 +43,7 @@ async def summary(request: web.Request) -> web.Response:
             )
         except reports.BadNarrowing as exc:
             raise ApiError(422, "invalid", str(exc)) from None
-        directory = await active_index(session)
+        directory = await services.directory.index(session)
         body = await reports.summary(
             session, reports.Period(start, end), services.settings.zone, directory, narrowing
         )

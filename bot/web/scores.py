@@ -13,8 +13,8 @@ from bot.web.api import PREFIX, ApiError, _body, _path_id, _user, score_json
 from bot.web.keys import SERVICES
 from flows.model import StaffUser
 from flows.questionnaires import InvalidAnswers, score
-from storage import queries
-from storage.tables import ClientRow, ScoreRow
+from storage import access
+from storage.tables import ScoreRow
 from storage.web_sessions import audit
 
 
@@ -52,8 +52,8 @@ async def record_score(
     now = services.clock.now()
     taken_at = _taken_at(body, now)
     async with services.db.write() as session:
-        client = await session.get(ClientRow, client_id)
-        if client is None or not queries.can_see(user, client.practice_id):
+        client = await access.client(session, user, client_id)
+        if client is None:
             raise ApiError(404, "not_found", f"There is no client {client_id}.")
         row = ScoreRow(
             client_id=client_id,

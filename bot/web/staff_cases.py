@@ -18,10 +18,11 @@ from flows import engine
 from flows.gsm import GSM_BASIC, GSM_EXTENDED, segments
 from flows.model import CaseStatus
 from services_directory.search import Index
-from storage import directory, notes, queries, web_sessions
+from storage import access, directory, notes, queries, web_sessions
+from storage.cases import to_case
 from storage.staff import staff_user
-from storage.store import SqlStore, to_case
-from storage.tables import CaseRow, ClientRow, Practice, StaffUserRow
+from storage.tables import CaseRow, ClientRow, PracticeRow, StaffUserRow
+from storage.unit import SqlUnit
 
 SCORE_INSTRUMENT = "swemwbs"  # the one both source services use
 SUGGESTED = 8  # services offered for onward referral on the case page
@@ -30,8 +31,8 @@ SUGGESTED = 8  # services offered for onward referral on the case page
 async def visible_client(
     session: AsyncSession, request: web.Request, client_id: int | None
 ) -> ClientRow:
-    client = await session.get(ClientRow, client_id) if client_id is not None else None
-    if client is None or not queries.can_see(request[SESSION].user, client.practice_id):
+    client = await access.client(session, request[SESSION].user, client_id)
+    if client is None:
         raise web.HTTPNotFound(text="There is no such client.")
     return client
 
@@ -39,8 +40,8 @@ async def visible_client(
 async def _visible_case(
     session: AsyncSession, request: web.Request, case_id: int | None
 ) -> tuple[CaseRow, ClientRow]:
-    found = await queries.case_with_client(session, case_id) if case_id is not None else None
-    if found is None or not queries.can_see(request[SESSION].user, found[0].practice_id):
+    found = await access.case(session, request[SESSION].user, case_id)
+    if found is None:
         raise web.HTTPNotFound(text="There is no such case.")
     return found
 
@@ -87,8 +88,10 @@ async def show(
         names = await queries.user_names(
             session, {n.author_id for n in client_notes} | {c.assigned_to or 0 for c in cases}
         )
-        practice = await session.get(Practice, client.practice_id) if client.practice_id else None
-        index = await directory.active_index(session) if case is not None else None
+        practice = (
+            await session.get(PracticeRow, client.practice_id) if client.practice_id else None
+        )
+        index = await services.directory.index(session) if case is not None else None
         await web_sessions.audit(
             session, user.id, "view_client", f"client:{client.id}", services.clock.now()
         )
@@ -187,14 +190,14 @@ async def _assign(request: web.Request, target: int) -> web.StreamResponse:
         case, _ = await _visible_case(session, request, case_id)
         row = await session.get(StaffUserRow, target)
         taker = await staff_user(session, row) if row is not None else None
-        if taker is None or not queries.can_see(taker, case.practice_id):
+        if taker is None or not access.may_see(taker, case.practice_id):
             problem = "That person does not work for this case's practice."
         elif case.status != CaseStatus.OPEN:
             problem = "This case is closed."
         else:
             problem = None
             await engine.claim_case(
-                SqlStore(session),
+                SqlUnit(session, services.directory),
                 to_case(case),
                 taker,
                 services.settings.service,
@@ -234,7 +237,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
         else:
             try:
                 await engine.reply_from_staff(
-                    SqlStore(session),
+                    SqlUnit(session, services.directory),
                     to_case(case),
                     user,
                     text,
@@ -271,7 +274,7 @@ async def close(request: web.Request) -> web.StreamResponse:
                 problem = "A service chosen is no longer in the directory."
             else:
                 await engine.close_case(
-                    SqlStore(session),
+                    SqlUnit(session, services.directory),
                     to_case(case),
                     user,
                     outcome,

@@ -14,7 +14,6 @@ from bot.web.keys import SERVICES
 from bot.web.staff import SESSION, page
 from bot.web.staff_admin import admins_only
 from storage import queries, reports, web_sessions
-from storage.directory import active_index
 
 MAX_DAYS = 366 * 5
 MOST_WEEKS = 16  # longer periods are charted by month
@@ -87,7 +86,7 @@ async def dashboard(request: web.Request) -> web.Response:
             narrowing = await reports.narrowing(session, **chosen)
         except reports.BadNarrowing as exc:
             raise web.HTTPBadRequest(text=str(exc)) from None
-        index = await active_index(session)
+        index = await services.directory.index(session)
         period = reports.Period(start, end)
         body = await reports.summary(session, period, zone, index, narrowing)
         weeks = await reports.weekly_referrals(session, period, zone, narrowing)
@@ -159,7 +158,7 @@ async def export(request: web.Request) -> web.StreamResponse:
             session,
             reports.Period(start, end),
             services.settings.zone,
-            await active_index(session),
+            await services.directory.index(session),
             narrowing,
         )
         await web_sessions.audit(

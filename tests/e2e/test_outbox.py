@@ -10,8 +10,8 @@ from sqlmodel import col, select
 from flows import texts
 from flows.messages import Address, Priority
 from flows.ports import OutgoingDraft
-from storage.store import SqlStore
-from storage.tables import ClientRow, DeliveryEvent, MessageRow
+from storage.tables import ClientRow, DeliveryEventRow, MessageRow
+from storage.unit import SqlUnit
 from tests.conftest import Bot
 
 PHONE = "+447700900123"
@@ -30,11 +30,11 @@ async def _messages(bot: Bot, phone: str = PHONE) -> list[MessageRow]:
 async def _queue(bot: Bot, text: str, priority: Priority, *, phone: str = PHONE) -> int:
     """Write an outgoing message the way later flows (reminders, campaigns) will."""
     async with bot.services.db.write() as session:
-        store = SqlStore(session)
-        client = await store.client_by_address(Address(f"tel:{phone}"))
+        uow = SqlUnit(session, bot.services.directory)
+        client = await uow.clients.by_address(Address(f"tel:{phone}"))
         if client is None:
-            client = await store.add_client(Address(f"tel:{phone}"), phone, bot.clock.now())
-        return await store.add_outgoing(
+            client = await uow.clients.add(Address(f"tel:{phone}"), phone, bot.clock.now())
+        return await uow.messages.add_outgoing(
             OutgoingDraft(client.id, client.address, text, "test", priority, bot.clock.now())
         )
 
@@ -52,9 +52,9 @@ async def test_status_callbacks_record_every_state_and_never_move_back(bot: Bot)
     async with bot.services.db.read() as session:
         events = (
             await session.execute(
-                select(DeliveryEvent.status)
-                .where(DeliveryEvent.message_id == message.id)
-                .order_by(col(DeliveryEvent.id))
+                select(DeliveryEventRow.status)
+                .where(DeliveryEventRow.message_id == message.id)
+                .order_by(col(DeliveryEventRow.id))
             )
         ).scalars()
         assert list(events) == ["queued", "sent", "delivered", "sent"]
@@ -219,9 +219,9 @@ async def test_messaging_service_sid_is_used_when_configured(make_bot) -> None: 
 async def test_expired_messages_are_not_sent(bot: Bot) -> None:
     """A message past its use-by time is recorded as expired, never sent late."""
     async with bot.services.db.write() as session:
-        store = SqlStore(session)
-        client = await store.add_client(Address(f"tel:{PHONE}"), PHONE, bot.clock.now())
-        await store.add_outgoing(
+        uow = SqlUnit(session, bot.services.directory)
+        client = await uow.clients.add(Address(f"tel:{PHONE}"), PHONE, bot.clock.now())
+        await uow.messages.add_outgoing(
             OutgoingDraft(
                 client.id,
                 client.address,

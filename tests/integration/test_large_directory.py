@@ -30,11 +30,12 @@ async def test_five_thousand_services_import_search_and_export(
         async with db.write() as session:
             counts = await directory.save_services(session, found.services, "big", NOW)
         assert counts.added == COUNT
+        cache = directory.DirectoryCache()
         async with db.read() as session:
-            active = await directory.active_services(session)
+            active = await cache.services(session)
             stored = await directory.all_services(session)
         assert len(active) == COUNT
-        hits = search(active, needs=["caring"], area="WN7 1AA", mapping=directory.needs_mapping())
+        hits = search(active, needs=["caring"], area="WN7 1AA", mapping=cache.mapping)
         assert hits and all("caring" in h.needs for h in hits)
         near = [h for h in hits if h.distance_rank == 0]
         assert near and all("WN7" in h.service.postcode_districts for h in near)

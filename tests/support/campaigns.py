@@ -21,10 +21,10 @@ from storage.db import Database
 from storage.tables import (
     AppointmentRow,
     CaseRow,
-    ClientAddress,
+    ClientAddressRow,
     ClientRow,
     MessageRow,
-    Practice,
+    PracticeRow,
     ReferralRow,
     TimerRow,
 )
@@ -54,7 +54,7 @@ class Seed:
 
 async def practice_ids(db: Database) -> dict[str, int]:
     async with db.read() as session:
-        rows = (await session.execute(select(Practice))).scalars()
+        rows = (await session.execute(select(PracticeRow))).scalars()
         return {row.code: row.id or 0 for row in rows}
 
 
@@ -80,7 +80,8 @@ async def seed(db: Database, seeds: Sequence[Seed], now: datetime) -> list[int]:
         await session.flush()
         ids = [c.id or 0 for c in clients]
         await session.execute(
-            sa.insert(ClientAddress), [{"address": c.address, "client_id": c.id} for c in clients]
+            sa.insert(ClientAddressRow),
+            [{"address": c.address, "client_id": c.id} for c in clients],
         )
         appointments: list[dict[str, object]] = []
         for client_id, s in zip(ids, seeds, strict=True):

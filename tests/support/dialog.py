@@ -95,11 +95,11 @@ class TelegramPhone:
             assert response.status == 200, await response.text()
 
     async def _stored(self, update: dict[str, Any]) -> bool:
-        from storage.tables import ProcessedUpdate
+        from storage.tables import ProcessedUpdateRow
 
         async with self.bot.services.db.read() as session:
             key = f"telegram:{update['update_id']}"
-            return await session.get(ProcessedUpdate, key) is not None
+            return await session.get(ProcessedUpdateRow, key) is not None
 
     async def say(self, text: str) -> list[str]:
         before = len(self.fake.to(self.chat_id))

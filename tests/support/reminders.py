@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from storage.db import Database
-from storage.tables import AppointmentRow, ClientAddress, ClientRow, TimerRow
+from storage.tables import AppointmentRow, ClientAddressRow, ClientRow, TimerRow
 
 
 def number(i: int) -> str:
@@ -24,7 +24,7 @@ async def seed_due_reminders(db: Database, count: int, now: datetime) -> list[st
         await session.flush()
         for client in clients:
             assert client.id is not None
-            session.add(ClientAddress(address=client.address, client_id=client.id))
+            session.add(ClientAddressRow(address=client.address, client_id=client.id))
         appointments = [
             AppointmentRow(
                 client_id=c.id or 0,

@@ -12,9 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flows import texts
-from flows.messages import Address, Channel, Priority
-from flows.model import Case, CasePriority, StaffUser, due_by
-from flows.ports import NewCase, NewReferral, OutgoingDraft, Referral, Store
+from flows.engine import outgoing
+from flows.engine.cases import open_case
+from flows.messages import Address, Channel, Priority, Reply
+from flows.model import Case, StaffUser
+from flows.ports import NewReferral, Referral, Unit
 from flows.referrals import Pathway, ReferralDetails, ReferralSource, ReferralStatus
 from flows.texts import ServiceInfo
 
@@ -47,7 +49,7 @@ class Accepted:
 
 
 async def refer(
-    store: Store,
+    uow: Unit,
     referral: ProfessionalReferral,
     reference: str,
     service: ServiceInfo,
@@ -55,9 +57,9 @@ async def refer(
 ) -> Accepted:
     """Record a professional's referral, queue it for the practice, and tell both people."""
     address = Address.of(Channel.SMS, referral.client_phone)
-    client = await store.client_by_address(address)
+    client = await uow.clients.by_address(address)
     if client is None:
-        client = await store.add_client(address, referral.client_phone, now)
+        client = await uow.clients.add(address, referral.client_phone, now)
     details = referral.details
     dob = details.date_of_birth.isoformat() if details.date_of_birth else None
     if client.name and client.name.casefold() != referral.client_name.casefold():
@@ -65,11 +67,11 @@ async def refer(
         # keep theirs, and say so on the referral for the link worker to sort out.
         note = f"Referred as {referral.client_name}, born {dob or 'unknown'}."
         details = replace(details, notes=f"{note} {details.notes or ''}".strip())
-        await store.set_client_details(client.id, None, None, details.practice_id)
+        await uow.clients.fill_details(client.id, None, None, details.practice_id)
     else:
-        await store.set_client_details(client.id, referral.client_name, dob, details.practice_id)
+        await uow.clients.fill_details(client.id, referral.client_name, dob, details.practice_id)
     who = referral.referrer
-    saved = await store.add_referral(
+    saved = await uow.referrals.add(
         NewReferral(
             reference,
             client.id,
@@ -84,53 +86,31 @@ async def refer(
             referrer_email=who.email,
         )
     )
-    await store.save_referral(saved.id, details, ReferralStatus.SUBMITTED, now)
-    case = await store.open_case_for(client.id)
-    if case is None:
-        practice = details.practice_id or client.practice_id
-        case = await store.add_case(
-            NewCase(
-                client.id,
-                practice,
-                "referral",
-                CasePriority.NORMAL,
-                now,
-                due_by(CasePriority.NORMAL, now),
-            )
-        )
-    else:
-        await store.route_case(case.id, details.practice_id, None)
-    await store.link_referral_case(saved.id, case.id)
+    await uow.referrals.save(saved.id, details, ReferralStatus.SUBMITTED, now)
+    case = await open_case(uow, client, "referral", now, practice_id=details.practice_id)
+    await uow.cases.route(case.id, details.practice_id, None)
+    await uow.referrals.link_case(saved.id, case.id)
 
-    if referral.client_can_text and not client.opted_out:
+    if referral.client_can_text:
         first = referral.client_name.split()[0]
         # Who referred them is left out: "the memory clinic" on a shared phone says too much.
         notice = texts.PRO_CLIENT_NOTICE.format(name=first, service=service.name)
         # Unasked-for news from us: it waits for the send window.
-        await store.add_outgoing(
-            OutgoingDraft(
-                client.id,
-                client.address,
-                notice,
-                "referral_notice",
-                Priority.SCHEDULED,
-                now,
-                case.id,
-            )
-        )
-    fresh = await store.referral_by_reference(reference)
+        reply = Reply(notice, "referral_notice", Priority.SCHEDULED)
+        await outgoing.to_client(uow, client, reply, now, case_id=case.id)
+    fresh = await uow.referrals.by_reference(reference)
     assert fresh is not None
-    await _tell(store, fresh, texts.REFERRER_RECEIVED, service, now)
+    await _tell(uow, fresh, texts.REFERRER_RECEIVED, service, now)
     if case.assigned_to is not None:
         # It joined a case a link worker already has: the referrer hears who, now.
-        worker = await store.staff_name(case.assigned_to) or "a link worker"
-        await store.mark_referral(saved.id, "picked_up", now)
-        await _tell(store, fresh, texts.REFERRER_PICKED_UP, service, now, worker=worker)
+        worker = await uow.staff.name(case.assigned_to) or "a link worker"
+        await uow.referrals.mark(saved.id, "picked_up", now)
+        await _tell(uow, fresh, texts.REFERRER_PICKED_UP, service, now, worker=worker)
     return Accepted(saved.id, reference, client.id, case.id)
 
 
 async def _tell(
-    store: Store,
+    uow: Unit,
     referral: Referral,
     template: str,
     service: ServiceInfo,
@@ -146,30 +126,27 @@ async def _tell(
     else:
         return
     text = template.format(service=service.name, reference=referral.reference, **fill)
-    kind = "referrer_update"
-    await store.add_outgoing(
-        OutgoingDraft(None, address, text, kind, Priority.REPLY, now, referral_id=referral.id)
-    )
+    await outgoing.to_referrer(uow, address, text, referral.id, now)
 
 
 async def picked_up(
-    store: Store, case: Case, user: StaffUser, service: ServiceInfo, now: datetime
+    uow: Unit, case: Case, user: StaffUser, service: ServiceInfo, now: datetime
 ) -> None:
-    for referral in await store.referrals_for_case(case.id):
+    for referral in await uow.referrals.for_case(case.id):
         if referral.picked_up_at is None:
-            await store.mark_referral(referral.id, "picked_up", now)
-            await _tell(store, referral, texts.REFERRER_PICKED_UP, service, now, worker=user.name)
+            await uow.referrals.mark(referral.id, "picked_up", now)
+            await _tell(uow, referral, texts.REFERRER_PICKED_UP, service, now, worker=user.name)
 
 
-async def first_contact(store: Store, case: Case, service: ServiceInfo, now: datetime) -> None:
-    for referral in await store.referrals_for_case(case.id):
+async def first_contact(uow: Unit, case: Case, service: ServiceInfo, now: datetime) -> None:
+    for referral in await uow.referrals.for_case(case.id):
         if referral.first_contact_at is None:
-            await store.mark_referral(referral.id, "first_contact", now)
-            await _tell(store, referral, texts.REFERRER_FIRST_CONTACT, service, now)
+            await uow.referrals.mark(referral.id, "first_contact", now)
+            await _tell(uow, referral, texts.REFERRER_FIRST_CONTACT, service, now)
 
 
-async def closed(store: Store, case: Case, service: ServiceInfo, now: datetime) -> None:
-    for referral in await store.referrals_for_case(case.id):
+async def closed(uow: Unit, case: Case, service: ServiceInfo, now: datetime) -> None:
+    for referral in await uow.referrals.for_case(case.id):
         if referral.closed_at is None:
-            await store.mark_referral(referral.id, "closed", now)
-            await _tell(store, referral, texts.REFERRER_CLOSED, service, now)
+            await uow.referrals.mark(referral.id, "closed", now)
+            await _tell(uow, referral, texts.REFERRER_CLOSED, service, now)

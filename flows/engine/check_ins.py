@@ -14,14 +14,14 @@ from datetime import datetime, timedelta
 
 from flows import follow_up, texts
 from flows.appointments import AppointmentStatus
-from flows.messages import Priority
+from flows.engine import outgoing
+from flows.messages import Priority, Reply
 from flows.model import Client
-from flows.ports import DueTimer, OutgoingDraft, Store
+from flows.ports import DueTimer, Unit
 from flows.sendwindow import SendWindow
 from flows.texts import ServiceInfo
 
 CHECK_IN = "follow_up"  # the timer of the automatic check-in
-CAMPAIGN = "campaign"  # one campaign send to one client; the subject is the campaign's id
 LOOK_AGAIN = timedelta(days=7)
 # A conversation left this long is over for our purposes: a half-told referral is in the
 # queue by then, and the check-in may take its place.
@@ -31,28 +31,28 @@ CHECK_IN_FLOW = "check_in"
 
 
 async def schedule(
-    store: Store, client_id: int, now: datetime, *, after: timedelta, window: SendWindow
+    uow: Unit, client_id: int, now: datetime, *, after: timedelta, window: SendWindow
 ) -> datetime | None:
     """Set (or move) the client's check-in to ``after`` their latest attended session; with
     no attended session, there is none to set."""
-    last = await store.last_attended(client_id)
-    await store.cancel_timers(client_id, (CHECK_IN,))
+    last = await uow.appointments.last_attended(client_id)
+    await uow.timers.cancel(client_id, (CHECK_IN,))
     if last is None:
         return None
     due = window.next_opening(max(last + after, now))
     # The subject keeps the first due time, as postponing moves ``due_at``.
-    await store.set_timer(client_id, CHECK_IN, due, now, due.isoformat())
+    await uow.timers.set(client_id, CHECK_IN, due, now, due.isoformat())
     return due
 
 
-async def reachable(store: Store, client: Client, now: datetime) -> str | None:
+async def reachable(uow: Unit, client: Client, now: datetime) -> str | None:
     """Why the client should not get a check-in now, or None when they may."""
     if client.opted_out:
         return "opted_out"
-    if await store.open_case_for(client.id) is not None:
+    if await uow.cases.open_for(client.id) is not None:
         return "open_case"
     going = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
-    if await store.upcoming_appointment(client.id, now, going, unanswered=False) is not None:
+    if await uow.appointments.upcoming(client.id, now, going, unanswered=False) is not None:
         return "session_booked"
     if client.flow is not None and (
         client.last_seen_at is None or now - client.last_seen_at < CONVERSATION_OVER_AFTER
@@ -61,22 +61,22 @@ async def reachable(store: Store, client: Client, now: datetime) -> str | None:
     return None
 
 
-async def fire_check_in(store: Store, timer: DueTimer, service: ServiceInfo, now: datetime) -> int:
-    client = await store.client(timer.client_id)
+async def fire_check_in(uow: Unit, timer: DueTimer, service: ServiceInfo, now: datetime) -> int:
+    client = await uow.clients.get(timer.client_id)
     if client is None:
         return 0
-    why_not = await reachable(store, client, now)
+    why_not = await reachable(uow, client, now)
     if why_not is None:
-        last = await store.last_attended(client.id)
-        if last is not None and await store.follow_up_since(client.id, last):
+        last = await uow.appointments.last_attended(client.id)
+        if last is not None and await uow.follow_ups.since(client.id, last):
             return 0  # a campaign has already asked them since their last session
-        await send(store, client, service, now, campaign_id=None)
+        await send(uow, client, service, now, campaign_id=None)
         return 1
     first_due = _first_due(timer)
     if why_not == "opted_out" or now + LOOK_AGAIN > first_due + GIVE_UP_AFTER:
-        await store.mark_timer(timer.id, "dropped")
+        await uow.timers.mark(timer.id, "dropped")
         return 0
-    await store.set_timer(client.id, CHECK_IN, now + LOOK_AGAIN, now, timer.subject)
+    await uow.timers.set(client.id, CHECK_IN, now + LOOK_AGAIN, now, timer.subject)
     return 0
 
 
@@ -88,7 +88,7 @@ def _first_due(timer: DueTimer) -> datetime:
 
 
 async def send(
-    store: Store,
+    uow: Unit,
     client: Client,
     service: ServiceInfo,
     now: datetime,
@@ -100,69 +100,56 @@ async def send(
     bulk = campaign_id is not None
     text = message if message is not None else texts.FU_CHECK_IN.format(service=service.name)
     buttons = () if message is not None else follow_up.BUTTONS
-    message_id = await store.add_outgoing(
-        OutgoingDraft(
-            client.id,
-            client.address,
-            text,
-            "campaign" if message is not None else "check_in",
-            Priority.BULK if bulk else Priority.SCHEDULED,
-            now,
-            buttons=buttons,
-        )
+    kind = "campaign" if message is not None else "check_in"
+    priority = Priority.BULK if bulk else Priority.SCHEDULED
+    message_id = await outgoing.to_client(
+        uow, client, Reply(text, kind, priority, buttons=buttons), now
     )
+    assert message_id is not None  # the caller made sure they may be contacted
     kind = "message" if message is not None else CHECK_IN_FLOW
-    follow_up_id = await store.add_follow_up(client.id, campaign_id, kind, message_id, now)
+    follow_up_id = await uow.follow_ups.add(client.id, campaign_id, kind, message_id, now)
     subject = str(follow_up_id)
     if message is not None:
         state = follow_up.message_state(follow_up_id)
-        await store.set_timer(
+        await uow.timers.set(
             client.id, follow_up.END, now + follow_up.MESSAGE_REPLIES_FOR, now, subject
         )
     else:
         state = follow_up.check_in_state(follow_up_id)
-        await store.set_timer(client.id, follow_up.NUDGE, now + follow_up.NUDGE_AFTER, now, subject)
-    await store.set_flow(client.id, follow_up.NAME, state, now)
+        await uow.timers.set(client.id, follow_up.NUDGE, now + follow_up.NUDGE_AFTER, now, subject)
+    await uow.clients.set_conversation(client.id, follow_up.NAME, state, now)
     if bulk and message is None:
-        await store.cancel_timers(client.id, (CHECK_IN,))  # this check-in takes its place
+        await uow.timers.cancel(client.id, (CHECK_IN,))  # this check-in takes its place
     return follow_up_id
 
 
-async def fire_nudge(store: Store, timer: DueTimer, service: ServiceInfo, now: datetime) -> int:
+async def fire_nudge(uow: Unit, timer: DueTimer, service: ServiceInfo, now: datetime) -> int:
     """One gentle nudge if the check-in is still unanswered; after that it lapses."""
-    client = await store.client(timer.client_id)
+    client = await uow.clients.get(timer.client_id)
     if client is None or not _waiting_on(client, timer.subject):
         return 0
-    await store.set_timer(
+    await uow.timers.set(
         client.id, follow_up.END, now + follow_up.END_AFTER_NUDGE, now, timer.subject
     )
     if client.flow_state.get("step") != "how" or client.opted_out:
         return 0
-    if await store.open_case_for(client.id) is not None:
+    if await uow.cases.open_for(client.id) is not None:
         return 0  # a person is talking with them already
-    await store.follow_up_nudged(int(timer.subject), now)
-    await store.add_outgoing(
-        OutgoingDraft(
-            client.id,
-            client.address,
-            texts.FU_NUDGE.format(service=service.name),
-            "check_in_nudge",
-            Priority.SCHEDULED,
-            now,
-            buttons=follow_up.BUTTONS,
-        )
-    )
+    await uow.follow_ups.nudged(int(timer.subject), now)
+    text = texts.FU_NUDGE.format(service=service.name)
+    nudge = Reply(text, "check_in_nudge", Priority.SCHEDULED, buttons=follow_up.BUTTONS)
+    await outgoing.to_client(uow, client, nudge, now)
     return 1
 
 
-async def fire_end(store: Store, timer: DueTimer, now: datetime) -> int:
+async def fire_end(uow: Unit, timer: DueTimer, now: datetime) -> int:
     """The check-in lapses: replies from now on are ordinary messages again. Answers to a
     questionnaire left half way are already kept, as incomplete."""
-    client = await store.client(timer.client_id)
+    client = await uow.clients.get(timer.client_id)
     if client is None or not _waiting_on(client, timer.subject):
         return 0
-    await store.set_flow(client.id, None, {}, now)
-    await store.record_follow_up(int(timer.subject), None, None, None, True, now)
+    await uow.clients.set_conversation(client.id, None, {}, now)
+    await uow.follow_ups.record(int(timer.subject), None, None, None, True, now)
     return 0
 
 
@@ -171,18 +158,18 @@ def _waiting_on(client: Client, subject: str) -> bool:
 
 
 async def fire_campaign_send(
-    store: Store, timer: DueTimer, service: ServiceInfo, now: datetime
+    uow: Unit, timer: DueTimer, service: ServiceInfo, now: datetime
 ) -> int:
-    campaign = await store.campaign(int(timer.subject))
-    client = await store.client(timer.client_id)
+    campaign = await uow.follow_ups.campaign(int(timer.subject))
+    client = await uow.clients.get(timer.client_id)
     if campaign is not None and campaign.status == "paused":
-        await store.mark_timer(timer.id, "paused")  # held, as pausing holds the others
+        await uow.timers.mark(timer.id, "paused")  # held, as pausing holds the others
         return 0
     if campaign is None or campaign.status != "scheduled" or client is None:
-        await store.mark_timer(timer.id, "cancelled")
+        await uow.timers.mark(timer.id, "cancelled")
         return 0
-    if await reachable(store, client, now) is not None:
-        await store.mark_timer(timer.id, "dropped")  # skipped: counted, never sent
+    if await reachable(uow, client, now) is not None:
+        await uow.timers.mark(timer.id, "dropped")  # skipped: counted, never sent
         return 0
-    await send(store, client, service, now, campaign_id=campaign.id, message=campaign.message)
+    await send(uow, client, service, now, campaign_id=campaign.id, message=campaign.message)
     return 1

@@ -1,4 +1,5 @@
-"""The follow-up, questionnaire and campaign part of ``SqlStore``."""
+"""Follow-ups: each check-in or campaign message to a client and what came of it, with the
+questionnaire answered by message."""
 
 from __future__ import annotations
 
@@ -10,21 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.ports import Campaign
-from storage.tables import AppointmentRow, CampaignRow, FollowUpRow, ScoreRow
+from storage.tables import CampaignRow, FollowUpRow, ScoreRow
 
 
-class FollowUpStore:
-    session: AsyncSession
+class SqlFollowUps:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
-    async def last_attended(self, client_id: int) -> datetime | None:
-        stmt = select(sa.func.max(AppointmentRow.starts_at)).where(
-            AppointmentRow.client_id == client_id, AppointmentRow.status == "attended"
-        )
-        # max() keeps its argument's type, so this comes back as an aware UTC datetime.
-        value: datetime | None = (await self.session.execute(stmt)).scalar()
-        return value
-
-    async def follow_up_since(self, client_id: int, since: datetime) -> bool:
+    async def since(self, client_id: int, since: datetime) -> bool:
         stmt = (
             select(FollowUpRow.id)
             .where(
@@ -36,7 +30,7 @@ class FollowUpStore:
         )
         return (await self.session.execute(stmt)).first() is not None
 
-    async def add_follow_up(
+    async def add(
         self, client_id: int, campaign_id: int | None, kind: str, message_id: int, at: datetime
     ) -> int:
         row = FollowUpRow(
@@ -51,7 +45,7 @@ class FollowUpStore:
         assert row.id is not None
         return row.id
 
-    async def record_follow_up(
+    async def record(
         self,
         follow_up_id: int,
         answer: str | None,
@@ -73,7 +67,7 @@ class FollowUpStore:
             row.ended_at = at
         await self.session.flush()
 
-    async def follow_up_nudged(self, follow_up_id: int, at: datetime) -> None:
+    async def nudged(self, follow_up_id: int, at: datetime) -> None:
         await self.session.execute(
             sa.update(FollowUpRow).where(col(FollowUpRow.id) == follow_up_id).values(nudged_at=at)
         )

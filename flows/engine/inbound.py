@@ -1,0 +1,178 @@
+"""One message from a person, in order: a repeat is dropped; the client is found or made; then
+STOP/START, linking a Telegram chat, crisis wording, HELP, asking for a person, an answer to an
+appointment request, the conversation they are in, an open case, or else a welcome.
+
+It runs inside one unit of work and returns once everything it decided has been written:
+client, conversation state, case, referral, timers, the inbound message and every reply as an
+outgoing row. Sending is the outbox's job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from flows import follow_up, keywords, link_account, safety, self_referral, texts, welcome
+from flows.engine import appointments, outgoing
+from flows.engine.cases import open_case
+from flows.engine.effects import Applied, apply, full_context, leave_flow
+from flows.engine.flows import FLOWS
+from flows.keywords import Keyword
+from flows.messages import SHARE_CONTACT, Address, Button, Channel, Inbound, Priority, Reply
+from flows.model import CasePriority, Client
+from flows.ports import Unit
+from flows.steps import Context
+from flows.texts import ServiceInfo
+
+DEEP_LINK_PRACTICE = re.compile(r"^p[-_]([A-Za-z0-9]{3,20})$")
+
+
+@dataclass(frozen=True, slots=True)
+class InboundResult:
+    duplicate: bool
+    client_id: int | None = None
+    case_id: int | None = None
+    replies: int = 0
+
+
+async def handle_inbound(
+    uow: Unit, inbound: Inbound, service: ServiceInfo, now: datetime
+) -> InboundResult:
+    """Handle one message from a person (see the module's description for the order)."""
+    if inbound.provider_id is not None:
+        key = f"{inbound.address.channel}:{inbound.provider_id}"
+        if not await uow.messages.claim_provider_id(key, now):
+            return InboundResult(duplicate=True)
+
+    client = await uow.clients.by_address(inbound.address)
+    is_new = client is None
+    if client is None:
+        client = await uow.clients.add(inbound.address, inbound.phone, now)
+    elif client.address != inbound.address:
+        # Replies go to the channel the person uses now.
+        await uow.clients.set_address(client.id, inbound.address)
+        client = replace(client, address=inbound.address)
+    if inbound.address.channel is Channel.TELEGRAM and inbound.text.startswith("/start"):
+        client = await _telegram_start(uow, client, inbound.text, now)
+    done = await _decide(uow, Context(service, client, now), inbound, is_new)
+    case_id = done.case.id if done.case else None
+
+    await uow.messages.add_inbound(client.id, inbound, case_id)
+    # Only the opt-out and opt-in branches change the flag, and their replies are allowed
+    # either way; everywhere else the flag as loaded still holds.
+    sent = 0
+    for reply in done.replies:
+        if await outgoing.to_client(uow, client, reply, now, case_id=case_id) is not None:
+            sent += 1
+    if done.merge is not None:  # last, so this message and its replies move over too
+        # The chat's own half-finished business gives way to the client's.
+        await uow.timers.cancel_all(client.id)
+        await uow.clients.merge(client.id, done.merge.client_id, client.address)
+        return InboundResult(False, done.merge.client_id, case_id, sent)
+    return InboundResult(False, client.id, case_id, sent)
+
+
+async def _telegram_start(uow: Unit, client: Client, text: str, now: datetime) -> Client:
+    """Telegram's Start: an explicit wish to hear from us, and maybe a deep link's tag.
+
+    ``/start p-P92001`` (a practice's poster or QR code) records where they came from and
+    preselects that practice; any other tag is only recorded."""
+    tag = text.removeprefix("/start").strip()[:64]
+    if client.opted_out:
+        await uow.clients.set_opted_out(client.id, False, now)
+        client = replace(client, opted_out=False)
+    if tag:
+        await uow.clients.set_came_from(client.id, tag)
+        found = DEEP_LINK_PRACTICE.match(tag)
+        if found and client.practice_id is None:
+            code = found[1].casefold()
+            for practice in await uow.practices.all():
+                if practice.code.casefold() == code:
+                    await uow.clients.fill_details(client.id, None, None, practice.id)
+                    client = replace(client, practice_id=practice.id)
+    return client
+
+
+async def _decide(uow: Unit, ctx: Context, inbound: Inbound, is_new: bool) -> Applied:
+    client, service, now = ctx.client, ctx.service, ctx.now
+    word = keywords.classify(inbound.text)
+
+    if word is Keyword.OPT_OUT:
+        if client.opted_out:
+            return Applied()  # one confirmation only
+        await uow.clients.set_opted_out(client.id, True, now)
+        confirm = Reply(texts.opted_out(service), "opted_out", allowed_when_opted_out=True)
+        return Applied([confirm])
+    if client.opted_out and (word is Keyword.OPT_IN or word is Keyword.YES):
+        await uow.clients.set_opted_out(client.id, False, now)
+        return Applied([Reply(texts.opted_in(service), "opted_in", allowed_when_opted_out=True)])
+
+    if inbound.shared_phone is not None or inbound.text.strip().lower() == "/link":
+        linked = await _link(uow, ctx, inbound)
+        if linked is not None:
+            return linked
+
+    if safety.suggests_risk(inbound.text):
+        # The conversation they were in carries on afterwards: its state is left as it was.
+        case = await open_case(uow, client, "crisis", now, CasePriority.URGENT)
+        if client.flow == follow_up.NAME:
+            follow_up_id = int(client.flow_state["id"])
+            await uow.follow_ups.record(follow_up_id, None, None, case.id, False, now)
+        return Applied([Reply(texts.crisis(service), "crisis", Priority.CRISIS)], case)
+
+    if word is Keyword.HELP:
+        return Applied([Reply(texts.help_text(service), "help")])
+
+    open_now = await uow.cases.open_for(client.id)
+    flow = FLOWS.get(client.flow or "")
+    asking_how = client.flow == self_referral.NAME and self_referral.asks_how_to_contact(
+        client.flow_state
+    )
+    if keywords.asks_for_a_person(inbound.text, calls_are_answers=asking_how):
+        case = open_now or await open_case(uow, client, "talk", now)
+        if flow is not None:
+            await leave_flow(uow, await full_context(uow, ctx), flow, case)
+        return Applied([Reply(texts.talk(service), "talk")], case)
+
+    if flow is None:
+        answered = await appointments.answer(
+            uow, client, inbound.text, service, now, ask_if_unclear=open_now is None
+        )
+        if answered is not None:
+            replies, rearrange = answered
+            if rearrange:
+                return Applied(replies, await open_case(uow, client, "rearrange", now))
+            return Applied(replies, open_now)
+
+    if flow is not None:
+        full = await full_context(uow, ctx)
+        done = await apply(uow, full, flow.step(full, client.flow_state, inbound))
+        done.case = done.case or open_now
+        return done
+    if open_now is not None:
+        return Applied([], open_now)  # they are talking with a person: the message joins it
+    full = await full_context(uow, ctx)
+    step = welcome.start(full, inbound) if is_new else welcome.returning(full, inbound)
+    return await apply(uow, full, step)
+
+
+async def _link(uow: Unit, ctx: Context, inbound: Inbound) -> Applied | None:
+    """/link offers Telegram's share-my-number button; a shared number starts the check.
+
+    Returns None when the message is not about linking after all (a number shared as the
+    answer to "what number should we call?" goes to that question)."""
+    client, now = ctx.client, ctx.now
+    if inbound.shared_phone is None:
+        button = Button("Share my number", SHARE_CONTACT)
+        return Applied([Reply(texts.LINK_HOW, "link_how", buttons=(button,))])
+    if client.flow == self_referral.NAME and client.flow_state.get("step") == "call_number":
+        return None
+    other = await uow.clients.by_address(Address.of(Channel.SMS, inbound.shared_phone))
+    if other is None or other.id == client.id:
+        await uow.clients.set_phone(client.id, inbound.shared_phone)
+        return Applied([Reply(texts.LINK_NUMBER_SAVED, "link_number_saved")])
+    if not other.date_of_birth:
+        case = await open_case(uow, client, "link_request", now)
+        return Applied([Reply(texts.LINK_CANNOT_CHECK, "link_cannot_check")], case)
+    return await apply(uow, ctx, link_account.start(ctx, other.id, other.date_of_birth))

@@ -1,0 +1,50 @@
+"""The one way a message is queued for a person: a client on their own channel, or a
+professional referrer. Nothing is written for a client who has opted out, except a reply that
+may go to them even so (the opt-out confirmation itself)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flows.messages import Address, Priority, Reply
+from flows.model import Client
+from flows.ports import OutgoingDraft, Unit
+
+
+async def to_client(
+    uow: Unit,
+    client: Client,
+    reply: Reply,
+    now: datetime,
+    *,
+    case_id: int | None = None,
+    sent_by: int | None = None,
+    expires_at: datetime | None = None,
+) -> int | None:
+    """Queue ``reply`` for the client; the message's id, or None when they have opted out."""
+    if client.opted_out and not reply.allowed_when_opted_out:
+        return None
+    draft = OutgoingDraft(
+        client_id=client.id,
+        address=client.address,
+        text=reply.text,
+        kind=reply.kind,
+        priority=reply.priority,
+        not_before=now,
+        case_id=case_id,
+        sent_by=sent_by,
+        allowed_when_opted_out=reply.allowed_when_opted_out,
+        expires_at=expires_at,
+        buttons=reply.buttons,
+    )
+    return await uow.messages.add_outgoing(draft)
+
+
+async def to_referrer(
+    uow: Unit, address: Address, text: str, referral_id: int, now: datetime
+) -> int:
+    """An update to a professional referrer, as soon as it can go."""
+    draft = OutgoingDraft(
+        None, address, text, "referrer_update", Priority.REPLY, now, referral_id=referral_id
+    )
+    return await uow.messages.add_outgoing(draft)

@@ -1,0 +1,92 @@
+"""Cases: the link worker queue's items, opened, escalated, routed, given and closed."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from flows.model import Case, CasePriority, CaseStatus
+from flows.ports import NewCase
+from storage.tables import CaseRow
+
+
+def to_case(row: CaseRow) -> Case:
+    assert row.id is not None
+    return Case(
+        id=row.id,
+        client_id=row.client_id,
+        reason=row.reason,
+        priority=CasePriority(row.priority),
+        status=CaseStatus(row.status),
+        assigned_to=row.assigned_to,
+        created_at=row.created_at,
+        due_by=row.due_by,
+    )
+
+
+class SqlCases:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def open_for(self, client_id: int) -> Case | None:
+        stmt = (
+            select(CaseRow)
+            .where(CaseRow.client_id == client_id, CaseRow.status == CaseStatus.OPEN.value)
+            .order_by(col(CaseRow.id).desc())
+        )
+        row = (await self.session.execute(stmt)).scalars().first()
+        return to_case(row) if row else None
+
+    async def add(self, case: NewCase) -> Case:
+        row = CaseRow(
+            client_id=case.client_id,
+            practice_id=case.practice_id,
+            reason=case.reason,
+            priority=case.priority.value,
+            priority_rank=case.priority.rank,
+            status=CaseStatus.OPEN.value,
+            created_at=case.created_at,
+            due_by=case.due_by,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return to_case(row)
+
+    async def _row(self, case_id: int) -> CaseRow:
+        row = await self.session.get(CaseRow, case_id)
+        if row is None:
+            raise LookupError(case_id)
+        return row
+
+    async def escalate(
+        self, case_id: int, priority: CasePriority, reason: str, due_by: datetime
+    ) -> None:
+        row = await self._row(case_id)
+        row.priority, row.priority_rank = priority.value, priority.rank
+        row.reason, row.due_by = reason, due_by
+        await self.session.flush()
+
+    async def assign(self, case_id: int, user_id: int) -> None:
+        row = await self._row(case_id)
+        row.assigned_to = user_id
+        await self.session.flush()
+
+    async def route(self, case_id: int, practice_id: int | None, reason: str | None) -> None:
+        row = await self._row(case_id)
+        if row.practice_id is None and practice_id is not None:
+            row.practice_id = practice_id
+        if reason is not None:
+            row.reason = reason
+        await self.session.flush()
+
+    async def close(
+        self, case_id: int, outcome: str, onward: list[str], by: int, at: datetime
+    ) -> None:
+        row = await self._row(case_id)
+        row.status = CaseStatus.CLOSED.value
+        row.outcome, row.onward_referrals = outcome, json.dumps(onward)
+        row.closed_at, row.closed_by = at, by
+        await self.session.flush()

@@ -1,0 +1,145 @@
+"""Clients: finding a person by any address they have written from, their details, their
+opt-out and the conversation they are in."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from flows.messages import Address, Channel
+from flows.model import Client
+from storage.tables import (
+    CaseRow,
+    ClientAddressRow,
+    ClientRow,
+    MessageRow,
+    ReferralRow,
+    TimerRow,
+)
+
+
+def to_client(row: ClientRow) -> Client:
+    assert row.id is not None
+    return Client(
+        id=row.id,
+        address=Address(row.address),
+        phone=row.phone,
+        telegram_chat_id=row.telegram_chat_id,
+        name=row.name,
+        practice_id=row.practice_id,
+        opted_out=row.opted_out,
+        flow=row.flow,
+        flow_state=json.loads(row.flow_state or "{}"),
+        date_of_birth=row.date_of_birth,
+        last_seen_at=row.last_seen_at,
+    )
+
+
+class SqlClients:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_address(self, address: Address) -> Client | None:
+        stmt = (
+            select(ClientRow)
+            .join(ClientAddressRow, col(ClientAddressRow.client_id) == col(ClientRow.id))
+            .where(ClientAddressRow.address == address.value)
+            # One message at a time per person across instances (PostgreSQL; SQLite's write
+            # transaction already does this).
+            .with_for_update(of=ClientRow)
+        )
+        row = (await self.session.execute(stmt)).scalars().first()
+        return to_client(row) if row else None
+
+    async def add(self, address: Address, phone: str | None, at: datetime) -> Client:
+        chat = address.handle if address.channel is Channel.TELEGRAM else None
+        row = ClientRow(
+            address=address.value,
+            phone=phone,
+            telegram_chat_id=chat,
+            created_at=at,
+            last_seen_at=at,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        assert row.id is not None
+        self.session.add(ClientAddressRow(address=address.value, client_id=row.id))
+        await self.session.flush()
+        return to_client(row)
+
+    async def get(self, client_id: int) -> Client | None:
+        row = await self.session.get(ClientRow, client_id, with_for_update=True)
+        return to_client(row) if row else None
+
+    async def _row(self, client_id: int) -> ClientRow:
+        row = await self.session.get(ClientRow, client_id)
+        if row is None:
+            raise LookupError(client_id)
+        return row
+
+    async def set_opted_out(self, client_id: int, opted_out: bool, at: datetime) -> None:
+        row = await self._row(client_id)
+        row.opted_out = opted_out
+        row.opted_out_at = at if opted_out else None
+        await self.session.flush()
+
+    async def set_conversation(
+        self, client_id: int, flow: str | None, state: dict[str, Any], at: datetime
+    ) -> None:
+        row = await self._row(client_id)
+        row.flow = flow
+        row.flow_state = json.dumps(state)
+        await self.session.flush()
+
+    async def set_address(self, client_id: int, address: Address) -> None:
+        row = await self._row(client_id)
+        row.address = address.value
+        await self.session.flush()
+
+    async def set_came_from(self, client_id: int, tag: str) -> None:
+        row = await self._row(client_id)
+        row.came_from = row.came_from or tag  # the first way they found us
+        await self.session.flush()
+
+    async def set_phone(self, client_id: int, phone: str) -> None:
+        row = await self._row(client_id)
+        row.phone = phone
+        await self.session.flush()
+
+    async def fill_details(
+        self, client_id: int, name: str | None, date_of_birth: str | None, practice_id: int | None
+    ) -> None:
+        row = await self._row(client_id)
+        row.name = name or row.name
+        row.date_of_birth = date_of_birth or row.date_of_birth
+        row.practice_id = practice_id or row.practice_id
+        await self.session.flush()
+
+    async def merge(self, from_id: int, into_id: int, address: Address) -> None:
+        """Move every row that names ``from_id`` to ``into_id``, then remove ``from_id``."""
+        moves: tuple[tuple[Any, str], ...] = (
+            (MessageRow, "client_id"),
+            (CaseRow, "client_id"),
+            (ReferralRow, "client_id"),
+            (ReferralRow, "referred_by_client_id"),
+            (TimerRow, "client_id"),
+            (ClientAddressRow, "client_id"),
+        )
+        for table, column in moves:
+            await self.session.execute(
+                sa.update(table).where(getattr(table, column) == from_id).values({column: into_id})
+            )
+        gone = await self._row(from_id)
+        into = await self._row(into_id)
+        into.address = address.value
+        if address.channel is Channel.TELEGRAM:
+            into.telegram_chat_id = address.handle
+        into.practice_id = into.practice_id or gone.practice_id
+        into.came_from = into.came_from or gone.came_from
+        await self.session.delete(gone)
+        await self.session.flush()

@@ -1,0 +1,84 @@
+"""Messages in and out. An outgoing row is the outbox: written first, sent later
+(``storage.outbox`` holds the sending side). Provider ids seen are kept to drop repeats."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from flows.messages import Button, Inbound
+from flows.ports import OutgoingDraft
+from storage.db import insert_ignoring_duplicates, rows_changed
+from storage.tables import ClientRow, MessageRow, ProcessedUpdateRow
+
+
+def storable(text: str) -> str:
+    """Text as sent, except NUL, which PostgreSQL cannot hold in text: it becomes U+FFFD."""
+    return text.replace("\x00", "\ufffd")
+
+
+def buttons_json(buttons: tuple[Button, ...]) -> str | None:
+    return json.dumps([[b.label, b.value] for b in buttons]) if buttons else None
+
+
+def buttons_from(text: str | None) -> tuple[Button, ...]:
+    return tuple(Button(label, value) for label, value in json.loads(text or "[]"))
+
+
+class SqlMessages:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim_provider_id(self, key: str, at: datetime) -> bool:
+        stmt = insert_ignoring_duplicates(self.session, ProcessedUpdateRow).values(key=key, at=at)
+        return bool(rows_changed(await self.session.execute(stmt)))
+
+    async def add_inbound(self, client_id: int, inbound: Inbound, case_id: int | None) -> int:
+        row = MessageRow(
+            client_id=client_id,
+            case_id=case_id,
+            direction="in",
+            channel=inbound.address.channel.value,
+            address=inbound.address.value,
+            text=storable(inbound.text),
+            status="received",
+            provider_id=inbound.provider_id,
+            created_at=inbound.received_at,
+        )
+        self.session.add(row)
+        await self.session.execute(
+            sa.update(ClientRow)
+            .where(col(ClientRow.id) == client_id)
+            .values(last_seen_at=inbound.received_at)
+        )
+        await self.session.flush()
+        assert row.id is not None
+        return row.id
+
+    async def add_outgoing(self, draft: OutgoingDraft) -> int:
+        row = MessageRow(
+            client_id=draft.client_id,
+            case_id=draft.case_id,
+            direction="out",
+            channel=draft.address.channel.value,
+            address=draft.address.value,
+            text=storable(draft.text),
+            kind=draft.kind,
+            priority=int(draft.priority),
+            status="pending",
+            allowed_when_opted_out=draft.allowed_when_opted_out,
+            sent_by=draft.sent_by,
+            referral_id=draft.referral_id,
+            buttons=buttons_json(draft.buttons),
+            not_before=draft.not_before,
+            expires_at=draft.expires_at,
+            created_at=draft.written_at or draft.not_before,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        assert row.id is not None
+        return row.id
