@@ -17,6 +17,7 @@ from services_directory.model import (
     ServiceArea,
     TaxonomyTerm,
 )
+from services_directory.readers.records import as_address, choose_address
 from services_directory.readers.report import (
     Collected,
     DirectoryFileError,
@@ -24,7 +25,7 @@ from services_directory.readers.report import (
     ReadResult,
     Report,
 )
-from services_directory.readers.values import as_address, as_number, as_whole, choose_address
+from services_directory.readers.values import as_number, as_whole
 
 Row = Mapping[str, str]
 _TABLES: dict[str, tuple[str, ...]] = {
