@@ -5,7 +5,8 @@ out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import TypeVar
 
 from services_directory.model import (
     Contact,
@@ -26,6 +27,8 @@ from services_directory.readers.records import (
 from services_directory.readers.report import Report
 from services_directory.readers.table_source import Row, Source, need
 from services_directory.readers.values import as_whole
+
+Record = TypeVar("Record")
 
 
 def organizations(source: Source) -> dict[str, Organization]:
@@ -94,23 +97,32 @@ def phones(source: Source) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     return by_contact, by_service
 
 
-def contacts(source: Source, phones: Mapping[str, list[str]]) -> dict[str, list[Contact]]:
-    """Each service's contacts, with their phone numbers (by contact id)."""
-    found: dict[str, list[Contact]] = {}
-    for _, row, report in source.rows("contacts"):
-        if (contact_id := need(row, "id", report, "contact")) and (
+def _by_service(
+    source: Source, kind: str, what: str, build: Callable[[str, Row, Report], Record]
+) -> dict[str, list[Record]]:
+    """The records of a table whose rows each need an id and belong to a service, by service."""
+    found: dict[str, list[Record]] = {}
+    for _, row, report in source.rows(kind):
+        if (record_id := need(row, "id", report, what)) and (
             service_id := source.owner(row, report)
         ):
-            found.setdefault(service_id, []).append(
-                Contact(
-                    id=contact_id,
-                    name=row.get("name"),
-                    title=row.get("title"),
-                    email=row.get("email"),
-                    phones=tuple(phones.get(contact_id, ())),
-                )
-            )
+            found.setdefault(service_id, []).append(build(record_id, row, report))
     return found
+
+
+def contacts(source: Source, phones: Mapping[str, list[str]]) -> dict[str, list[Contact]]:
+    """Each service's contacts, with their phone numbers (by contact id)."""
+
+    def contact(contact_id: str, row: Row, report: Report) -> Contact:
+        return Contact(
+            id=contact_id,
+            name=row.get("name"),
+            title=row.get("title"),
+            email=row.get("email"),
+            phones=tuple(phones.get(contact_id, ())),
+        )
+
+    return _by_service(source, "contacts", "contact", contact)
 
 
 def schedules(source: Source, service_of_place: Mapping[str, str]) -> dict[str, list[Schedule]]:
@@ -140,13 +152,7 @@ def ages(source: Source) -> dict[str, tuple[int | None, int | None]]:
 
 
 def cost_options(source: Source) -> dict[str, list[CostOption]]:
-    found: dict[str, list[CostOption]] = {}
-    for _, row, report in source.rows("cost_options"):
-        if (cost_id := need(row, "id", report, "cost option")) and (
-            service_id := source.owner(row, report)
-        ):
-            found.setdefault(service_id, []).append(as_cost_option(cost_id, row, report))
-    return found
+    return _by_service(source, "cost_options", "cost option", as_cost_option)
 
 
 def _taxonomies(source: Source) -> dict[str, TaxonomyTerm]:
@@ -194,10 +200,4 @@ def taxonomy_terms(source: Source) -> dict[str, list[TaxonomyTerm]]:
 
 
 def service_areas(source: Source) -> dict[str, list[ServiceArea]]:
-    found: dict[str, list[ServiceArea]] = {}
-    for _, row, report in source.rows("service_areas"):
-        if (area_id := need(row, "id", report, "service area")) and (
-            service_id := source.owner(row, report)
-        ):
-            found.setdefault(service_id, []).append(as_service_area(area_id, row, report))
-    return found
+    return _by_service(source, "service_areas", "service area", as_service_area)
