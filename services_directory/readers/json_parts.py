@@ -1,7 +1,7 @@
 """The parts of an Open Referral UK 3.0 / HSDS 3.0 service object, one function a record type:
 its organization, locations (with their schedules), contacts, phones, cost options, service
-areas, ages and taxonomy terms, each read from the records nested in it. A nested record
-that is not an object, or has no id, is reported and left out."""
+areas, ages and taxonomy terms, each read from the records nested in it (one that is not an
+object is reported and left out, as is one with no id)."""
 
 from __future__ import annotations
 

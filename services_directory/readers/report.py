@@ -14,6 +14,8 @@ class DirectoryFileError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """One thing wrong in the input, and where: the file, the row and the field, if known."""
+
     file: str
     row: int | None
     field: str | None
@@ -28,6 +30,8 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class ReadResult:
+    """The services read, in first-seen order, and every problem met, in the order met."""
+
     services: tuple[Service, ...]
     problems: tuple[Problem, ...]
 

@@ -12,6 +12,7 @@ _WHOLE = re.compile(r"[+-]?[0-9]+")
 
 
 def as_text(value: object, name: str, report: Report) -> str | None:
+    """Text as given; a number given for text becomes text."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -21,6 +22,7 @@ def as_text(value: object, name: str, report: Report) -> str | None:
 
 
 def as_whole(value: object, name: str, report: Report) -> int | None:
+    """A whole number of at least 0 (an age), also from text ("12") or a float (12.0)."""
     number: int | None = None
     if value is None or value == "":
         return None
@@ -40,6 +42,7 @@ def as_whole(value: object, name: str, report: Report) -> int | None:
 
 
 def as_number(value: object, name: str, report: Report) -> float | None:
+    """A finite number, also from text, which may have a leading "£" and thousands commas."""
     if value is None or value == "":
         return None
     number: float | None = None
