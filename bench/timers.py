@@ -8,7 +8,7 @@ It prints figures and asserts nothing about speed. In one run it:
    ``--database-url postgresql://...`` an existing, empty PostgreSQL database) and writes
    ``--pending`` timer rows (default 1,000,000), of which ``--due`` (default 10,000) are due
    reminders for real clients and sessions, the rest due in the coming months;
-2. times ``Services.fire_due()``: claiming every due timer (one transaction each, as several
+2. times ``bot.actions.timers.fire_due``: claiming every due timer (one transaction each, as several
    instances would) and handing it over, which writes each reminder into the outbox;
 3. times ``Outbox.send_due()`` sending ``--send`` of those reminders (default 2,000) to the
    fake Twilio server on loopback with ``TWILIO_MAX_RATE=1000``.
@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project root
 
+from bot.actions.timers import fire_due
 from bot.bootstrap import build
 from storage.db import Database, upgrade
 from storage.tables import MessageRow, TimerRow
@@ -82,7 +83,7 @@ async def run(args: argparse.Namespace) -> None:
         services = build(settings_for(url, twilio, TWILIO_MAX_RATE="1000"), clock=clock)
         try:
             started = time.perf_counter()
-            fired = await services.fire_due()
+            fired = await fire_due(services)
             fire_seconds = time.perf_counter() - started
 
             async with services.db.write() as session:  # keep only --send of them to send

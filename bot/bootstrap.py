@@ -1,14 +1,12 @@
-"""``build()``: the one place where settings, database, clock, channels and outbox are wired."""
+"""``build()``: the one place where settings, database, clock, channels and outbox are wired.
+
+``bot.runtime`` runs what is built here (the web server, the outbox, Telegram, the
+scheduler); ``bot.actions`` does the work with it."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import ssl
 from dataclasses import dataclass, field
-
-from sqlalchemy.exc import IntegrityError
 
 from bot.channels import Sender, telegram
 from bot.channels.email import SmtpEmail
@@ -18,116 +16,25 @@ from bot.channels.telegram import TelegramChannel
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.outbox import Outbox
-from flows import engine, texts
-from flows.messages import Channel, Inbound
+from flows import texts
+from flows.messages import Channel
 from storage.db import Database
 from storage.directory import DirectoryCache
-from storage.timers import SqlTimers
-from storage.unit import SqlUnit
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
+    """What the running bot is made of, built once by ``build``. Everything that uses them gets
+    them passed in: there are no module-level engines, clients or settings."""
+
     settings: Settings
     clock: Clock
     db: Database
     senders: dict[Channel, Sender]
     outbox: Outbox
     directory: DirectoryCache = field(default_factory=DirectoryCache)
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-
-    async def receive(self, inbound: Inbound) -> engine.InboundResult:
-        """Run one inbound message through the engine in a transaction, then nudge the outbox.
-
-        Two first messages from one new number can race on PostgreSQL; the loser's transaction
-        fails on the unique address and is simply run again, finding the client made.
-        """
-        for attempt in range(3):
-            try:
-                async with self.db.write() as session:
-                    result = await engine.handle_inbound(
-                        SqlUnit(session, self.directory),
-                        inbound,
-                        self.settings.service,
-                        self.clock.now(),
-                    )
-                break
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-        self.outbox.wake()
-        return result
-
-    async def fire_due(self) -> int:
-        """Fire every timer due now, each in its own transaction. Returns how many fired.
-
-        A timer whose handling fails is marked failed (and logged) rather than retried for
-        ever; the others still fire."""
-        fired = 0
-        while True:
-            now = self.clock.now()
-            timer_id: int | None = None
-            try:
-                async with self.db.write() as session:
-                    uow = SqlUnit(session, self.directory)
-                    timer = await uow.timers.claim_next(now)
-                    if timer is None:
-                        break
-                    timer_id = timer.id
-                    await engine.fire_timer(uow, timer, self.settings.service, now)
-            except Exception:
-                if timer_id is None:
-                    log.exception("could not claim due timers; trying again at the next tick")
-                    break
-                log.exception("timer %s failed; marking it failed", timer_id)
-                async with self.db.write() as session:
-                    await SqlTimers(session).mark(timer_id, "failed")
-                continue
-            fired += 1
-        if fired:
-            self.outbox.wake()
-        return fired
-
-    def start_background(self) -> None:
-        """Start sending, and the channels that need a task of their own."""
-        self._tasks.append(asyncio.create_task(self.outbox.run(self._stop), name="outbox"))
-        self.start_channels()
-
-    def start_channels(self) -> None:
-        """Telegram: register its webhook, or start long polling."""
-        channel = self.senders.get(Channel.TELEGRAM)
-        if isinstance(channel, TelegramChannel):
-            secret = self.settings.telegram_webhook_secret
-            if secret:
-                url = f"{self.settings.public_base_url}/telegram/webhook"
-                self._tasks.append(
-                    asyncio.create_task(
-                        self._register_webhook(channel, url, secret), name="telegram-webhook"
-                    )
-                )
-            else:
-                self._tasks.append(
-                    asyncio.create_task(
-                        channel.poll(self.receive, self.clock.now, self._stop), name="telegram-poll"
-                    )
-                )
-
-    async def _register_webhook(self, channel: TelegramChannel, url: str, secret: str) -> None:
-        try:
-            await channel.register_webhook(url, secret)
-            log.info("Telegram webhook registered")
-        except Exception:
-            log.exception("could not register the Telegram webhook; Telegram will not deliver")
 
     async def close(self) -> None:
-        self._stop.set()
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
         for sender in self.senders.values():
             await sender.close()
         await self.db.dispose()

@@ -1,70 +1,26 @@
-"""``linkbot``: the command line."""
+"""``linkbot``: the command line. Each command parses its arguments, calls an action on the
+services (``bot.runtime.opened``) and prints what happened; ``serve`` runs ``bot.runtime``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot import logs
+from bot import logs, report_files, runtime
+from bot.actions import admin, directory, reports, rights
+from bot.actions.errors import ActionError
 from bot.config import ConfigError, Settings, load_settings
+from bot.demo import DEMO_DATABASE_URL
 from services_directory.readers import DirectoryFileError
-from storage import staff
 from storage.db import Database, upgrade
-from storage.rights import NoSuchClient
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-async def _serve(settings: Settings, demo: bool) -> None:
-    from aiohttp import web
-
-    from bot import demo as demo_data
-    from bot import scheduler
-    from bot.bootstrap import build
-    from bot.web.app import AccessLogger, create_app
-
-    db = Database(settings.database_url)
-    await upgrade(db)
-    if demo:
-        login = await demo_data.seed(db, _now())
-    await db.dispose()
-
-    services = build(settings)
-    app = create_app(services)
-    runner = web.AppRunner(app, access_log_class=AccessLogger)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.linkbot_host, settings.linkbot_port)
-    await site.start()
-    services.start_background()
-    ticks = scheduler.start(services)
-    base = f"http://{settings.linkbot_host}:{settings.linkbot_port}"
-    print(f"linkbot is listening on {base}", flush=True)
-    if settings.simulator_enabled:
-        print(f"Try it as a client: {base}/simulator", flush=True)
-    if demo:
-        print(f"Staff sign-in: {base}/login", flush=True)
-        print(f"Demo admin login: {login.email}  password: {login.password}", flush=True)
-        print(f"Demo API token: {login.token}", flush=True)
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        ticks.shutdown(wait=False)
-        await runner.cleanup()
-        await services.close()
+class CommandError(ValueError):
+    """A command given wrongly; the message says how."""
 
 
 async def _db_upgrade(settings: Settings) -> None:
@@ -76,79 +32,57 @@ async def _db_upgrade(settings: Settings) -> None:
     print("The database is up to date.")
 
 
-async def _with_session(settings: Settings, work: Callable[..., Awaitable[None]]) -> None:
-    db = Database(settings.database_url)
-    try:
-        await upgrade(db)
-        async with db.write() as session:
-            await work(session)
-    finally:
-        await db.dispose()
-
-
-async def _directory_import(settings: Settings, path: Path, source: str) -> None:
-    """Read the whole file first (a bad row is listed, never stops the rest), then save."""
-    from services_directory.readers import read_path
-    from storage import directory
-
-    found = read_path(path)  # raises DirectoryFileError, naming the file
-    started = _now()
-
-    async def save(session: AsyncSession) -> None:
-        counts = await directory.save_services(session, found.services, source, _now())
-        seconds = (_now() - started).total_seconds()
+async def _practices(settings: Settings, args: argparse.Namespace) -> None:
+    async with runtime.opened(settings) as services:
+        if args.action == "add":
+            practice, new = await admin.add_practice(
+                services, None, args.code, args.name, args.area
+            )
+            print(f"{'Added' if new else 'Updated'} practice {practice.code}: {practice.name}")
+            return
+        text = await asyncio.to_thread(Path(args.csv).read_text, encoding="utf-8-sig")
+        result = await admin.import_practices(services, text)
         print(
-            f"Read {len(found.services)} services from {path.name} in source {source!r}: "
-            f"{counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged, "
-            f"{counts.deactivated} no longer listed (now inactive); "
-            f"{len(found.problems)} problems ({seconds:.1f} s to save)."
+            f"Practices added: {result.added}, updated: {result.updated}, "
+            f"rows with problems: {len(result.problems)}"
         )
-        for problem in found.problems:
+        for problem in result.problems:
             print(f"  {problem}")
 
-    await _with_session(settings, save)
 
-
-async def _directory_export(settings: Settings, path: Path, everything: bool) -> None:
-    from services_directory.export import write_json
-    from storage import directory
-
-    async def export(session: AsyncSession) -> None:
-        services = await directory.all_services(session, active_only=not everything)
-        write_json(services, path)
-        print(f"Wrote {len(services)} services to {path} (Open Referral UK 3.0 JSON).")
-
-    await _with_session(settings, export)
-
-
-def _write(files: dict[Path, str]) -> None:
-    for path, content in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-
-
-async def _client_export(settings: Settings, client_id: int, folder: Path) -> None:
-    """Subject access: a JSON file of everything held, and the same in plain words."""
-    import json
-
-    from storage import rights, web_sessions
-
-    async def export(session: AsyncSession) -> None:
-        record = await rights.client_record(session, client_id)
-        data, text = folder / f"client-{client_id}.json", folder / f"client-{client_id}.txt"
-        await asyncio.to_thread(
-            _write,
-            {
-                data: json.dumps(record, indent=2, ensure_ascii=False),
-                text: rights.summary_text(record, settings.service_name),
-            },
+async def _user_add(settings: Settings, args: argparse.Namespace) -> None:
+    async with runtime.opened(settings) as services:
+        user, password = await admin.add_user(
+            services, None, args.email, args.name, args.role, args.practice or []
         )
-        await web_sessions.audit(
-            session, None, "export_client:command_line", f"client:{client_id}", _now()
-        )
-        print(f"Wrote {data} and {text}.")
+    print(f"Created {user.role} {user.email}. One-time password: {password}")
+    print("They will be asked to choose a new password when they first log in.")
 
-    await _with_session(settings, export)
+
+async def _token(settings: Settings, args: argparse.Namespace) -> None:
+    async with runtime.opened(settings) as services:
+        print(await admin.create_token(services, args.email))
+
+
+async def _directory(settings: Settings, args: argparse.Namespace) -> None:
+    path = Path(args.path)
+    async with runtime.opened(settings) as services:
+        if args.action == "export":
+            count = await directory.export_file(services, path, everything=args.all)
+            print(f"Wrote {count} services to {path} (Open Referral UK 3.0 JSON).")
+            return
+        found = await asyncio.to_thread(directory.read_file, path)
+        started = services.clock.now()
+        counts = await directory.save(services, found, args.source)
+        seconds = (services.clock.now() - started).total_seconds()
+    print(
+        f"Read {len(found.services)} services from {path.name} in source {args.source!r}: "
+        f"{counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged, "
+        f"{counts.deactivated} no longer listed (now inactive); "
+        f"{len(found.problems)} problems ({seconds:.1f} s to save)."
+    )
+    for problem in found.problems:
+        print(f"  {problem}")
 
 
 def _confirmed(client_id: int) -> bool:
@@ -163,126 +97,64 @@ def _confirmed(client_id: int) -> bool:
     return answer.strip() == str(client_id)
 
 
-async def _client_erase(settings: Settings, client_id: int) -> None:
-    from storage import rights, web_sessions
-
-    async def erase(session: AsyncSession) -> None:
-        done = await rights.erase_client(session, client_id, _now())
-        await web_sessions.audit(
-            session, None, "erase_client:command_line", f"client:{client_id}", _now()
-        )
-        print(
-            f"Erased client {client_id}'s personal data: {done.messages} messages blanked, "
-            f"{done.notes} notes removed, {done.scheduled_stopped} scheduled items stopped. "
-            "The anonymous counts behind the figures are kept."
-        )
-
-    await _with_session(settings, erase)
+async def _client(settings: Settings, args: argparse.Namespace) -> None:
+    async with runtime.opened(settings) as services:
+        if args.action == "export":
+            data, text = await rights.export_client(services, args.id, Path(args.out))
+            print(f"Wrote {data} and {text}.")
+            return
+        done = await rights.erase_client(services, args.id, "command_line")
+    print(
+        f"Erased client {args.id}'s personal data: {done.messages} messages blanked, "
+        f"{done.notes} notes removed, {done.scheduled_stopped} scheduled items stopped. "
+        "The anonymous counts behind the figures are kept."
+    )
 
 
 async def _report(settings: Settings, args: argparse.Namespace) -> None:
     """The figures for a period as CSV, Excel or JSON, small counts suppressed."""
-    from datetime import date
-
-    from bot import report_files
-    from storage import directory, reports, web_sessions
-
     try:
         start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
     except ValueError:
-        raise ReportError("--from and --to are dates like 2026-04-01") from None
+        raise CommandError("--from and --to are dates like 2026-04-01") from None
     if end < start:
-        raise ReportError("--to is before --from")
+        raise CommandError("--to is before --from")
     if args.format == "xlsx" and not args.out:
-        raise ReportError("an xlsx report needs --out FILE")
-
-    async def report(session: AsyncSession) -> None:
-        try:
-            narrowing = await reports.narrowing(
-                session, args.practice or "", args.pathway or "", args.worker or ""
-            )
-        except reports.BadNarrowing as exc:
-            raise ReportError(str(exc)) from None
-        index = await directory.DirectoryCache().index(session)
-        body = await reports.summary(
-            session, reports.Period(start, end), settings.zone, index, narrowing
-        )
-        content = report_files.render(body, args.format)
-        await web_sessions.audit(
-            session, None, "export_report:command_line", f"report:{start}..{end}", _now()
-        )
-        if args.out:
-            await asyncio.to_thread(Path(args.out).write_bytes, content)
-            print(f"Wrote the figures for {start} to {end} to {args.out}.", file=sys.stderr)
-        else:
-            sys.stdout.write(content.decode("utf-8"))
-
-    await _with_session(settings, report)
-
-
-class ReportError(ValueError):
-    pass
+        raise CommandError("an xlsx report needs --out FILE")
+    chosen = reports.Chosen(start, end, args.practice or "", args.pathway or "", args.worker or "")
+    async with runtime.opened(settings) as services:
+        figures = await reports.export(services, None, chosen, "export_report:command_line")
+    content = report_files.render(figures, args.format)
+    if args.out:
+        await asyncio.to_thread(Path(args.out).write_bytes, content)
+        print(f"Wrote the figures for {start} to {end} to {args.out}.", file=sys.stderr)
+    else:
+        sys.stdout.write(content.decode("utf-8"))
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> None:
     match args.command, getattr(args, "action", None):
         case "serve", _:
             if args.demo:
-                from bot.demo import DEMO_DATABASE_URL
-
                 settings = settings.model_copy(update={"database_url": DEMO_DATABASE_URL})
-            asyncio.run(_serve(settings, args.demo))
+            asyncio.run(runtime.serve(settings, with_demo=args.demo))
         case "db", "upgrade":
             asyncio.run(_db_upgrade(settings))
-        case "practice", "add":
-
-            async def add(session: AsyncSession) -> None:
-                practice, new = await staff.add_practice(session, args.code, args.name, args.area)
-                print(f"{'Added' if new else 'Updated'} practice {practice.code}: {practice.name}")
-
-            asyncio.run(_with_session(settings, add))
-        case "practice", "import":
-            text = Path(args.csv).read_text(encoding="utf-8-sig")
-
-            async def import_(session: AsyncSession) -> None:
-                result = await staff.import_practices(session, text)
-                print(
-                    f"Practices added: {result.added}, updated: {result.updated}, "
-                    f"rows with problems: {len(result.problems)}"
-                )
-                for problem in result.problems:
-                    print(f"  {problem}")
-
-            asyncio.run(_with_session(settings, import_))
+        case "practice", _:
+            asyncio.run(_practices(settings, args))
         case "user", "add":
-
-            async def add_user(session: AsyncSession) -> None:
-                user, password = await staff.add_user(
-                    session, args.email, args.name, args.role, args.practice or [], _now()
-                )
-                print(f"Created {user.role} {user.email}. One-time password: {password}")
-                print("They will be asked to choose a new password when they first log in.")
-
-            asyncio.run(_with_session(settings, add_user))
-        case "directory", "import":
-            asyncio.run(_directory_import(settings, Path(args.path), args.source))
-        case "directory", "export":
-            asyncio.run(_directory_export(settings, Path(args.path), args.all))
-        case "client", "export":
-            asyncio.run(_client_export(settings, args.id, Path(args.out)))
-        case "client", "erase":
-            if not args.yes and sys.stdin.isatty() and not _confirmed(args.id):
-                print("Nothing was erased.", file=sys.stderr)
-                raise SystemExit(1)
-            asyncio.run(_client_erase(settings, args.id))
+            asyncio.run(_user_add(settings, args))
+        case "token", "create":
+            asyncio.run(_token(settings, args))
+        case "directory", _:
+            asyncio.run(_directory(settings, args))
+        case "client", "erase" if not args.yes and sys.stdin.isatty() and not _confirmed(args.id):
+            print("Nothing was erased.", file=sys.stderr)
+            raise SystemExit(1)
+        case "client", _:
+            asyncio.run(_client(settings, args))
         case "report", _:
             asyncio.run(_report(settings, args))
-        case "token", "create":
-
-            async def token(session: AsyncSession) -> None:
-                print(await staff.create_token(session, args.email, _now()))
-
-            asyncio.run(_with_session(settings, token))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -407,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logs.setup(settings.log_level)
     try:
         _run(args, settings)
-    except (staff.StaffError, DirectoryFileError, NoSuchClient, ReportError, OSError) as exc:
+    except (ActionError, CommandError, DirectoryFileError, OSError) as exc:
         print(f"linkbot: {exc}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:

@@ -37,6 +37,11 @@ class SqlMessages:
         stmt = insert_ignoring_duplicates(self.session, ProcessedUpdateRow).values(key=key, at=at)
         return bool(rows_changed(await self.session.execute(stmt)))
 
+    async def forget_provider_ids(self, before: datetime) -> int:
+        """Drop the provider ids seen before then; providers redeliver within hours."""
+        stmt = sa.delete(ProcessedUpdateRow).where(col(ProcessedUpdateRow.at) < before)
+        return rows_changed(await self.session.execute(stmt))
+
     async def add_inbound(self, client_id: int, inbound: Inbound, case_id: int | None) -> int:
         row = MessageRow(
             client_id=client_id,

@@ -30,16 +30,6 @@ async def add_note(
     return row
 
 
-async def notes_of(session: AsyncSession, client_id: int) -> list[CaseNoteRow]:
-    """Every note on the client, whichever case it was written on, oldest first."""
-    stmt = (
-        select(CaseNoteRow)
-        .where(CaseNoteRow.client_id == client_id)
-        .order_by(col(CaseNoteRow.created_at), col(CaseNoteRow.id))
-    )
-    return list((await session.execute(stmt)).scalars())
-
-
 async def templates(session: AsyncSession) -> list[ReplyTemplateRow]:
     stmt = select(ReplyTemplateRow).order_by(col(ReplyTemplateRow.title))
     return list((await session.execute(stmt)).scalars())

@@ -1,4 +1,5 @@
-"""Read-side queries for the API and, later, the staff web app: lists, details, transcripts."""
+"""Read-side queries for the API and the staff web app: the queue, searches, names and codes
+for ids, the staff and the audit log. One client's whole record is ``storage.records``."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from sqlmodel import col, select
 from flows.model import StaffUser
 from storage.access import visible
 from storage.tables import (
-    AppointmentRow,
     AuditRow,
     CaseRow,
     ClientRow,
@@ -27,8 +27,6 @@ from storage.tables import (
     UserPracticeRow,
     UTCDateTime,
 )
-
-TRANSCRIPT_LIMIT = 500
 
 
 class BadCursor(ValueError):
@@ -83,19 +81,6 @@ async def list_cases(
     return Page(rows, next_cursor)
 
 
-async def transcript(session: AsyncSession, client_id: int) -> list[MessageRow]:
-    """The client's whole conversation across channels, oldest first (the newest 500)."""
-    stmt = (
-        select(MessageRow)
-        .where(MessageRow.client_id == client_id)
-        .order_by(col(MessageRow.created_at).desc(), col(MessageRow.id).desc())
-        .limit(TRANSCRIPT_LIMIT)
-    )
-    rows = list((await session.execute(stmt)).scalars())
-    rows.reverse()
-    return rows
-
-
 async def find_clients(
     session: AsyncSession, user: StaffUser, *, phone: str | None, telegram_chat_id: str | None
 ) -> list[ClientRow]:
@@ -105,25 +90,6 @@ async def find_clients(
     if telegram_chat_id is not None:
         stmt = stmt.where(ClientRow.telegram_chat_id == telegram_chat_id)
     return list((await session.execute(stmt.order_by(col(ClientRow.id)).limit(1))).scalars())
-
-
-async def referrals_of(session: AsyncSession, client_id: int) -> list[ReferralRow]:
-    """The client's referrals, newest first; a friend's pending invitation is not one yet."""
-    stmt = (
-        select(ReferralRow)
-        .where(ReferralRow.client_id == client_id)
-        .order_by(col(ReferralRow.id).desc())
-    )
-    return list((await session.execute(stmt)).scalars())
-
-
-async def appointments_of(session: AsyncSession, client_id: int) -> list[AppointmentRow]:
-    stmt = (
-        select(AppointmentRow)
-        .where(AppointmentRow.client_id == client_id)
-        .order_by(col(AppointmentRow.starts_at))
-    )
-    return list((await session.execute(stmt)).scalars())
 
 
 async def referrals_for_cases(session: AsyncSession, case_ids: set[int]) -> dict[int, ReferralRow]:
@@ -239,12 +205,6 @@ async def open_cases_of(session: AsyncSession, client_ids: set[int]) -> dict[int
         .order_by(col(CaseRow.priority_rank).desc(), col(CaseRow.id).desc())
     )
     return {row.client_id: row for row in (await session.execute(stmt)).scalars()}
-
-
-async def cases_of(session: AsyncSession, client_id: int) -> list[CaseRow]:
-    """All the client's cases, newest first."""
-    stmt = select(CaseRow).where(CaseRow.client_id == client_id).order_by(col(CaseRow.id).desc())
-    return list((await session.execute(stmt)).scalars())
 
 
 async def all_practices(session: AsyncSession) -> list[PracticeRow]:

@@ -36,6 +36,7 @@ from storage.tables import (
     ScoreRow,
     TimerRow,
 )
+from storage.timers import SqlTimers
 
 ERASED = "[erased]"
 
@@ -195,11 +196,7 @@ async def erase_client(session: AsyncSession, client_id: int, now: datetime) -> 
         .where(about)
         .values(text=ERASED, address=ERASED, buttons=None, error_message=None)
     )
-    timers = await session.execute(
-        sa.delete(TimerRow).where(
-            col(TimerRow.client_id) == client_id, col(TimerRow.status) == "pending"
-        )
-    )
+    stopped = await SqlTimers(session).delete_pending(client_id)
     notes = await session.execute(
         sa.delete(CaseNoteRow).where(col(CaseNoteRow.client_id) == client_id)
     )
@@ -238,7 +235,7 @@ async def erase_client(session: AsyncSession, client_id: int, now: datetime) -> 
     client.opted_out, client.opted_out_at = True, client.opted_out_at or now
     client.erased_at = now
     await session.flush()
-    return Erased(rows_changed(messages), rows_changed(timers), rows_changed(notes))
+    return Erased(rows_changed(messages), stopped, rows_changed(notes))
 
 
 async def inactive_since(session: AsyncSession, cutoff: datetime) -> list[int]:

@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.model import StaffUser
+from storage.audit import audit
 from storage.staff import hash_token, password_hasher, staff_user
-from storage.tables import AuditRow, StaffSessionRow, StaffUserRow
+from storage.tables import StaffSessionRow, StaffUserRow
 
 IDLE = timedelta(hours=8)
 LONGEST = timedelta(hours=12)
@@ -178,9 +179,3 @@ async def change_password(
     await audit(session, user_id, "password_changed", None, now)
     await session.flush()
     return None
-
-
-async def audit(
-    session: AsyncSession, user_id: int | None, action: str, subject: str | None, at: datetime
-) -> None:
-    session.add(AuditRow(user_id=user_id, action=action, subject=subject, at=at))

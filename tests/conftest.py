@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.bootstrap import Services, build
 from bot.config import Settings, load_settings
+from bot.runtime import Runtime
 from bot.web.app import create_app
 from flows.model import Role
 from storage import staff
@@ -173,14 +174,20 @@ async def make_bot(
         )
         made.append(bot)
         if telegram is not None:
-            services.start_channels()  # the test sends due messages itself
+            runtimes.append(Runtime(services))
+            runtimes[-1].start_channels()  # the test sends due messages itself
         return bot
 
     fakes: list[FakeTelegram] = []
+    runtimes: list[Runtime] = []
     yield make
     for bot in made:
         await bot.client.close()
-        await bot.services.close()
+    for running in runtimes:
+        await running.close()
+    for bot in made:
+        if not any(running.services is bot.services for running in runtimes):
+            await bot.services.close()
     for fake in fakes:
         await fake.stop()
 

@@ -1,38 +1,24 @@
-"""Builds the aiohttp application around a ``Services``."""
+"""Builds the web server around a ``Services``: three apps by audience, each behind its own
+guard, under one shell that adds security headers and never echoes an error.
+
+- the webhooks (``bot.web.hooks``): Twilio, Telegram and the simulator;
+- the JSON API at ``/api/v1`` (``bot.web.api``): a bearer token on every call;
+- the staff pages (``bot.web.staff``), and every other path: a signed-in user and a CSRF
+  token on every form.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from bot.bootstrap import Services
-from bot.web import (
-    api,
-    appointments,
-    campaigns,
-    directory,
-    referrals,
-    reports,
-    scores,
-    simulator,
-    sms,
-    staff,
-    staff_admin,
-    staff_campaigns,
-    staff_cases,
-    staff_clients,
-    staff_reports,
-    telegram,
-)
-from bot.web.keys import SERVICES
+from bot.web import api, hooks, staff
+from bot.web.http import SERVICES, Handler, mount
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @web.middleware
@@ -44,8 +30,6 @@ async def never_echo_errors(request: web.Request, handler: Handler) -> web.Strea
         raise
     except Exception:
         log.exception("error handling %s %s", request.method, request.path)
-        if request.path.startswith("/api/"):
-            return api.error(500, "internal", "Something went wrong on our side.")
         return web.Response(status=500, text="Something went wrong on our side.")
 
 
@@ -71,44 +55,11 @@ class AccessLogger(AbstractAccessLogger):
         return self.logger.isEnabledFor(logging.INFO)
 
 
-async def healthz(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
-    try:
-        await services.db.ping()
-    except Exception:
-        log.warning("health check: database unreachable")
-        return web.json_response({"status": "error", "database": "unreachable"}, status=503)
-    return web.json_response({"status": "ok", "database": "ok"})
-
-
-async def index(request: web.Request) -> web.Response:
-    """The staff app's home: the queue (the login guard sends strangers to sign in)."""
-    raise web.HTTPFound("/queue")
-
-
 def create_app(services: Services) -> web.Application:
-    app = web.Application(
-        middlewares=[security_headers, never_echo_errors, api.authenticate, staff.require_login]
-    )
+    app = web.Application(middlewares=[security_headers, never_echo_errors])
     app[SERVICES] = services
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/", index)
-    staff.setup(app)
-    staff_cases.add_routes(app)
-    staff_clients.add_routes(app)
-    staff_campaigns.add_routes(app)
-    staff_admin.add_routes(app)
-    staff_reports.add_routes(app)
-    app.router.add_static("/static/", Path(__file__).parent / "static")
-    sms.add_routes(app)
-    telegram.add_routes(app)
-    referrals.add_routes(app)  # before the API's catch-all for unknown calls
-    appointments.add_routes(app)
-    reports.add_routes(app)
-    campaigns.add_routes(app)
-    scores.add_routes(app)
-    directory.add_routes(app)
-    api.add_routes(app)
-    if services.settings.simulator_enabled:
-        simulator.add_routes(app)
+    # In this order: the staff pages answer every path the others do not claim.
+    mount(app, hooks.create(services), "webhooks")
+    mount(app, api.create(services), "api")
+    mount(app, staff.create(services), "staff pages")
     return app

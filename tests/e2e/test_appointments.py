@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from bot.actions.timers import fire_due
 from flows import texts
 from storage.tables import TimerRow
 from tests.conftest import Bot
@@ -206,7 +207,7 @@ async def test_bad_bookings_get_422_naming_the_field_and_store_nothing(
 
 
 async def _fire_and_send(bot: Bot) -> None:
-    await bot.services.fire_due()
+    await fire_due(bot.services)
     await bot.services.outbox.send_due()
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.actions.timers import fire_due
 from flows import texts
 from flows.model import Role
 from tests.conftest import Bot
@@ -80,7 +81,7 @@ def _counts(campaign: dict[str, Any]) -> dict[str, Any]:
 async def _at(bot: Bot, when: datetime) -> None:
     """Move the clock, fire what is due and send what the outbox may."""
     bot.clock.set(when)
-    await bot.services.fire_due()
+    await fire_due(bot.services)
     await bot.services.outbox.send_due()
 
 
@@ -429,7 +430,7 @@ async def test_a_check_in_campaign_goes_on_its_day_in_the_window_through_the_out
     assert (await _get(bot, token, made["id"]))["status"] == "scheduled"
 
     bot.clock.set(SEND_AT)
-    assert await bot.services.fire_due() == 1  # one a second: only the first is due
+    assert await fire_due(bot.services) == 1  # one a second: only the first is due
     assert bot.twilio.sent[-1].to != ANN  # written to the outbox, not sent by the timer
     await bot.services.outbox.send_due()
     assert len(_check_ins_to(bot, ANN)) == 1 and _check_ins_to(bot, BOB) == []

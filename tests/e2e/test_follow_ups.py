@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from bot.actions.timers import fire_due
 from flows import texts
 from storage.tables import TimerRow
 from tests.conftest import Bot
@@ -52,7 +53,7 @@ async def _client_with_a_session(bot: Bot, token: str, phone: str = PHONE) -> st
 async def _at(bot: Bot, when: datetime) -> None:
     """Move the clock, fire what is due and send what the outbox may."""
     bot.clock.set(when)
-    await bot.services.fire_due()
+    await fire_due(bot.services)
     await bot.services.outbox.send_due()
 
 

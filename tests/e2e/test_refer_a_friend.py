@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.actions.timers import fire_due
 from flows import texts
 from tests.conftest import Bot
 from tests.support.dialog import Phone, converse, phone
@@ -90,7 +91,7 @@ async def test_a_friend_who_says_no_hears_nothing_more(make_bot: Any, channel: s
     told_referrer = len(await referrer.inbox())
     assert await friend.say("no thanks") == [texts.FRIEND_DECLINED]
     bot.clock.advance(timedelta(days=40))
-    await bot.services.fire_due()
+    await fire_due(bot.services)
     assert len(await friend.inbox()) == 2 and len(await referrer.inbox()) == told_referrer
     token = await bot.staff_token()
     _, found = await bot.api("GET", f"/api/v1/clients?phone=%2B{FRIEND[1:]}", token)
@@ -105,7 +106,7 @@ async def test_silence_ends_it_and_a_late_reply_starts_afresh(make_bot: Any, cha
     referrer, friend = phone(bot, channel, REFERRER), phone(bot, "sms", FRIEND)
     await _refer(referrer)
     bot.clock.advance(timedelta(days=15))
-    await bot.services.fire_due()
+    await fire_due(bot.services)
     assert len(await friend.inbox()) == 1  # the invitation only: no reminders
     [welcome] = await friend.say("yes")
     assert welcome == texts.welcome(bot.services.settings.service)

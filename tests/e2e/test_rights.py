@@ -11,7 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import SQLModel, col, select
 
-from bot.scheduler import apply_retention
+from bot.actions.rights import apply_retention
+from bot.actions.timers import fire_due
 from flows.model import Role
 from storage.tables import AuditRow, ClientRow, TimerRow
 from tests.conftest import Bot
@@ -175,7 +176,7 @@ async def test_erasure_leaves_nothing_of_theirs_and_the_figures_unchanged(
     assert other[0].erased_at is None
     sent = len(bot.twilio.to(NUMBER))
     bot.clock.advance(timedelta(days=6))
-    await bot.services.fire_due()
+    await fire_due(bot.services)
     await bot.services.outbox.send_due()
     assert len(bot.twilio.to(NUMBER)) == sent  # nothing more goes to her
     async with bot.services.db.read() as session:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.actions.timers import fire_due
 from flows import texts
 from flows.model import Role
 from tests.conftest import Bot
@@ -237,7 +238,7 @@ async def test_stop_mid_way_wins_and_start_resumes_where_it_stopped(
     assert await person.say("stop") == [texts.opted_out(bot.services.settings.service)]
     assert await person.say("14/3/52") == []  # nothing at all is sent after STOP
     bot.clock.advance(timedelta(days=8))
-    await bot.services.fire_due()
+    await fire_due(bot.services)
     assert await person.say("START") == [texts.opted_in(bot.services.settings.service)]
     await converse(person, [("1952-03-14", ["Which GP"])])
 
@@ -257,17 +258,17 @@ async def test_silence_gets_one_nudge_then_an_incomplete_referral_for_staff(
     )
     sent = len(await person.inbox())
     bot.clock.advance(timedelta(days=2, hours=23))
-    await bot.services.fire_due()
+    await fire_due(bot.services)
     assert len(await person.inbox()) == sent
     bot.clock.advance(timedelta(hours=2))
-    await bot.services.fire_due()
+    await fire_due(bot.services)
     [nudge] = (await person.inbox())[sent:]
     assert nudge == texts.SR_NUDGE.format(service=bot.services.settings.service_name)
     _, cases = await bot.api("GET", "/api/v1/cases", token)
     assert cases["items"] == []
 
     bot.clock.advance(timedelta(days=4, hours=1))
-    await bot.services.fire_due()
+    await fire_due(bot.services)
     assert len(await person.inbox()) == sent + 1  # one nudge only
     case = await _only_case(bot, token)
     assert case["reason"] == "incomplete_referral" and case["referral"]["source"] == "self"
@@ -276,7 +277,7 @@ async def test_silence_gets_one_nudge_then_an_incomplete_referral_for_staff(
     assert client["referrals"][0]["practice"] == "P92001"
 
     bot.clock.advance(timedelta(days=30))
-    await bot.services.fire_due()
+    await fire_due(bot.services)
     assert len(await person.inbox()) == sent + 1
     # Weeks later they come back: a greeting gets "welcome back" and the question again.
     await converse(
@@ -428,13 +429,13 @@ async def test_a_timer_that_cannot_be_handled_is_set_aside_and_the_rest_still_fi
             text("UPDATE client SET flow_state = 'not json' WHERE phone = :p"), {"p": NUMBER}
         )
     bot.clock.advance(timedelta(days=3, hours=1))
-    assert await bot.services.fire_due() == 1
+    assert await fire_due(bot.services) == 1
     [nudge] = (await second.inbox())[-1:]
     assert nudge.startswith("Hi from the")
     async with bot.services.db.read() as session:
         states = (await session.execute(text("SELECT status FROM timer ORDER BY id"))).scalars()
         assert sorted(states) == ["done", "failed", "pending"]  # the second's next step waits
-    assert await bot.services.fire_due() == 0
+    assert await fire_due(bot.services) == 0
 
 
 @pytest.mark.parametrize("channel", CHANNELS)

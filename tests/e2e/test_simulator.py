@@ -92,7 +92,7 @@ async def test_simulator_answers_only_on_loopback_unless_enabled(
     from aiohttp import web
     from aiohttp.test_utils import make_mocked_request
 
-    from bot.web import simulator
+    from bot.web.hooks import simulator
 
     for env, remote, allowed in (
         ({}, "192.0.2.10", False),

@@ -8,8 +8,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.bootstrap import build
-from bot.web.app import create_app
-from bot.web.staff import _is_open
+from bot.web import staff
 from flows.model import Role
 from storage.tables import AuditRow
 from tests.conftest import Bot, settings_for
@@ -18,14 +17,14 @@ from tests.support.staff_web import NEW_PASSWORD, Browser, add_user, signed_in
 
 
 def _staff_routes(method: str) -> list[str]:
-    """Every staff page of the app (not the webhooks, API or simulator), with ids filled in."""
+    """Every page of the staff app but signing in, with ids filled in."""
     settings = settings_for("sqlite:///unused.db", None, LINKBOT_SIMULATOR="on")
-    app = create_app(build(settings, clock=FakeClock()))  # routes only: nothing runs
+    app = staff.create(build(settings, clock=FakeClock()))  # routes only: nothing runs
     paths = set()
     for route in app.router.routes():
         info = route.resource.get_info() if route.resource else {}
         path = info.get("path") or info.get("formatter") or info.get("prefix", "")
-        if route.method == method and not _is_open(path):
+        if route.method == method and not staff.is_public(route):
             paths.add(path.replace("{id}", "1").replace("{change}", "pause"))
     return sorted(paths)
 

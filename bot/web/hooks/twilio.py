@@ -7,8 +7,9 @@ import logging
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
+from bot.actions.inbound import receive
 from bot.channels import sms
-from bot.web.keys import SERVICES
+from bot.web.http import services_of
 from storage import outbox as sql
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ DELIVERY_STATES = frozenset(
 
 async def _signed_form(request: web.Request) -> dict[str, str] | None:
     """The form if Twilio's signature over PUBLIC_BASE_URL + path matches, else None."""
-    settings = request.app[SERVICES].settings
+    settings = services_of(request).settings
     if not settings.sms_enabled:
         return None
     posted = await request.post()
@@ -53,8 +54,8 @@ async def inbound(request: web.Request) -> web.Response:
     form = await _signed_form(request)
     if form is None:
         return web.Response(status=403, text="Forbidden")
-    services = request.app[SERVICES]
-    await services.receive(sms.to_inbound(form, services.clock.now()))
+    services = services_of(request)
+    await receive(services, sms.to_inbound(form, services.clock.now()))
     return web.Response(text=EMPTY_TWIML, content_type="text/xml")
 
 
@@ -69,7 +70,7 @@ async def status(request: web.Request) -> web.Response:
         log.warning("status callback without a usable MessageSid or MessageStatus")
         return web.Response(text=EMPTY_TWIML, content_type="text/xml")
     error_code = form.get("ErrorCode", "").strip() or None
-    services = request.app[SERVICES]
+    services = services_of(request)
     async with services.db.write() as session:
         await sql.record_status(session, sid, state, error_code, services.clock.now())
     return web.Response(text=EMPTY_TWIML, content_type="text/xml")

@@ -8,20 +8,15 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.web.api import ApiError, parse_id
-from bot.web.campaigns import (
-    MAX_MESSAGE,
-    campaign,
-    campaign_page,
-    change_status,
-    create_campaign,
-)
-from bot.web.keys import SERVICES
-from bot.web.staff import SESSION, page
+from bot.actions import campaigns, commands
+from bot.actions.errors import Invalid, NotFound
+from bot.web.api.render import campaign_json, dry_run_json
+from bot.web.http import parse_id, services_of
+from bot.web.staff.pages import page, problem, user
 from flows.campaigns import PATHWAYS
 from flows.gsm import GSM_BASIC, GSM_EXTENDED
 from flows.needs import NEEDS
-from storage import queries, web_sessions
+from storage import queries
 
 EXCLUSIONS = {
     "opted_out": "have opted out of messages",
@@ -35,18 +30,19 @@ CHANGES = {"pause": "paused", "resume": "scheduled", "cancel": "cancelled"}
 async def list_page(request: web.Request) -> web.Response:
     before = request.query.get("before", "")
     try:
-        items, more = await campaign_page(request.app[SERVICES], request[SESSION].user, before)
-    except ApiError:
+        views, more = await campaigns.page(services_of(request), user(request), before)
+    except Invalid:
         raise web.HTTPFound("/campaigns") from None
+    items = [campaign_json(v) for v in views]
     return page(request, "campaigns.html", campaigns=items, next=items[-1]["id"] if more else None)
 
 
 async def _practices(request: web.Request) -> list[tuple[str, str]]:
     """The practices the user may choose from, as (code, name)."""
-    user = request[SESSION].user
-    async with request.app[SERVICES].db.read() as session:
+    me = user(request)
+    async with services_of(request).db.read() as session:
         rows = await queries.all_practices(session)
-    return [(p.code, p.name) for p in rows if user.is_admin or p.id in user.practice_ids]
+    return [(p.code, p.name) for p in rows if me.is_admin or p.id in me.practice_ids]
 
 
 async def _form(
@@ -54,24 +50,24 @@ async def _form(
     values: dict[str, Any],
     *,
     status: int = 200,
-    problem: str | None = None,
+    trouble: str | None = None,
     dry_run: dict[str, Any] | None = None,
 ) -> web.Response:
-    services = request.app[SERVICES]
+    services = services_of(request)
     today = services.clock.now().astimezone(services.settings.zone).date().isoformat()
     return page(
         request,
         "campaign_new.html",
         status=status,
         values=values,
-        problem=problem,
+        problem=trouble,
         dry_run=dry_run,
         exclusions=EXCLUSIONS,
         practices=await _practices(request),
         needs=NEEDS,
         pathways=PATHWAYS,
         today=today,
-        max_message=MAX_MESSAGE,
+        max_message=commands.MAX_MESSAGE,
         gsm_basic=GSM_BASIC,
         gsm_extended=GSM_EXTENDED,
     )
@@ -118,47 +114,42 @@ async def create(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     body, values = _body(form)
     body["dry_run"] = form.get("action") != "schedule"
-    services, user = request.app[SERVICES], request[SESSION].user
     try:
-        result = await create_campaign(services, user, body)
-    except ApiError as exc:
-        return await _form(request, values, status=422, problem=_plain(exc.message))
-    if body["dry_run"]:
-        return await _form(request, values, dry_run=result)
-    raise web.HTTPFound(f"/campaigns/{result['id']}")
+        asked = commands.from_values(commands.Campaign, body)
+        planned = await campaigns.plan(services_of(request), user(request), asked)
+    except Invalid as exc:
+        return await _form(request, values, status=422, trouble=problem(exc, LABELS))
+    if isinstance(planned, campaigns.DryRun):
+        return await _form(request, values, dry_run=dry_run_json(planned))
+    raise web.HTTPFound(f"/campaigns/{planned.row.id}")
 
 
-def _plain(message: str) -> str:
-    """The API names fields as ``cohort.need``; the page's boxes have plain names."""
-    for field, label in (
-        ("cohort.last_session_from", "Last session from"),
-        ("cohort.last_session_to", "Last session to"),
-        ("cohort.not_contacted_weeks", "Not contacted for"),
-        ("cohort.practice", "Practice"),
-        ("cohort.need", "Need"),
-        ("cohort.pathway", "Referred by"),
-        ("send_on", "Send on"),
-        ("message", "Message"),
-        ("name", "Name"),
-    ):
-        if message.startswith(field + ":"):
-            return label + ":" + message[len(field) + 1 :]
-    return message
+# The API names fields as ``cohort.need``; the page's boxes have plain names.
+LABELS = {
+    "cohort.last_session_from": "Last session from",
+    "cohort.last_session_to": "Last session to",
+    "cohort.not_contacted_weeks": "Not contacted for",
+    "cohort.practice": "Practice",
+    "cohort.need": "Need",
+    "cohort.pathway": "Referred by",
+    "send_on": "Send on",
+    "message": "Message",
+    "name": "Name",
+}
 
 
-async def detail(request: web.Request, problem: str | None = None) -> web.Response:
+async def detail(request: web.Request, trouble: str | None = None) -> web.Response:
     campaign_id = parse_id(request.match_info["id"])
-    services, user = request.app[SERVICES], request[SESSION].user
     try:
-        found = await campaign(services, user, campaign_id or 0)
-    except ApiError:
+        view = await campaigns.get(services_of(request), user(request), campaign_id, audit=True)
+    except NotFound:
         raise web.HTTPNotFound(text="There is no such campaign.") from None
-    async with services.db.write() as session:
-        await web_sessions.audit(
-            session, user.id, "view_campaign", f"campaign:{campaign_id}", services.clock.now()
-        )
     return page(
-        request, "campaign.html", campaign=found, problem=problem, status=422 if problem else 200
+        request,
+        "campaign.html",
+        campaign=campaign_json(view),
+        problem=trouble,
+        status=422 if trouble else 200,
     )
 
 
@@ -168,12 +159,11 @@ async def change(request: web.Request) -> web.StreamResponse:
     if status is None or campaign_id is None:
         raise web.HTTPNotFound(text="There is no such campaign.")
     try:
-        await change_status(request.app[SERVICES], request[SESSION].user, campaign_id, status)
-    except ApiError as exc:
-        if exc.status == 404:
-            raise web.HTTPNotFound(text="There is no such campaign.") from None
-        return await detail(request, problem=exc.message.removeprefix("status: "))
-    request.app[SERVICES].outbox.wake()
+        await campaigns.change_status(services_of(request), user(request), campaign_id, status)
+    except NotFound:
+        raise web.HTTPNotFound(text="There is no such campaign.") from None
+    except Invalid as exc:
+        return await detail(request, trouble=problem(exc))
     raise web.HTTPFound(f"/campaigns/{campaign_id}")
 
 

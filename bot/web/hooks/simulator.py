@@ -10,17 +10,27 @@ from importlib import resources
 from aiohttp import web
 from sqlmodel import col, select
 
-from bot.channels.sms import normalise_phone
-from bot.web.keys import SERVICES
+from bot.actions.inbound import receive
+from bot.web.http import services_of
+from flows import phones
 from flows.messages import Address, Channel, Inbound
 from storage.tables import MessageRow
 
 MAX_TEXT = 1600
 
 
+def _check(request: web.Request) -> None:
+    """The simulator is there only when it is on, and then for this computer only unless
+    LINKBOT_SIMULATOR=on."""
+    if not services_of(request).settings.simulator_enabled:
+        raise web.HTTPNotFound(text="The simulator is off.")
+    if not _allowed(request):
+        raise web.HTTPForbidden(text="The simulator only answers on this computer.")
+
+
 def _allowed(request: web.Request) -> bool:
     """Loopback only, unless LINKBOT_SIMULATOR=on was set explicitly."""
-    if request.app[SERVICES].settings.simulator_open_to_all:
+    if services_of(request).settings.simulator_open_to_all:
         return True
     try:
         return ipaddress.ip_address(request.remote or "").is_loopback
@@ -29,23 +39,21 @@ def _allowed(request: web.Request) -> bool:
 
 
 def _address(raw: str) -> Address | None:
-    handle = normalise_phone(raw)
+    handle = phones.normalise(raw)
     if not handle or len(handle) > 40 or any(ch.isspace() for ch in handle):
         return None
     return Address.of(Channel.SIMULATOR, handle)
 
 
 async def page(request: web.Request) -> web.Response:
-    if not _allowed(request):
-        raise web.HTTPForbidden(text="The simulator only answers on this computer.")
-    html = resources.files("bot.web").joinpath("static/simulator.html").read_text("utf-8")
-    html = html.replace("{{service}}", escape(request.app[SERVICES].settings.service_name))
+    _check(request)
+    html = resources.files("bot.web.hooks").joinpath("simulator.html").read_text("utf-8")
+    html = html.replace("{{service}}", escape(services_of(request).settings.service_name))
     return web.Response(text=html, content_type="text/html")
 
 
 async def send(request: web.Request) -> web.Response:
-    if not _allowed(request):
-        raise web.HTTPForbidden(text="The simulator only answers on this computer.")
+    _check(request)
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -58,28 +66,28 @@ async def send(request: web.Request) -> web.Response:
         return web.json_response({"error": "from: give a phone number."}, status=422)
     if not isinstance(text, str) or len(text) > MAX_TEXT:
         return web.json_response({"error": f"text: up to {MAX_TEXT} characters."}, status=422)
-    services = request.app[SERVICES]
+    services = services_of(request)
     handle = address.handle
-    await services.receive(
+    await receive(
+        services,
         Inbound(
             address,
             text,
             None,
             services.clock.now(),
             phone=handle if handle.startswith("+") else None,
-        )
+        ),
     )
     return web.json_response({"ok": True})
 
 
 async def messages(request: web.Request) -> web.Response:
-    if not _allowed(request):
-        raise web.HTTPForbidden(text="The simulator only answers on this computer.")
+    _check(request)
     address = _address(request.query.get("from", ""))
     after = request.query.get("after", "0")
     if address is None or not after.isdigit():
         return web.json_response({"error": "from: give a phone number."}, status=422)
-    services = request.app[SERVICES]
+    services = services_of(request)
     async with services.db.read() as session:
         rows = (
             await session.execute(

@@ -10,12 +10,13 @@ from typing import Any
 from aiohttp import web
 
 from bot import report_files
-from bot.web.keys import SERVICES
-from bot.web.staff import SESSION, page
-from bot.web.staff_admin import admins_only
-from storage import queries, reports, web_sessions
+from bot.actions import reports
+from bot.actions.errors import Invalid
+from bot.web.http import services_of
+from bot.web.staff.admin import admins_only
+from bot.web.staff.pages import page, user
+from storage.reports import DEFINITIONS, PATHWAYS, SOURCES
 
-MAX_DAYS = 366 * 5
 MOST_WEEKS = 16  # longer periods are charted by month
 LABELS = {
     "engagement_rate": "Engagement",
@@ -58,8 +59,9 @@ def _by_month(weeks: list[tuple[date, dict[str, int]]]) -> list[tuple[str, dict[
     return list(months.items())
 
 
-async def _choices(request: web.Request) -> tuple[date, date, dict[str, str]]:
-    services = request.app[SERVICES]
+def _choices(request: web.Request) -> reports.Chosen:
+    """The period (the last year unless given) and the narrowing, from the query."""
+    services = services_of(request)
     today = services.clock.now().astimezone(services.settings.zone).date()
     query = request.query
     try:
@@ -71,28 +73,17 @@ async def _choices(request: web.Request) -> tuple[date, date, dict[str, str]]:
         end = date.fromisoformat(query.get("to", "")) if query.get("to") else today
     except ValueError:
         raise web.HTTPBadRequest(text="Please give dates like 2026-04-01.") from None
-    if end < start or (end - start).days > MAX_DAYS:
-        raise web.HTTPBadRequest(text="The period must end after it starts, within five years.")
-    narrowing = {k: query.get(k, "")[:80] for k in ("practice", "pathway", "worker")}
-    return start, end, narrowing
+    chosen = (query.get(k, "")[:80] for k in ("practice", "pathway", "worker"))
+    return reports.Chosen(start, end, *chosen)
 
 
 async def dashboard(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
-    start, end, chosen = await _choices(request)
-    zone = services.settings.zone
-    async with services.db.read() as session:
-        try:
-            narrowing = await reports.narrowing(session, **chosen)
-        except reports.BadNarrowing as exc:
-            raise web.HTTPBadRequest(text=str(exc)) from None
-        index = await services.directory.index(session)
-        period = reports.Period(start, end)
-        body = await reports.summary(session, period, zone, index, narrowing)
-        weeks = await reports.weekly_referrals(session, period, zone, narrowing)
-        monthly = await reports.monthly_rates(session, period, zone, narrowing)
-        practices = await queries.all_practices(session)
-        staff = await queries.all_staff(session)
+    chosen = _choices(request)
+    try:
+        shown = await reports.dashboard(services_of(request), user(request), chosen)
+    except Invalid as exc:
+        raise web.HTTPBadRequest(text=_period_problem(exc)) from None
+    body, weeks, monthly = shown.figures, shown.weeks, shown.monthly
     over_time = (
         _by_month(weeks)
         if len(weeks) > MOST_WEEKS
@@ -125,55 +116,50 @@ async def dashboard(request: web.Request) -> web.Response:
         "unmet": _bars(sorted(body["unmet_needs"].items(), key=lambda kv: -(kv[1] or 0))),
         "needs": _bars(sorted(body["referrals"]["by_need"].items(), key=lambda kv: -(kv[1] or 0))),
     }
-    query = "&".join(f"{k}={v}" for k, v in (("from", start), ("to", end), *chosen.items()) if v)
+    narrowed = {"practice": chosen.practice, "pathway": chosen.pathway, "worker": chosen.worker}
+    pairs = (("from", chosen.start), ("to", chosen.end), *narrowed.items())
     return page(
         request,
         "dashboard.html",
         figures=body,
         charts=charts,
-        start=start,
-        end=end,
-        chosen=chosen,
-        practices=practices,
-        staff=[u for u, _ in staff],
-        pathways=reports.PATHWAYS + reports.SOURCES,
-        query=query,
-        definitions=reports.DEFINITIONS,
+        start=chosen.start,
+        end=chosen.end,
+        chosen=narrowed,
+        practices=shown.practices,
+        staff=shown.staff,
+        pathways=PATHWAYS + SOURCES,
+        query="&".join(f"{k}={v}" for k, v in pairs if v),
+        definitions=DEFINITIONS,
         labels=LABELS,
     )
 
 
+def _period_problem(exc: Invalid) -> str:
+    if exc.field in ("to", "from"):
+        return "The period must end after it starts, within five years."
+    return exc.message
+
+
 async def export(request: web.Request) -> web.StreamResponse:
-    services = request.app[SERVICES]
     fmt = request.match_info["format"]
     if fmt not in TYPES:
         raise web.HTTPNotFound(text="There is no such export.")
-    start, end, chosen = await _choices(request)
-    async with services.db.write() as session:
-        try:
-            narrowing = await reports.narrowing(session, **chosen)
-        except reports.BadNarrowing as exc:
-            raise web.HTTPBadRequest(text=str(exc)) from None
-        body = await reports.summary(
-            session,
-            reports.Period(start, end),
-            services.settings.zone,
-            await services.directory.index(session),
-            narrowing,
+    chosen = _choices(request)
+    try:
+        body = await reports.export(
+            services_of(request), user(request), chosen, f"export_report:{fmt}"
         )
-        await web_sessions.audit(
-            session,
-            request[SESSION].user.id,
-            f"export_report:{fmt}",
-            f"report:{start}..{end}",
-            services.clock.now(),
-        )
+    except Invalid as exc:
+        raise web.HTTPBadRequest(text=_period_problem(exc)) from None
     return web.Response(
         body=report_files.render(body, fmt),
         content_type=TYPES[fmt].split(";")[0],
         charset="utf-8" if fmt != "xlsx" else None,
         headers={
-            "Content-Disposition": f'attachment; filename="figures-{start}-{end}.{fmt}"',
+            "Content-Disposition": (
+                f'attachment; filename="figures-{chosen.start}-{chosen.end}.{fmt}"'
+            ),
             "Cache-Control": "no-store",
         },
     )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hmac
 import json
+from functools import partial
 
 from aiohttp import web
 
+from bot.actions.inbound import receive
 from bot.channels.telegram import TelegramChannel
-from bot.web.keys import SERVICES
+from bot.web.http import services_of
 from flows.messages import Channel
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name, not a secret)
@@ -16,7 +18,7 @@ MAX_UPDATE_BYTES = 1 << 20
 
 
 async def webhook(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
+    services = services_of(request)
     secret = services.settings.telegram_webhook_secret
     given = request.headers.get(SECRET_HEADER, "")
     if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
@@ -34,7 +36,7 @@ async def webhook(request: web.Request) -> web.Response:
     if update is None:
         # Not an update we can read: answering 200 stops Telegram resending it for ever.
         return web.Response(status=200, text="ignored")
-    await channel.handle(update, services.receive, services.clock.now())
+    await channel.handle(update, partial(receive, services), services.clock.now())
     return web.Response(status=200, text="ok")
 
 

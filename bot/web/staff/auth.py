@@ -1,0 +1,173 @@
+"""The staff web app's front door: signing in and out, choosing a password, and the guard that
+keeps every other staff page behind a login and every form behind a CSRF token."""
+
+from __future__ import annotations
+
+import secrets
+
+from aiohttp import web
+
+from bot.web.http import Handler, services_of
+from bot.web.staff.pages import SESSION, TOKEN, page
+from storage import web_sessions
+
+SESSION_COOKIE = "linkbot_session"
+LOGIN_CSRF_COOKIE = "linkbot_login_csrf"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _secure(request: web.Request) -> bool:
+    return services_of(request).settings.public_base_url.startswith("https://")
+
+
+def _set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str) -> None:
+    response.set_cookie(
+        name, value, httponly=True, samesite="Strict", secure=_secure(request), path="/"
+    )
+
+
+def _local(target: str) -> str:
+    """Only a path on this site: never somewhere else after signing in."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/queue"
+
+
+@web.middleware
+async def require_login(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every staff page but signing in needs a signed-in user; every form needs its CSRF
+    token; a first sign-in must choose a password before anything else."""
+    if is_public(request.match_info.route):
+        return await handler(request)
+    services = services_of(request)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    found = None
+    if token:
+        async with services.db.write() as session:
+            found = await web_sessions.session_for(session, token, services.clock.now())
+    if found is None:
+        if request.method in SAFE_METHODS:
+            raise web.HTTPFound(f"/login?next={request.path}")
+        raise web.HTTPForbidden(text="Please sign in again.")
+    if request.method not in SAFE_METHODS:
+        form = await request.post()
+        sent = form.get("csrf")
+        if not isinstance(sent, str) or not secrets.compare_digest(sent, found.csrf):
+            raise web.HTTPForbidden(text="This form has expired. Please go back and try again.")
+    if found.must_change_password and request.path not in ("/password", "/logout"):
+        raise web.HTTPFound("/password")
+    request[SESSION], request[TOKEN] = found, token
+    return await handler(request)
+
+
+async def login_page(request: web.Request) -> web.Response:
+    # Kept while it lasts: a second sign-in page (another tab, a browser fetching the icon and
+    # being sent here) must not spoil the first one's form.
+    kept = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    login_csrf = kept if 20 <= len(kept) <= 64 else secrets.token_urlsafe(32)
+    response = page(
+        request,
+        "login.html",
+        login_csrf=login_csrf,
+        problem=None,
+        email="",
+        next=_local(request.query.get("next", "/queue")),
+    )
+    _set_cookie(request, response, LOGIN_CSRF_COOKIE, login_csrf)
+    return response
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    sent, expected = form.get("csrf"), request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
+        raise web.HTTPForbidden(text="This form has expired. Please go back and try again.")
+    email, password = str(form.get("email", ""))[:320], str(form.get("password", ""))[:1024]
+    services = services_of(request)
+    async with services.db.write() as session:
+        outcome = await web_sessions.log_in(session, email, password, services.clock.now())
+    if isinstance(outcome, web_sessions.LoginProblem):
+        problem = (
+            "Too many attempts. This account is locked for 15 minutes."
+            if outcome is web_sessions.LoginProblem.LOCKED
+            else "That e-mail address and password do not match."
+        )
+        response = page(
+            request,
+            "login.html",
+            status=401,
+            login_csrf=expected,
+            problem=problem,
+            email=email,
+            next=_local(str(form.get("next", "/queue"))),
+        )
+        return response
+    target = (
+        "/password"
+        if outcome.session.must_change_password
+        else _local(str(form.get("next", "/queue")))
+    )
+    response = web.HTTPFound(target)
+    _set_cookie(request, response, SESSION_COOKIE, outcome.token)
+    response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    services = services_of(request)
+    async with services.db.write() as session:
+        await web_sessions.log_out(session, request[TOKEN], services.clock.now())
+    response = web.HTTPFound("/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+async def password_page(request: web.Request) -> web.Response:
+    return page(
+        request,
+        "password.html",
+        problem=None,
+        min_length=web_sessions.MIN_PASSWORD,
+        must_change=request[SESSION].must_change_password,
+    )
+
+
+async def change_password(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    services, found = services_of(request), request[SESSION]
+    async with services.db.write() as session:
+        problem = await web_sessions.change_password(
+            session,
+            found.user.id,
+            str(form.get("current", "")),
+            str(form.get("new", "")),
+            request[TOKEN],
+            services.clock.now(),
+        )
+    if problem:
+        return page(
+            request,
+            "password.html",
+            status=422,
+            problem=problem,
+            min_length=web_sessions.MIN_PASSWORD,
+            must_change=found.must_change_password,
+        )
+    raise web.HTTPFound("/queue")
+
+
+PUBLIC: frozenset[Handler] = frozenset({login_page, login})  # the only pages without a login
+
+
+def is_public(route: web.AbstractRoute) -> bool:
+    """Signing in, and the static files (styles and scripts), need no login."""
+    return route.handler in PUBLIC or isinstance(route.resource, web.StaticResource)
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/login", login_page)
+    r.add_post("/login", login)
+    r.add_post("/logout", logout)
+    r.add_get("/password", password_page)
+    r.add_post("/password", change_password)
