@@ -14,11 +14,11 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 from pydantic import PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import questionnaires
+from flows import phones
 from flows.questionnaires import Questionnaire
 from flows.sendwindow import SendWindow
 from flows.texts import Nation, ServiceInfo
@@ -115,11 +115,7 @@ class Settings(BaseSettings):
     def _service_phone(cls, value: str) -> str:
         if not value.strip():
             return ""
-        try:
-            number = phonenumbers.parse(value, "GB")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_possible_number(number):
+        if not phones.is_possible(value):
             raise ValueError(f"{value!r} is not a phone number")
         return value.strip()
 
@@ -166,20 +162,12 @@ class Settings(BaseSettings):
     def _from(cls, value: str) -> str:
         if not value or re.fullmatch(r"MG[0-9a-fA-F]{32}", value):
             return value
-        try:
-            number = phonenumbers.parse(value, None)
-        except phonenumbers.NumberParseException:
-            number = None
-        if (
-            number is None
-            or not value.startswith("+")
-            or not phonenumbers.is_possible_number(number)
-        ):
+        if not phones.is_possible(value, international=True):
             raise ValueError(
                 f"{value!r} is neither an E.164 number like +447700900123 "
                 "nor a Messaging Service SID (MG...)"
             )
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return phones.normalise(value)
 
     @field_validator("twilio_max_rate")
     @classmethod

@@ -12,8 +12,7 @@ import math
 from collections.abc import Mapping
 from datetime import timedelta
 
-from bot.channels import Sender, SendError
-from bot.channels.sms import SEND_TIMEOUT_SECONDS
+from bot.channels import SEND_TIMEOUT_SECONDS, Sender, SendError
 from bot.clock import Clock
 from flows.messages import Address, Channel
 from flows.sendwindow import SendWindow

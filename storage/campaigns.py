@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.campaigns import CAMPAIGN, Cohort, spread
+from flows.delivery import HANDED_OVER, REACHED
 from flows.sendwindow import SendWindow
 from storage.tables import (
     AppointmentRow,
@@ -26,8 +27,8 @@ from storage.tables import (
 )
 from storage.timers import SqlTimers
 
-SENT = ("queued", "sent", "delivered", "read", "undelivered", "sending_provider", "accepted")
-DELIVERED = ("delivered", "read")
+SENT = tuple(d.value for d in HANDED_OVER)
+DELIVERED = tuple(d.value for d in REACHED)
 
 
 @dataclass(frozen=True, slots=True)

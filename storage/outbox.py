@@ -14,25 +14,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from flows.delivery import Delivery
 from flows.messages import Address, Button, Priority
 from storage.db import insert_ignoring_duplicates
 from storage.tables import ClientRow, DeliveryEventRow, MessageRow, RateSlotRow
-
-# Delivery states in the order they can follow one another; a late callback never moves back.
-_STATE_ORDER = {
-    "pending": 0,
-    "sending": 1,
-    "accepted": 2,
-    "scheduled": 2,
-    "queued": 2,
-    "sending_provider": 3,
-    "sent": 4,
-    "delivered": 5,
-    "read": 6,
-    "undelivered": 6,
-    "failed": 6,
-}
-FINAL_STATES = frozenset({"delivered", "read", "undelivered", "failed", "suppressed", "expired"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +42,12 @@ async def claim_due(
     in all (claimed, suppressed or expired): zero means nothing is due.
     """
     due = sa.or_(
-        sa.and_(col(MessageRow.status) == "pending", col(MessageRow.not_before) <= now),
-        sa.and_(col(MessageRow.status) == "sending", col(MessageRow.claimed_until) < now),
+        sa.and_(
+            col(MessageRow.status) == Delivery.PENDING.value, col(MessageRow.not_before) <= now
+        ),
+        sa.and_(
+            col(MessageRow.status) == Delivery.SENDING.value, col(MessageRow.claimed_until) < now
+        ),
     )
     stmt = select(MessageRow).where(col(MessageRow.direction) == "out", due)
     if not window_open:
@@ -85,14 +74,16 @@ async def claim_due(
     for row in rows:
         assert row.id is not None
         if row.client_id in opted and not row.allowed_when_opted_out:
-            row.status, row.claimed_until = "suppressed", None
-            session.add(DeliveryEventRow(message_id=row.id, status="suppressed", at=now))
+            row.status, row.claimed_until = Delivery.SUPPRESSED.value, None
+            session.add(
+                DeliveryEventRow(message_id=row.id, status=Delivery.SUPPRESSED.value, at=now)
+            )
             continue
         if row.expires_at is not None and row.expires_at <= now:
-            row.status, row.claimed_until = "expired", None
-            session.add(DeliveryEventRow(message_id=row.id, status="expired", at=now))
+            row.status, row.claimed_until = Delivery.EXPIRED.value, None
+            session.add(DeliveryEventRow(message_id=row.id, status=Delivery.EXPIRED.value, at=now))
             continue
-        row.status, row.claimed_until = "sending", now + lease
+        row.status, row.claimed_until = Delivery.SENDING.value, now + lease
         row.attempts += 1
         buttons = tuple(Button(label, value) for label, value in json.loads(row.buttons or "[]"))
         claimed.append(
@@ -112,7 +103,11 @@ async def claim_due(
 
 
 async def record_sent(
-    session: AsyncSession, message_id: int, provider_id: str | None, status: str, at: datetime
+    session: AsyncSession,
+    message_id: int,
+    provider_id: str | None,
+    status: Delivery,
+    at: datetime,
 ) -> None:
     row = await session.get(MessageRow, message_id)
     if row is None:
@@ -134,19 +129,18 @@ async def record_sent(
         ).scalars()
         for event in early:
             event.message_id = message_id
-            _advance(row, event.status, event.error_code, event.at)
-            if event.error_code == "21610":
+            _advance(row, Delivery.of(event.status), event.error_code, event.at)
+            if event.opted_out:
                 await mark_opted_out(session, row.client_id, at)
     await session.flush()
 
 
-def _advance(row: MessageRow, status: str, error_code: str | None, at: datetime) -> None:
+def _advance(row: MessageRow, status: Delivery, error_code: str | None, at: datetime) -> None:
     """Move a message to ``status`` unless it is already further on."""
-    if row.status in ("sending", "pending") or _STATE_ORDER.get(status, 0) >= _STATE_ORDER.get(
-        row.status, 0
-    ):
-        row.status = status
-        if status == "delivered":
+    now = Delivery.of(row.status)
+    if now in (Delivery.SENDING, Delivery.PENDING) or status.rank >= now.rank:
+        row.status = status.value
+        if status is Delivery.DELIVERED:
             row.delivered_at = at
         if error_code:
             row.error_code = error_code
@@ -158,7 +152,7 @@ async def record_retry(
     row = await session.get(MessageRow, message_id)
     if row is None:
         return
-    row.status, row.not_before, row.claimed_until = "pending", retry_at, None
+    row.status, row.not_before, row.claimed_until = Delivery.PENDING.value, retry_at, None
     row.error_code, row.error_message = code, error[:500]
     await session.flush()
 
@@ -175,9 +169,13 @@ async def record_failed(
     row = await session.get(MessageRow, message_id)
     if row is None:
         return
-    row.status, row.claimed_until = "failed", None
+    row.status, row.claimed_until = Delivery.FAILED.value, None
     row.error_code, row.error_message = code, error[:500]
-    session.add(DeliveryEventRow(message_id=message_id, status="failed", error_code=code, at=at))
+    session.add(
+        DeliveryEventRow(
+            message_id=message_id, status=Delivery.FAILED.value, error_code=code, at=at
+        )
+    )
     if opt_out_client:
         await mark_opted_out(session, row.client_id, at)
     await session.flush()
@@ -194,32 +192,31 @@ async def mark_opted_out(session: AsyncSession, client_id: int | None, at: datet
 
 
 async def record_status(
-    session: AsyncSession, provider_id: str, status: str, error_code: str | None, at: datetime
+    session: AsyncSession,
+    provider_id: str,
+    status: Delivery,
+    error_code: str | None,
+    opted_out: bool,
+    at: datetime,
 ) -> None:
-    """Record a status callback on the outgoing message with that provider id."""
-    row = (
-        (
-            await session.execute(
-                select(MessageRow).where(
-                    col(MessageRow.provider_id) == provider_id, col(MessageRow.direction) == "out"
-                )
-            )
-        )
-        .scalars()
-        .first()
+    """Record a provider's delivery report on the outgoing message with that provider id; one
+    that arrives before the send was recorded waits, and is applied then."""
+    stmt = select(MessageRow).where(
+        col(MessageRow.provider_id) == provider_id, col(MessageRow.direction) == "out"
     )
-    session.add(
-        DeliveryEventRow(
-            message_id=row.id if row else None,
-            provider_id=provider_id,
-            status=status,
-            error_code=error_code,
-            at=at,
-        )
+    row = (await session.execute(stmt)).scalars().first()
+    event = DeliveryEventRow(
+        message_id=row.id if row else None,
+        provider_id=provider_id,
+        status=status.value,
+        error_code=error_code,
+        opted_out=opted_out,
+        at=at,
     )
+    session.add(event)
     if row is not None:
         _advance(row, status, error_code, at)
-        if error_code == "21610":
+        if opted_out:
             await mark_opted_out(session, row.client_id, at)
     await session.flush()
 

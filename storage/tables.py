@@ -252,6 +252,8 @@ class DeliveryEventRow(SQLModel, table=True):
     provider_id: str | None = Field(default=None, max_length=64, index=True)
     status: str = Field(max_length=12)
     error_code: str | None = Field(default=None, max_length=20)
+    # The provider says the person has unsubscribed (for Twilio, error 21610).
+    opted_out: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     at: datetime = _time()
 
 

@@ -1,17 +1,22 @@
-"""Channel adapters: each turns its wire format into ``Inbound`` and sends text to an address."""
+"""Channel adapters: each turns its provider's wire format into ``Inbound``, sends text to an
+address, and says what its provider reports in linkbot's own words: a ``Delivery`` state, and
+whether the person has opted out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
 
+from flows.delivery import Delivery
 from flows.messages import Address, Button
+
+SEND_TIMEOUT_SECONDS = 15.0  # every adapter gives up on one send after this long
 
 
 @dataclass(frozen=True, slots=True)
 class Sent:
     provider_id: str | None
-    status: str  # the provider's first state, e.g. queued, accepted, sent, delivered
+    status: Delivery  # where the provider says it has got to, e.g. queued, sent, delivered
 
 
 class SendError(Exception):

@@ -16,12 +16,12 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
-from bot.channels import SendError, Sent
+from bot.channels import SEND_TIMEOUT_SECONDS, SendError, Sent
+from flows.delivery import Delivery
 from flows.messages import Address, Button, Channel
 
 log = logging.getLogger(__name__)
 
-SEND_TIMEOUT_SECONDS = 15.0
 _DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
 _NOT_IN_ADDRESS = set('<>()[],;:"\\')
 
@@ -106,7 +106,7 @@ class SmtpEmail:
                 raise
             raise error from None
         log.info("e-mail %s accepted by %s", message_id, self._host)
-        return Sent(provider_id=message_id, status="sent")
+        return Sent(message_id, Delivery.SENT)
 
     def _deliver(self, message: EmailMessage, recipient: str) -> None:
         """Runs in a worker thread; smtplib blocks."""

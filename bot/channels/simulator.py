@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.channels import Sent
+from flows.delivery import Delivery
 from flows.messages import Address, Button
 
 
@@ -17,7 +18,7 @@ class SimulatorSender:
         validity_seconds: int | None,
         buttons: tuple[Button, ...] = (),
     ) -> Sent:
-        return Sent(provider_id=None, status="delivered")
+        return Sent(None, Delivery.DELIVERED)
 
     async def close(self) -> None:
         return None

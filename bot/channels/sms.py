@@ -1,43 +1,58 @@
-"""SMS through Twilio: the official ``twilio`` client for sending, and inbound form parsing."""
+"""SMS through Twilio: the official ``twilio`` client for sending and for checking request
+signatures; Twilio's webhook forms read as an ``Inbound`` or a delivery report, in linkbot's
+own words."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 import aiohttp
-import phonenumbers
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.request_validator import RequestValidator
 from twilio.rest import Client as TwilioClient
 
-from bot.channels import SendError, Sent
+from bot.channels import SEND_TIMEOUT_SECONDS, SendError, Sent
+from flows import phones
+from flows.delivery import Delivery
 from flows.messages import Address, Button, Channel, Inbound
 
-OPTED_OUT_CODE = 21610  # "Attempt to send to unsubscribed recipient"
-SEND_TIMEOUT_SECONDS = 15.0
+OPTED_OUT_CODE = "21610"  # "Attempt to send to unsubscribed recipient"
+# Twilio's message states, and what each means here. "receiving" and "received" are states of
+# messages coming in, not going out: a report of them changes nothing.
+STATES = {
+    "accepted": Delivery.ACCEPTED,
+    "scheduled": Delivery.SCHEDULED,
+    "queued": Delivery.QUEUED,
+    "sending": Delivery.IN_TRANSIT,
+    "sent": Delivery.SENT,
+    "delivered": Delivery.DELIVERED,
+    "read": Delivery.READ,
+    "undelivered": Delivery.UNDELIVERED,
+    "failed": Delivery.FAILED,
+    "canceled": Delivery.FAILED,
+}
 
 
-def normalise_phone(raw: str) -> str:
-    """E.164 for an international (+...) or UK national (0...) number, else as sent.
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    provider_id: str
+    state: Delivery
+    error_code: str | None
+    opted_out: bool  # Twilio says the person has unsubscribed
 
-    Short codes and alphanumeric senders ("VODAFONE", "12345") stay as they are."""
-    text = raw.strip()
-    if not text.startswith(("+", "0")):
-        return text
-    try:
-        number = phonenumbers.parse(text, "GB")
-    except phonenumbers.NumberParseException:
-        return text
-    if not phonenumbers.is_possible_number(number):
-        return text
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+def is_signed(form: Mapping[str, str], url: str, signature: str, auth_token: str) -> bool:
+    """Whether ``X-Twilio-Signature`` is Twilio's, over the URL it called and the form."""
+    return bool(signature) and RequestValidator(auth_token).validate(url, form, signature)
 
 
 def to_inbound(form: Mapping[str, str], received_at: datetime) -> Inbound:
     """Turn Twilio's webhook form into an ``Inbound``. A strange ``From`` is kept as sent."""
-    sender = normalise_phone(form.get("From", "")) or "unknown"
+    sender = phones.normalise(form.get("From", "")) or "unknown"
     return Inbound(
         address=Address.of(Channel.SMS, sender),
         text=form.get("Body", ""),
@@ -45,6 +60,16 @@ def to_inbound(form: Mapping[str, str], received_at: datetime) -> Inbound:
         received_at=received_at,
         phone=sender if sender.startswith("+") else None,
     )
+
+
+def delivery_report(form: Mapping[str, str]) -> DeliveryReport | None:
+    """A status callback as a delivery report; None when it has nothing we can use."""
+    sid = form.get("MessageSid", "").strip()
+    state = STATES.get(form.get("MessageStatus", "").strip().lower())
+    if not sid or state is None:
+        return None
+    code = form.get("ErrorCode", "").strip() or None
+    return DeliveryReport(sid, state, code, code == OPTED_OUT_CODE)
 
 
 class TwilioSms:
@@ -94,11 +119,11 @@ class TwilioSms:
                 f"Twilio answered {exc.status}",
                 code=code,
                 transient=transient,
-                opted_out=exc.code == OPTED_OUT_CODE,
+                opted_out=code == OPTED_OUT_CODE,
             ) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise SendError(f"network: {type(exc).__name__}", transient=True) from None
-        return Sent(provider_id=message.sid, status=str(message.status or "queued"))
+        return Sent(message.sid, STATES.get(str(message.status or "queued"), Delivery.QUEUED))
 
     async def close(self) -> None:
         await self._http.close()

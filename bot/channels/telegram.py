@@ -34,7 +34,8 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.channels import SendError, Sent
-from bot.channels.sms import normalise_phone
+from flows import phones
+from flows.delivery import Delivery
 from flows.messages import Address, Button, Channel, Inbound
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def to_inbound(update: Update, received_at: datetime) -> Inbound | None:
     contact = message.contact
     if contact is not None:
         own = message.from_user is not None and contact.user_id == message.from_user.id
-        phone = normalise_phone(
+        phone = phones.normalise(
             contact.phone_number
             if contact.phone_number.startswith("+")
             else "+" + contact.phone_number
@@ -172,7 +173,7 @@ class TelegramChannel:
             raise SendError(
                 f"Telegram could not be reached: {exc.message}", transient=True
             ) from None
-        return Sent(provider_id=str(message.message_id), status="sent")
+        return Sent(str(message.message_id), Delivery.SENT)
 
     async def handle(self, update: Update, receive: Receive, received_at: datetime) -> None:
         """Pass an update to the engine; acknowledge a pressed button and take its keyboard

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import col, select
 
 from flows import texts
+from flows.delivery import Delivery
 from flows.messages import Address, Priority
 from flows.ports import OutgoingDraft
 from storage.tables import ClientRow, DeliveryEventRow, MessageRow
@@ -78,7 +79,9 @@ async def test_callback_that_overtakes_the_api_answer_is_applied(bot: Bot) -> No
 
     message_id = await _queue(bot, "Hi", Priority.REPLY)
     async with bot.services.db.write() as session:
-        await sql.record_sent(session, message_id, "SM" + "f" * 32, "queued", bot.clock.now())
+        await sql.record_sent(
+            session, message_id, "SM" + "f" * 32, Delivery.QUEUED, bot.clock.now()
+        )
     [message] = await _messages(bot)
     assert message.status == "delivered"
 

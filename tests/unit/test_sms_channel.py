@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.channels.sms import normalise_phone, to_inbound
+from bot.channels.sms import to_inbound
 from flows.messages import Channel
+from flows.phones import normalise as normalise_phone
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
