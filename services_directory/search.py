@@ -58,7 +58,6 @@ _SKIPPED = frozenset(
     }
 )
 _ENDINGS = ("ies", "ing", "es", "ed", "s")
-_CACHE_LIMIT = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,18 +118,6 @@ class _Entry:
                 self.needs.clear()
             found = self.needs[mapping] = needs_from(self.term_codes, self.words, mapping)
         return found
-
-
-_cache: dict[str, _Entry] = {}
-
-
-def _entry(service: Service) -> _Entry:
-    entry = _cache.get(service.id)
-    if entry is None or (entry.service is not service and entry.service != service):
-        if len(_cache) >= _CACHE_LIMIT:
-            _cache.clear()
-        entry = _cache[service.id] = _Entry.of(service)
-    return entry
 
 
 def _stem(word: str) -> str:
@@ -261,7 +248,5 @@ def search(
     limit: int | None = None,
 ) -> list[Hit]:
     """Active services for these needs, words and area, best first (see the module's
-    description)."""
-    query = _Query.of(needs, text, area, mapping)
-    matches = matcher(frozenset(mapping.values()))
-    return _rank((_entry(service) for service in services), query, matches, limit)
+    description). To search the same services many times, make an ``Index`` once."""
+    return Index(services, mapping).search(needs=needs, text=text, area=area, limit=limit)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.appointments import Appointment, AppointmentStatus, NewAppointment
+from storage.db import row_of
 from storage.tables import AppointmentRow
 
 
@@ -50,10 +51,7 @@ class SqlAppointments:
         return to_appointment(row) if row else None
 
     async def _row(self, appointment_id: int) -> AppointmentRow:
-        row = await self.session.get(AppointmentRow, appointment_id)
-        if row is None:
-            raise LookupError(appointment_id)
-        return row
+        return await row_of(self.session, AppointmentRow, appointment_id)
 
     async def reschedule(
         self, appointment_id: int, starts_at: datetime, duration_minutes: int, location: str

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from flows.model import Case, CasePriority, CaseStatus
 from flows.ports import NewCase
+from storage.db import row_of
 from storage.tables import CaseRow
 
 
@@ -56,10 +57,7 @@ class SqlCases:
         return to_case(row)
 
     async def _row(self, case_id: int) -> CaseRow:
-        row = await self.session.get(CaseRow, case_id)
-        if row is None:
-            raise LookupError(case_id)
-        return row
+        return await row_of(self.session, CaseRow, case_id)
 
     async def escalate(
         self, case_id: int, priority: CasePriority, reason: str, due_by: datetime

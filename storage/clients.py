@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from flows.messages import Address, Channel
 from flows.model import Client
+from storage.db import row_of
 from storage.tables import (
     CaseRow,
     ClientAddressRow,
@@ -77,10 +78,7 @@ class SqlClients:
         return to_client(row) if row else None
 
     async def _row(self, client_id: int) -> ClientRow:
-        row = await self.session.get(ClientRow, client_id)
-        if row is None:
-            raise LookupError(client_id)
-        return row
+        return await row_of(self.session, ClientRow, client_id)
 
     async def set_opted_out(self, client_id: int, opted_out: bool, at: datetime) -> None:
         row = await self._row(client_id)

@@ -8,7 +8,7 @@ import contextvars
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -23,6 +23,17 @@ def rows_changed(result: Result[Any]) -> int:
     """How many rows an INSERT, UPDATE or DELETE changed. ``execute`` is declared to give a
     Result; for those statements it is a CursorResult, which counts them."""
     return int(cast(CursorResult[Any], result).rowcount)
+
+
+T = TypeVar("T")
+
+
+async def row_of(session: AsyncSession, table: type[T], key: Any) -> T:
+    """The row with this primary key; ``LookupError`` when there is none."""
+    row = await session.get(table, key)
+    if row is None:
+        raise LookupError(key)
+    return row
 
 
 def insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:

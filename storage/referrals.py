@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from flows.ports import NewReferral, Referral
 from flows.referrals import ReferralDetails, ReferralSource, ReferralStatus
+from storage.db import row_of
 from storage.tables import ReferralRow
 
 # The moments a professional referrer hears about, and the column each is kept in.
@@ -61,10 +62,7 @@ class SqlReferrals:
         return to_referral(row)
 
     async def _row(self, referral_id: int) -> ReferralRow:
-        row = await self.session.get(ReferralRow, referral_id)
-        if row is None:
-            raise LookupError(referral_id)
-        return row
+        return await row_of(self.session, ReferralRow, referral_id)
 
     async def by_reference(self, reference: str) -> Referral | None:
         stmt = select(ReferralRow).where(ReferralRow.reference == reference)
