@@ -39,7 +39,7 @@ from services_directory.export import write_json
 from services_directory.readers import read_path
 from storage import directory
 from storage.db import Database, upgrade
-from tests.support.directory_data import NEEDS, WORDS, generated
+from testkit.directory_data import NEEDS, WORDS, generated
 
 
 def _ms(seconds: float) -> str:

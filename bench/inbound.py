@@ -6,7 +6,7 @@ Run it by hand from the project root::
 
 It prints figures and asserts nothing about speed. In one run it:
 
-1. starts the fake Twilio REST server from ``tests.support.fake_twilio`` on loopback, so the app
+1. starts the fake Twilio REST server from ``testkit.fake_twilio`` on loopback, so the app
    is wired exactly as with real SMS (the benchmark never makes it send: see below);
 2. migrates a fresh database (by default a SQLite file in a temporary folder; with
    ``--database-url postgresql://...`` an existing, empty PostgreSQL database), builds the real
@@ -69,7 +69,7 @@ from bot.bootstrap import Services, build
 from bot.config import load_settings
 from bot.web.app import AccessLogger, create_app
 from storage.db import Database, upgrade
-from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio, sign
+from testkit.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio, sign
 
 HOST = "127.0.0.1"
 PATH = "/sms/inbound"

@@ -227,7 +227,7 @@ async def main() -> None:
     args = parser.parse_args()
     server = None
     if args.postgres:
-        from tests.support import postgres
+        from testkit import postgres
 
         server = postgres.start()
     try:

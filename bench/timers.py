@@ -36,10 +36,10 @@ from bot.actions.timers import fire_due
 from bot.bootstrap import build
 from storage.db import Database, upgrade
 from storage.tables import MessageRow, TimerRow
-from tests.conftest import settings_for
-from tests.support.clock import FakeClock
-from tests.support.fake_twilio import FakeTwilio
-from tests.support.reminders import seed_due_reminders
+from testkit.clock import FakeClock
+from testkit.fake_twilio import FakeTwilio
+from testkit.reminders import seed_due_reminders
+from testkit.settings import settings_for
 
 BATCH = 50_000
 

@@ -13,25 +13,21 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.bootstrap import Services, build
-from bot.config import Settings, load_settings
 from bot.runtime import Runtime
 from bot.web.app import create_app
 from flows.model import Role
 from storage import staff
 from storage.db import Database, upgrade
-from tests.support import postgres
-from tests.support.clock import FakeClock
-from tests.support.dialog import WEBHOOK_SECRET
-from tests.support.fake_telegram import FakeTelegram
-from tests.support.fake_twilio import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    FROM_NUMBER,
+from testkit import postgres
+from testkit.clock import FakeClock
+from testkit.fake_telegram import FakeTelegram
+from testkit.fake_twilio import (
     FakeTwilio,
     TwilioWebhooks,
 )
+from testkit.settings import PUBLIC_BASE_URL, settings_for
+from tests.support.dialog import WEBHOOK_SECRET
 
-PUBLIC_BASE_URL = "https://linkbot.example.org"
 TEMPLATE = "linkbot_template"
 _numbers = itertools.count(1)
 _template_ready = False
@@ -85,24 +81,6 @@ async def fake_twilio() -> AsyncIterator[FakeTwilio]:
     await fake.start()
     yield fake
     await fake.stop()
-
-
-def settings_for(database_url: str, twilio: FakeTwilio | None, **overrides: str) -> Settings:
-    env = {
-        "DATABASE_URL": database_url,
-        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-        "SERVICE_NAME": "Community Link Worker service",
-        "SERVICE_PHONE": "01942 000000",
-    }
-    if twilio is not None:
-        env |= {
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM": FROM_NUMBER,
-            "TWILIO_API_BASE_URL": twilio.base_url,
-        }
-    env |= overrides
-    return load_settings(env)
 
 
 @dataclass

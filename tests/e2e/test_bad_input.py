@@ -99,7 +99,7 @@ async def test_missing_or_wrong_signature_is_refused_and_nothing_stored(bot: Bot
         response = await bot.webhooks.post("/sms/inbound", params, signature=signature)
         assert response.status == 403
     # Signed for another URL (a different public base): refused too.
-    from tests.support.fake_twilio import AUTH_TOKEN, sign
+    from testkit.fake_twilio import AUTH_TOKEN, sign
 
     wrong = sign(AUTH_TOKEN, "https://elsewhere.example.org/sms/inbound", params)
     response = await bot.webhooks.post("/sms/inbound", params, signature=wrong)

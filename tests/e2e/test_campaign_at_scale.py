@@ -22,8 +22,9 @@ import pytest
 from bot.actions.timers import fire_due
 from bot.bootstrap import Services, build
 from flows import texts
+from testkit import postgres
+from testkit.clock import FakeClock
 from tests.conftest import Bot, _fresh_postgres, settings_for
-from tests.support import postgres
 from tests.support.campaigns import (
     Seed,
     message_statuses,
@@ -33,7 +34,6 @@ from tests.support.campaigns import (
     sent_times,
     timer_statuses,
 )
-from tests.support.clock import FakeClock
 
 COHORT = 5000
 RATE = 5  # TWILIO_MAX_RATE: sends a second

@@ -18,14 +18,14 @@ from bot.bootstrap import build
 from flows import texts
 from storage import outbox as sql
 from storage.tables import MessageRow
-from tests.conftest import PUBLIC_BASE_URL, Bot, settings_for
-from tests.support.fake_twilio import (
+from testkit.fake_twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     FROM_NUMBER,
     FakeTwilio,
     sign,
 )
+from tests.conftest import PUBLIC_BASE_URL, Bot, settings_for
 
 PHONE = "+447700900123"
 
@@ -157,7 +157,7 @@ async def test_kill_9_mid_send_loses_no_reminder(database_url: str, tmp_path: Pa
     from zoneinfo import ZoneInfo
 
     from storage.db import Database
-    from tests.support.reminders import seed_due_reminders
+    from testkit.reminders import seed_due_reminders
 
     db = Database(database_url)
     numbers = await seed_due_reminders(db, 60, datetime.now(UTC))

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from flows.model import Role
+from testkit.fake_smtp import FakeSmtp
 from tests.conftest import Bot
-from tests.support.fake_smtp import FakeSmtp
 
 CLIENT, GP = "+447700900123", "+447700900777"
 NOTES = "Recently widowed, type 2 diabetes, low mood since March"

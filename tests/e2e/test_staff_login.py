@@ -11,8 +11,8 @@ from bot.bootstrap import build
 from bot.web import staff
 from flows.model import Role
 from storage.tables import AuditRow
+from testkit.clock import FakeClock
 from tests.conftest import Bot, settings_for
-from tests.support.clock import FakeClock
 from tests.support.staff_web import NEW_PASSWORD, Browser, add_user, signed_in
 
 

@@ -10,7 +10,8 @@ from sqlmodel import col, select
 
 from flows.model import Role
 from storage.tables import AuditRow, CampaignRow, ReferralRow
-from tests.conftest import AUTH_TOKEN, Bot
+from testkit.fake_twilio import AUTH_TOKEN
+from tests.conftest import Bot
 from tests.support.campaigns import Seed, seed
 from tests.support.staff_web import Browser, add_user, referred_case, signed_in
 

@@ -8,11 +8,11 @@ from collections import Counter
 from bot.actions.timers import fire_due
 from bot.bootstrap import build
 from storage.db import Database
+from testkit import postgres
+from testkit.clock import FakeClock
+from testkit.fake_twilio import FakeTwilio
+from testkit.reminders import seed_due_reminders
 from tests.conftest import _fresh_postgres, settings_for
-from tests.support import postgres
-from tests.support.clock import FakeClock
-from tests.support.fake_twilio import FakeTwilio
-from tests.support.reminders import seed_due_reminders
 
 
 async def test_three_senders_on_one_postgresql_send_2000_reminders_exactly_once(

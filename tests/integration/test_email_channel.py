@@ -13,7 +13,7 @@ import pytest
 from bot.channels import SendError
 from bot.channels.email import SmtpEmail
 from flows.messages import Address, Channel
-from tests.support.fake_smtp import PASSWORD, USER, FakeSmtp, TlsMode
+from testkit.fake_smtp import PASSWORD, USER, FakeSmtp, TlsMode
 
 FROM = "Linkbot <noreply@linkbot.example>"
 SUBJECT = "Referral update – Wigan"

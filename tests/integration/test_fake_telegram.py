@@ -22,7 +22,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
 
-from tests.support.fake_telegram import TOKEN, FakeTelegram
+from testkit.fake_telegram import TOKEN, FakeTelegram
 
 CHAT = 424242
 OTHER = 515151

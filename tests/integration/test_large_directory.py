@@ -12,7 +12,7 @@ from services_directory.readers import read_path
 from services_directory.search import search
 from storage import directory
 from storage.db import Database
-from tests.support.directory_data import generated
+from testkit.directory_data import generated
 
 COUNT = 5000
 NOW = datetime(2026, 11, 24, 10, tzinfo=UTC)

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from testkit.fake_telegram import FakeTelegram
     from tests.conftest import Bot
-    from tests.support.fake_telegram import FakeTelegram
 
 
 class Phone(Protocol):
