@@ -101,10 +101,10 @@ def _is_question(text: str) -> bool:
     return bool(words) and (words[-1] == "?" or words[0] in _QUESTION_WORDS) and len(words) <= 10
 
 
-def _carrying_on(ctx: Context, state: Mapping[str, Any], text: str) -> bool:
+def _carrying_on(ctx: Context, state: Mapping[str, Any], inbound: Inbound, text: str) -> bool:
     """After a long gap, "hi", "ok" or "yes" means "carry on", not an answer to the question;
     so does Telegram's Start at any time."""
-    if text.startswith("/start"):
+    if inbound.starts:
         return True
     if not _after_gap(ctx, state):
         return False
@@ -150,7 +150,7 @@ class SelfReferral:
                 if state.get("editing") and current != "confirm":
                     return _ask(ctx, state, "confirm")  # back to the read-back they came from
                 return _ask(ctx, {**state, "editing": False}, _previous(ctx, state, current))
-        if _carrying_on(ctx, state, text):
+        if _carrying_on(ctx, state, inbound, text):
             step = _ask(ctx, state, current)
             return _with(step, lead=(_say(texts.SR_RESUME, "sr_resume"),))
         if current != "notes" and _is_question(text) and not is_not_sure(text):

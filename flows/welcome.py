@@ -95,7 +95,7 @@ def returning(ctx: Context, inbound: Inbound) -> Step:
     which = choice(inbound.text)
     if which is not None:
         return begin(ctx, which)
-    if inbound.text.startswith("/start"):
+    if inbound.starts:
         return start(ctx, inbound)  # Telegram's start button: the menu again
     return Step(
         replies=(Reply(texts.acknowledge(ctx.service), "acknowledge"),),
@@ -107,7 +107,7 @@ class Welcome:
     name = NAME
 
     def step(self, ctx: Context, state: Mapping[str, Any], inbound: Inbound) -> Step:
-        if inbound.text.startswith("/start"):
+        if inbound.starts:
             return start(ctx, inbound)
         which = choice(inbound.text)
         told = _told_needs(inbound.text)

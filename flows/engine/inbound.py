@@ -53,8 +53,8 @@ async def handle_inbound(
         # Replies go to the channel the person uses now.
         await uow.clients.set_address(client.id, inbound.address)
         client = replace(client, address=inbound.address)
-    if inbound.address.channel is Channel.TELEGRAM and inbound.text.startswith("/start"):
-        client = await _telegram_start(uow, client, inbound.text, now)
+    if inbound.start_tag is not None:
+        client = await _started(uow, client, inbound.start_tag, now)
     done = await _decide(uow, Context(service, client, now), inbound, is_new)
     case_id = done.case.id if done.case else None
 
@@ -73,12 +73,13 @@ async def handle_inbound(
     return InboundResult(False, client.id, case_id, sent)
 
 
-async def _telegram_start(uow: Unit, client: Client, text: str, now: datetime) -> Client:
-    """Telegram's Start: an explicit wish to hear from us, and maybe a deep link's tag.
+async def _started(uow: Unit, client: Client, start_tag: str, now: datetime) -> Client:
+    """The chat app's Start (Telegram's): an explicit wish to hear from us, and maybe a deep
+    link's tag.
 
-    ``/start p-P92001`` (a practice's poster or QR code) records where they came from and
-    preselects that practice; any other tag is only recorded."""
-    tag = text.removeprefix("/start").strip()[:64]
+    ``p-P92001`` (a practice's poster or QR code) records where they came from and preselects
+    that practice; any other tag is only recorded."""
+    tag = start_tag[:64]
     if client.opted_out:
         await uow.clients.set_opted_out(client.id, False, now)
         client = replace(client, opted_out=False)
