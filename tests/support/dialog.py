@@ -146,7 +146,12 @@ async def converse(person: Phone, steps: Sequence[tuple[str, Sequence[str]]]) ->
     answer: list[str] = []
     for said, expected in steps:
         answer = await person.say(said)
-        joined = "\n".join(answer).lower()
-        for fragment in expected:
-            assert fragment.lower() in joined, f"after {said!r} expected {fragment!r}: {answer}"
+        expect(said, expected, answer)
     return answer
+
+
+def expect(said: str, expected: Sequence[str], answer: Sequence[str]) -> None:
+    """Each expected fragment is somewhere (case-insensitive) in the answer to ``said``."""
+    joined = "\n".join(answer).lower()
+    for fragment in expected:
+        assert fragment.lower() in joined, f"after {said!r} expected {fragment!r}: {answer}"
