@@ -201,7 +201,8 @@ class Conversation(Protocol[S]):
     name: str
 
     def read(self, data: Mapping[str, Any]) -> S:
-        """The state kept on the row; raises ``UnreadableState`` when it cannot be read."""
+        """The state kept on the row (``registry.read`` reports a missing key or a value of
+        the wrong kind as ``UnreadableState``)."""
         ...
 
     def step(self, ctx: Context, state: S, inbound: Inbound) -> Step: ...
