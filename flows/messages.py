@@ -64,6 +64,14 @@ class Inbound:
     received_at: datetime
     phone: str | None = None  # the sender's phone number, when the channel knows it
     shared_phone: str | None = None  # a number the person shared as their own (Telegram)
+    # The person pressed the chat app's Start (Telegram's /start): the tag of the link they
+    # came by, or "" when there was none. None for every other message.
+    start_tag: str | None = None
+
+    @property
+    def starts(self) -> bool:
+        """An explicit wish to (re)start talking to us, as Telegram's Start button is."""
+        return self.start_tag is not None
 
 
 class Priority(enum.IntEnum):

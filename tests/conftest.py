@@ -60,7 +60,8 @@ async def _fresh_postgres(server: postgres.PostgresServer) -> str:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
-    """A migrated, empty database: each test runs once on SQLite and once on PostgreSQL."""
+    """A migrated, empty database: each test runs once on SQLite and once on PostgreSQL,
+    unless it names its own (the dialog tests pair channels with databases: ``dialog.on``)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path}/linkbot.db"
         db = Database(url)

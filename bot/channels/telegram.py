@@ -108,13 +108,15 @@ def to_inbound(update: Update, received_at: datetime) -> Inbound | None:
     text = message.text or message.caption or ""
     command, _, rest = text.partition(" ")
     command = command.split("@")[0].lower()  # "/help@linkbot_bot" in a group-style mention
+    start_tag = None
     if command in COMMANDS:
         text = COMMANDS[command]
     elif command == "/start":
-        text = f"/start {rest.strip()}".strip()
+        start_tag = rest.strip()  # a deep link's payload: t.me/<bot>?start=<tag>
+        text = f"/start {start_tag}".strip()
     if not text:
         text = "(a message with no text)"  # a sticker or photo: still someone talking to us
-    return Inbound(address, text, provider_id, received_at)
+    return Inbound(address, text, provider_id, received_at, start_tag=start_tag)
 
 
 class TelegramChannel:

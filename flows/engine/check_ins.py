@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flows import follow_up, texts
+from flows import texts
 from flows.appointments import AppointmentStatus
+from flows.conversations import check_in, registry
+from flows.conversations.base import saved
+from flows.conversations.check_in import CheckInState
 from flows.engine import outgoing
 from flows.messages import Priority, Reply
 from flows.model import Client
@@ -99,7 +102,7 @@ async def send(
     """Write the check-in (or a campaign's own message) and wait for the answer."""
     bulk = campaign_id is not None
     text = message if message is not None else texts.FU_CHECK_IN.format(service=service.name)
-    buttons = () if message is not None else follow_up.BUTTONS
+    buttons = () if message is not None else check_in.BUTTONS
     kind = "campaign" if message is not None else "check_in"
     priority = Priority.BULK if bulk else Priority.SCHEDULED
     message_id = await outgoing.to_client(
@@ -110,14 +113,14 @@ async def send(
     follow_up_id = await uow.follow_ups.add(client.id, campaign_id, kind, message_id, now)
     subject = str(follow_up_id)
     if message is not None:
-        state = follow_up.message_state(follow_up_id)
+        state = CheckInState.message(follow_up_id)
         await uow.timers.set(
-            client.id, follow_up.END, now + follow_up.MESSAGE_REPLIES_FOR, now, subject
+            client.id, check_in.END, now + check_in.MESSAGE_REPLIES_FOR, now, subject
         )
     else:
-        state = follow_up.check_in_state(follow_up_id)
-        await uow.timers.set(client.id, follow_up.NUDGE, now + follow_up.NUDGE_AFTER, now, subject)
-    await uow.clients.set_conversation(client.id, follow_up.NAME, state, now)
+        state = CheckInState.asking(follow_up_id)
+        await uow.timers.set(client.id, check_in.NUDGE, now + check_in.NUDGE_AFTER, now, subject)
+    await uow.clients.set_conversation(client.id, *saved(state), now)
     if bulk and message is None:
         await uow.timers.cancel(client.id, (CHECK_IN,))  # this check-in takes its place
     return follow_up_id
@@ -126,18 +129,19 @@ async def send(
 async def fire_nudge(uow: Unit, timer: DueTimer, service: ServiceInfo, now: datetime) -> int:
     """One gentle nudge if the check-in is still unanswered; after that it lapses."""
     client = await uow.clients.get(timer.client_id)
-    if client is None or not _waiting_on(client, timer.subject):
+    state = _waiting_on(client, timer.subject)
+    if client is None or state is None:
         return 0
     await uow.timers.set(
-        client.id, follow_up.END, now + follow_up.END_AFTER_NUDGE, now, timer.subject
+        client.id, check_in.END, now + check_in.END_AFTER_NUDGE, now, timer.subject
     )
-    if client.flow_state.get("step") != "how" or client.opted_out:
+    if not state.awaits_first_answer or client.opted_out:
         return 0
     if await uow.cases.open_for(client.id) is not None:
         return 0  # a person is talking with them already
     await uow.follow_ups.nudged(int(timer.subject), now)
     text = texts.FU_NUDGE.format(service=service.name)
-    nudge = Reply(text, "check_in_nudge", Priority.SCHEDULED, buttons=follow_up.BUTTONS)
+    nudge = Reply(text, "check_in_nudge", Priority.SCHEDULED, buttons=check_in.BUTTONS)
     await outgoing.to_client(uow, client, nudge, now)
     return 1
 
@@ -146,15 +150,17 @@ async def fire_end(uow: Unit, timer: DueTimer, now: datetime) -> int:
     """The check-in lapses: replies from now on are ordinary messages again. Answers to a
     questionnaire left half way are already kept, as incomplete."""
     client = await uow.clients.get(timer.client_id)
-    if client is None or not _waiting_on(client, timer.subject):
+    if client is None or _waiting_on(client, timer.subject) is None:
         return 0
-    await uow.clients.set_conversation(client.id, None, {}, now)
+    await uow.clients.set_conversation(client.id, *saved(None), now)
     await uow.follow_ups.record(int(timer.subject), None, None, None, True, now)
     return 0
 
 
-def _waiting_on(client: Client, subject: str) -> bool:
-    return client.flow == follow_up.NAME and str(client.flow_state.get("id")) == subject
+def _waiting_on(client: Client | None, subject: str) -> CheckInState | None:
+    """The client's check-in state, when it is this follow-up's (the timer's subject)."""
+    state = registry.state_of(client, CheckInState) if client is not None else None
+    return state if state is not None and str(state.follow_up_id) == subject else None
 
 
 async def fire_campaign_send(

@@ -10,18 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flows import signposting
-from flows.engine import outgoing
-from flows.engine.cases import open_case
-from flows.messages import Address, Channel, Priority, Reply
-from flows.model import Case, Client
-from flows.ports import NewReferral, Unit
-from flows.refer_a_friend import INVITE, invitation
-from flows.referrals import ReferralDetails, ReferralSource, ReferralStatus, new_reference
-from flows.steps import (
+from flows.conversations.base import (
     CancelTimers,
     CloseInvitation,
     Context,
-    Flow,
     InviteFriend,
     MergeInto,
     OpenCase,
@@ -31,7 +23,16 @@ from flows.steps import (
     SetTimer,
     StartReferral,
     Step,
+    saved,
 )
+from flows.conversations.friend_invite import invitation
+from flows.conversations.registry import Current
+from flows.engine import outgoing
+from flows.engine.cases import open_case
+from flows.messages import Address, Channel, Priority, Reply
+from flows.model import Case, Client
+from flows.ports import NewReferral, Unit
+from flows.referrals import ReferralDetails, ReferralSource, ReferralStatus, new_reference
 
 INVITE_WINDOW = timedelta(days=7)
 ASK_A_FRIEND_ONCE_IN = timedelta(days=180)
@@ -101,17 +102,17 @@ async def apply(uow: Unit, ctx: Context, step: Step, case: Case | None = None) -
                 )
             case CancelTimers(kinds=kinds):
                 await uow.timers.cancel(client.id, kinds)
-    if step.flow != client.flow or step.state != client.flow_state:
-        await uow.clients.set_conversation(client.id, step.flow, dict(step.state), now)
+    conversation, state = saved(step.next)
+    if conversation != client.flow or state != client.flow_state:
+        await uow.clients.set_conversation(client.id, conversation, state, now)
     done.replies[:0] = step.replies
     return done
 
 
-async def leave_flow(uow: Unit, ctx: Context, flow: Flow, case: Case) -> None:
+async def leave_conversation(uow: Unit, ctx: Context, current: Current, case: Case) -> None:
     """Keep what they told us so far with the case; the link worker takes it from here."""
-    state = ctx.client.flow_state
-    await apply(uow, ctx, flow.interrupt(ctx, state), case)
-    started = await uow.referrals.by_reference(state.get("reference") or "")
+    await apply(uow, ctx, current.interrupt(ctx), case)
+    started = await uow.referrals.by_reference(current.state.referral or "")
     if started is not None and started.case_id is None:
         await uow.referrals.link_case(started.id, case.id)
 
@@ -176,7 +177,7 @@ async def _invite_friend(uow: Unit, ctx: Context, invite: InviteFriend) -> None:
     )
     await uow.referrals.add(referral)
     step = invitation(ctx.service, invite, ctx.now)
-    await uow.clients.set_conversation(friend.id, INVITE, dict(step.state), ctx.now)
+    await uow.clients.set_conversation(friend.id, *saved(step.next), ctx.now)
     for reply in step.replies:
         # A stranger's first text from us waits for the send window.
         scheduled = Reply(reply.text, reply.kind, Priority.SCHEDULED, buttons=reply.buttons)

@@ -13,16 +13,18 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from flows import follow_up, keywords, link_account, safety, self_referral, texts, welcome
+from flows import keywords, safety, texts
+from flows.conversations import link_account, registry, welcome
+from flows.conversations.base import Context
+from flows.conversations.check_in import CheckInState
+from flows.conversations.self_referral import SelfReferralState
 from flows.engine import appointments, outgoing
 from flows.engine.cases import open_case
-from flows.engine.effects import Applied, apply, full_context, leave_flow
-from flows.engine.flows import FLOWS
+from flows.engine.effects import Applied, apply, full_context, leave_conversation
 from flows.keywords import Keyword
 from flows.messages import SHARE_CONTACT, Address, Button, Channel, Inbound, Priority, Reply
 from flows.model import CasePriority, Client
 from flows.ports import Unit
-from flows.steps import Context
 from flows.texts import ServiceInfo
 
 DEEP_LINK_PRACTICE = re.compile(r"^p[-_]([A-Za-z0-9]{3,20})$")
@@ -53,8 +55,8 @@ async def handle_inbound(
         # Replies go to the channel the person uses now.
         await uow.clients.set_address(client.id, inbound.address)
         client = replace(client, address=inbound.address)
-    if inbound.address.channel is Channel.TELEGRAM and inbound.text.startswith("/start"):
-        client = await _telegram_start(uow, client, inbound.text, now)
+    if inbound.start_tag is not None:
+        client = await _started(uow, client, inbound.start_tag, now)
     done = await _decide(uow, Context(service, client, now), inbound, is_new)
     case_id = done.case.id if done.case else None
 
@@ -73,12 +75,13 @@ async def handle_inbound(
     return InboundResult(False, client.id, case_id, sent)
 
 
-async def _telegram_start(uow: Unit, client: Client, text: str, now: datetime) -> Client:
-    """Telegram's Start: an explicit wish to hear from us, and maybe a deep link's tag.
+async def _started(uow: Unit, client: Client, start_tag: str, now: datetime) -> Client:
+    """The chat app's Start (Telegram's): an explicit wish to hear from us, and maybe a deep
+    link's tag.
 
-    ``/start p-P92001`` (a practice's poster or QR code) records where they came from and
-    preselects that practice; any other tag is only recorded."""
-    tag = text.removeprefix("/start").strip()[:64]
+    ``p-P92001`` (a practice's poster or QR code) records where they came from and preselects
+    that practice; any other tag is only recorded."""
+    tag = start_tag[:64]
     if client.opted_out:
         await uow.clients.set_opted_out(client.id, False, now)
         client = replace(client, opted_out=False)
@@ -116,26 +119,25 @@ async def _decide(uow: Unit, ctx: Context, inbound: Inbound, is_new: bool) -> Ap
     if safety.suggests_risk(inbound.text):
         # The conversation they were in carries on afterwards: its state is left as it was.
         case = await open_case(uow, client, "crisis", now, CasePriority.URGENT)
-        if client.flow == follow_up.NAME:
-            follow_up_id = int(client.flow_state["id"])
-            await uow.follow_ups.record(follow_up_id, None, None, case.id, False, now)
+        check_in = registry.state_of(client, CheckInState)
+        if check_in is not None:
+            await uow.follow_ups.record(check_in.follow_up_id, None, None, case.id, False, now)
         return Applied([Reply(texts.crisis(service), "crisis", Priority.CRISIS)], case)
 
     if word is Keyword.HELP:
         return Applied([Reply(texts.help_text(service), "help")])
 
     open_now = await uow.cases.open_for(client.id)
-    flow = FLOWS.get(client.flow or "")
-    asking_how = client.flow == self_referral.NAME and self_referral.asks_how_to_contact(
-        client.flow_state
-    )
+    current = registry.current(client)
+    state = current.state if current is not None else None
+    asking_how = isinstance(state, SelfReferralState) and state.asks_how_to_contact
     if keywords.asks_for_a_person(inbound.text, calls_are_answers=asking_how):
         case = open_now or await open_case(uow, client, "talk", now)
-        if flow is not None:
-            await leave_flow(uow, await full_context(uow, ctx), flow, case)
+        if current is not None:
+            await leave_conversation(uow, await full_context(uow, ctx), current, case)
         return Applied([Reply(texts.talk(service), "talk")], case)
 
-    if flow is None:
+    if current is None:
         answered = await appointments.answer(
             uow, client, inbound.text, service, now, ask_if_unclear=open_now is None
         )
@@ -145,9 +147,9 @@ async def _decide(uow: Unit, ctx: Context, inbound: Inbound, is_new: bool) -> Ap
                 return Applied(replies, await open_case(uow, client, "rearrange", now))
             return Applied(replies, open_now)
 
-    if flow is not None:
+    if current is not None:
         full = await full_context(uow, ctx)
-        done = await apply(uow, full, flow.step(full, client.flow_state, inbound))
+        done = await apply(uow, full, current.step(full, inbound))
         done.case = done.case or open_now
         return done
     if open_now is not None:
@@ -166,7 +168,8 @@ async def _link(uow: Unit, ctx: Context, inbound: Inbound) -> Applied | None:
     if inbound.shared_phone is None:
         button = Button("Share my number", SHARE_CONTACT)
         return Applied([Reply(texts.LINK_HOW, "link_how", buttons=(button,))])
-    if client.flow == self_referral.NAME and client.flow_state.get("step") == "call_number":
+    referral = registry.state_of(client, SelfReferralState)
+    if referral is not None and referral.asks_number_to_call:
         return None
     other = await uow.clients.by_address(Address.of(Channel.SMS, inbound.shared_phone))
     if other is None or other.id == client.id:
@@ -175,4 +178,5 @@ async def _link(uow: Unit, ctx: Context, inbound: Inbound) -> Applied | None:
     if not other.date_of_birth:
         case = await open_case(uow, client, "link_request", now)
         return Applied([Reply(texts.LINK_CANNOT_CHECK, "link_cannot_check")], case)
-    return await apply(uow, ctx, link_account.start(ctx, other.id, other.date_of_birth))
+    resume = registry.read(client.flow, client.flow_state)  # where they go back to on failing
+    return await apply(uow, ctx, link_account.start(ctx, other.id, other.date_of_birth, resume))

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from flows.conversations import registry
+from flows.conversations.base import Context
 from flows.engine import outgoing, referrers
-from flows.engine.effects import full_context, leave_flow
-from flows.engine.flows import FLOWS
+from flows.engine.effects import full_context, leave_conversation
 from flows.messages import Priority, Reply
 from flows.model import Case, CaseStatus, StaffUser
 from flows.ports import Unit
-from flows.steps import Context
 from flows.texts import ServiceInfo
 
 
@@ -43,11 +43,11 @@ async def reply_from_staff(
         raise OptedOut(client.id)
     if case.assigned_to is None:
         await claim_case(uow, case, user, service, now)
-    flow = FLOWS.get(client.flow or "")
-    if flow is not None:
+    current = registry.current(client)
+    if current is not None:
         # A person has taken over: what the client says next is for them, not the bot.
         ctx = await full_context(uow, Context(service, client, now))
-        await leave_flow(uow, ctx, flow, case)
+        await leave_conversation(uow, ctx, current, case)
     reply = Reply(text, "staff_reply", Priority.REPLY)
     message_id = await outgoing.to_client(uow, client, reply, now, case_id=case.id, sent_by=user.id)
     assert message_id is not None  # they have not opted out

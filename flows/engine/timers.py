@@ -5,13 +5,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flows import campaigns, follow_up, texts
+from flows import campaigns, texts
+from flows.conversations import check_in, registry
+from flows.conversations.self_referral import (
+    INCOMPLETE,
+    INCOMPLETE_AFTER_NUDGE,
+    NUDGE,
+    SelfReferralState,
+)
 from flows.engine import appointments, check_ins, outgoing
 from flows.engine.cases import open_case
 from flows.messages import Priority, Reply
 from flows.ports import DueTimer, Unit
 from flows.referrals import ReferralStatus
-from flows.self_referral import INCOMPLETE, INCOMPLETE_AFTER_NUDGE, NUDGE
 from flows.texts import ServiceInfo
 
 
@@ -22,9 +28,9 @@ async def fire_timer(uow: Unit, timer: DueTimer, service: ServiceInfo, now: date
             return await appointments.fire_reminder(uow, timer, service, now)
         case check_ins.CHECK_IN:
             return await check_ins.fire_check_in(uow, timer, service, now)
-        case follow_up.NUDGE:
+        case check_in.NUDGE:
             return await check_ins.fire_nudge(uow, timer, service, now)
-        case follow_up.END:
+        case check_in.END:
             return await check_ins.fire_end(uow, timer, now)
         case campaigns.CAMPAIGN:
             return await check_ins.fire_campaign_send(uow, timer, service, now)
@@ -35,10 +41,10 @@ async def fire_timer(uow: Unit, timer: DueTimer, service: ServiceInfo, now: date
 async def _referral_timer(uow: Unit, timer: DueTimer, service: ServiceInfo, now: datetime) -> int:
     """A self-referral left half-way: one nudge, then it goes to the queue as incomplete."""
     client = await uow.clients.get(timer.client_id)
-    if client is None or client.flow != "self_referral":
+    state = registry.state_of(client, SelfReferralState) if client is not None else None
+    if client is None or state is None:
         return 0  # the conversation ended since the timer was set
-    state = client.flow_state
-    referral = await uow.referrals.by_reference(state.get("reference") or "")
+    referral = await uow.referrals.by_reference(state.reference or "")
     if referral is None or referral.status is not ReferralStatus.INCOMPLETE:
         return 0
     case = await uow.cases.open_for(client.id)
@@ -50,9 +56,8 @@ async def _referral_timer(uow: Unit, timer: DueTimer, service: ServiceInfo, now:
         return 1 if await outgoing.to_client(uow, client, nudge, now) is not None else 0
     if timer.kind == INCOMPLETE and referral.case_id is None and not client.opted_out:
         # Kept for staff: a link worker can pick it up; the person can still finish it.
-        practice = state.get("a", {}).get("practice_id")
         kept = case or await open_case(
-            uow, client, "incomplete_referral", now, practice_id=practice
+            uow, client, "incomplete_referral", now, practice_id=state.practice_id
         )
         await uow.referrals.link_case(referral.id, kept.id)
     return 0

@@ -24,6 +24,13 @@ TEN_WEEKS_ON = datetime(2027, 2, 1, 21, 0, tzinfo=UTC)
 WINDOW_OPENS = datetime(2027, 2, 2, 8, 0, tzinfo=UTC)
 
 
+def each_said(name: str, said: list[str]) -> pytest.MarkDecorator:
+    """Each way of saying it on SQLite, and the first on PostgreSQL too: how the words are
+    read is played step by step in tests/unit/test_check_in_dialog.py."""
+    pairs = [(text, "sqlite") for text in said] + [(said[0], "postgresql")]
+    return pytest.mark.parametrize((name, "database_url"), pairs, indirect=["database_url"])
+
+
 async def _client_with_a_session(bot: Bot, token: str, phone: str = PHONE) -> str:
     """A client who talked to a link worker, had one session and whose case is closed."""
     await bot.text(phone, "Hello")
@@ -213,7 +220,7 @@ async def test_better_thanks_them_and_closes_the_loop(bot: Bot) -> None:
     assert await _open_cases(bot, token) == []
 
 
-@pytest.mark.parametrize("said", ["2", "about the same", "Same really"])
+@each_said("said", ["2", "about the same", "Same really"])
 async def test_about_the_same_thanks_them(bot: Bot, said: str) -> None:
     token = await bot.staff_token()
     client_id = await _checked_in(bot, token)
@@ -226,7 +233,7 @@ async def test_about_the_same_thanks_them(bot: Bot, said: str) -> None:
     assert await _open_cases(bot, token) == []
 
 
-@pytest.mark.parametrize("said", ["3", "worse", "Not good at all"])
+@each_said("said", ["3", "worse", "Not good at all"])
 async def test_worse_opens_a_case_and_their_words_join_it(bot: Bot, said: str) -> None:
     token = await bot.staff_token()
     client_id = await _checked_in(bot, token)
@@ -397,7 +404,7 @@ async def test_a_swemwbs_taken_by_message_is_scored_by_the_published_table(
     assert score["via"] == "message"
 
 
-@pytest.mark.parametrize("bad", ["0", "6", "often", "3 or 4"])
+@each_said("bad", ["0", "6", "often", "3 or 4"])
 async def test_an_answer_off_the_scale_is_asked_again_kindly(
     make_bot: Any, tmp_path: Any, bad: str
 ) -> None:

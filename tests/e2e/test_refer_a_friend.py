@@ -1,27 +1,22 @@
-"""Refer a friend: only the friend's yes goes further, and the referrer never hears their answer."""
+"""Refer a friend: only the friend's yes goes further, and the referrer never hears their answer.
+
+Both sides' wording and steps are also played step by step in
+tests/unit/test_refer_a_friend_dialog.py, so each test here runs on the channels and databases
+that carry it differently (tests/support/dialog.py): the whole of it ``EVERYWHERE``, what the
+engine does around it (texting the friend, the window, the weekly limit) ``AROUND``.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from bot.actions.timers import fire_due
 from flows import texts
 from tests.conftest import Bot
-from tests.support.dialog import Phone, converse, phone
+from tests.support.dialog import AROUND, EVERYWHERE, WORDING, Phone, converse, on, phone
 
 REFERRER, FRIEND = "+447700900123", "+447700900456"
-CHANNELS = [
-    "sms",
-    "simulator",
-    "telegram-webhook",
-    "telegram-polling",
-    "telegram-webhook-buttons",
-    "telegram-polling-buttons",
-]
-REFERRER_CHANNELS = [c for c in CHANNELS if c != "simulator"]  # the friend is texted
 
 
 async def _make(make_bot: Any, channel: str) -> Bot:
@@ -45,7 +40,7 @@ async def _refer(person: Phone, friend_number: str = "07700 900456") -> list[str
     )
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
+@on(EVERYWHERE)
 async def test_a_friend_who_says_yes_makes_their_own_referral(make_bot: Any, channel: str) -> None:
     mode = channel.split("-")[1] if channel.startswith("telegram") else None
     bot: Bot = await make_bot(LINKBOT_SIMULATOR="on", telegram=mode)
@@ -83,7 +78,7 @@ async def test_a_friend_who_says_yes_makes_their_own_referral(make_bot: Any, cha
     assert referral["status"] == "submitted" and referral["needs"] == ["money"]
 
 
-@pytest.mark.parametrize("channel", REFERRER_CHANNELS)
+@on(AROUND)
 async def test_a_friend_who_says_no_hears_nothing_more(make_bot: Any, channel: str) -> None:
     bot = await _make(make_bot, channel)
     referrer, friend = phone(bot, channel, REFERRER), phone(bot, "sms", FRIEND)
@@ -100,7 +95,7 @@ async def test_a_friend_who_says_no_hears_nothing_more(make_bot: Any, channel: s
     assert cases["items"] == []
 
 
-@pytest.mark.parametrize("channel", REFERRER_CHANNELS)
+@on(AROUND)
 async def test_silence_ends_it_and_a_late_reply_starts_afresh(make_bot: Any, channel: str) -> None:
     bot = await _make(make_bot, channel)
     referrer, friend = phone(bot, channel, REFERRER), phone(bot, "sms", FRIEND)
@@ -115,7 +110,7 @@ async def test_silence_ends_it_and_a_late_reply_starts_afresh(make_bot: Any, cha
     assert found["items"][0]["referrals"][0]["status"] == "lapsed"
 
 
-@pytest.mark.parametrize("channel", REFERRER_CHANNELS)
+@on(WORDING)
 async def test_own_number_and_landlines_are_refused(make_bot: Any, channel: str) -> None:
     bot = await _make(make_bot, channel)
     referrer = phone(bot, channel, REFERRER)
@@ -133,7 +128,7 @@ async def test_own_number_and_landlines_are_refused(make_bot: Any, channel: str)
     )
 
 
-@pytest.mark.parametrize("channel", REFERRER_CHANNELS)
+@on(AROUND)
 async def test_a_friend_who_opted_out_is_not_texted_and_the_referrer_cannot_tell(
     make_bot: Any, channel: str
 ) -> None:
@@ -148,7 +143,7 @@ async def test_a_friend_who_opted_out_is_not_texted_and_the_referrer_cannot_tell
     assert len(bot.twilio.to(FRIEND)) == before
 
 
-@pytest.mark.parametrize("channel", REFERRER_CHANNELS)
+@on(AROUND)
 async def test_three_invitations_a_week_at_most(make_bot: Any, channel: str) -> None:
     """A referrer cannot use the service to text strangers in bulk."""
     bot = await _make(make_bot, channel)
@@ -171,7 +166,7 @@ async def test_three_invitations_a_week_at_most(make_bot: Any, channel: str) -> 
     await converse(referrer, [("2", ["first name"])])
 
 
-@pytest.mark.parametrize("channel", REFERRER_CHANNELS)
+@on(AROUND)
 async def test_the_invitation_waits_for_the_send_window(make_bot: Any, channel: str) -> None:
     """A stranger's first text from us never arrives late at night."""
     bot = await _make(make_bot, channel)
@@ -183,7 +178,7 @@ async def test_the_invitation_waits_for_the_send_window(make_bot: Any, channel: 
     assert len(bot.twilio.to(FRIEND)) == 1
 
 
-@pytest.mark.parametrize("channel", REFERRER_CHANNELS)
+@on(AROUND)
 async def test_a_friend_who_said_no_is_not_asked_again_by_someone_else(
     make_bot: Any, channel: str
 ) -> None:

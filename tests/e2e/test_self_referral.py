@@ -1,4 +1,10 @@
-"""Self-referral conversations, end to end over SMS and the simulator, awkward paths included."""
+"""Self-referral conversations, end to end over every channel, awkward paths included.
+
+The wording and steps are also played step by step in tests/unit/test_self_referral_dialog.py,
+so each test here runs on the channels and databases that carry it differently
+(tests/support/dialog.py): the whole conversation ``EVERYWHERE``, what the engine does around
+it (STOP, timers, cases, a link worker's reply) ``AROUND``, and the other dialogs ``WORDING``.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +12,13 @@ import re
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from bot.actions.timers import fire_due
 from flows import texts
 from flows.model import Role
 from tests.conftest import Bot
-from tests.support.dialog import Phone, converse, phone
+from tests.support.dialog import AROUND, EVERYWHERE, WORDING, Phone, converse, on, phone
 
 NUMBER = "+447700900123"
-CHANNELS = [
-    "sms",
-    "simulator",
-    "telegram-webhook",
-    "telegram-polling",
-    "telegram-webhook-buttons",
-    "telegram-polling-buttons",
-]
-SOME_CHANNELS = CHANNELS
 
 
 async def _bot(make_bot: Any, channel: str = "sms") -> Bot:
@@ -49,7 +44,7 @@ async def _only_case(bot: Bot, token: str) -> dict[str, Any]:
     return dict(case)
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
+@on(EVERYWHERE)
 async def test_a_self_referral_from_hello_to_reference(make_bot: Any, channel: str) -> None:
     """The whole conversation: consent, details, read-back, reference; then a case routed to
     the practice, with the referral and its source, through the API."""
@@ -109,7 +104,7 @@ async def test_a_self_referral_from_hello_to_reference(make_bot: Any, channel: s
     assert referral["case_id"] == case["id"]
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
+@on(WORDING)
 async def test_typos_capitals_and_extra_words_are_understood(make_bot: Any, channel: str) -> None:
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
@@ -133,7 +128,7 @@ async def test_typos_capitals_and_extra_words_are_understood(make_bot: Any, chan
     assert "Notes: none" in summary and "a message, evenings" in summary
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
+@on(WORDING)
 async def test_back_and_start_again(make_bot: Any, channel: str) -> None:
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
@@ -153,7 +148,7 @@ async def test_back_and_start_again(make_bot: Any, channel: str) -> None:
     )
 
 
-@pytest.mark.parametrize("channel", SOME_CHANNELS)
+@on(WORDING)
 async def test_impossible_future_and_unreadable_dates_are_refused_kindly(
     make_bot: Any, channel: str
 ) -> None:
@@ -172,7 +167,7 @@ async def test_impossible_future_and_unreadable_dates_are_refused_kindly(
     )
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
+@on(WORDING)
 async def test_practice_not_sure_a_choice_and_an_unknown_name(make_bot: Any, channel: str) -> None:
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
@@ -199,7 +194,7 @@ async def test_practice_not_sure_a_choice_and_an_unknown_name(make_bot: Any, cha
     )
 
 
-@pytest.mark.parametrize("channel", SOME_CHANNELS)
+@on(WORDING)
 async def test_the_summary_can_be_corrected_before_sending(make_bot: Any, channel: str) -> None:
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
@@ -227,7 +222,7 @@ async def test_the_summary_can_be_corrected_before_sending(make_bot: Any, channe
     assert client["practice"] == "P92004" and client["date_of_birth"] == "1952-03-15"
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
+@on(AROUND)
 async def test_stop_mid_way_wins_and_start_resumes_where_it_stopped(
     make_bot: Any, channel: str
 ) -> None:
@@ -243,7 +238,7 @@ async def test_stop_mid_way_wins_and_start_resumes_where_it_stopped(
     await converse(person, [("1952-03-14", ["Which GP"])])
 
 
-@pytest.mark.parametrize("channel", SOME_CHANNELS)
+@on(AROUND)
 async def test_silence_gets_one_nudge_then_an_incomplete_referral_for_staff(
     make_bot: Any, channel: str
 ) -> None:
@@ -296,7 +291,7 @@ async def test_silence_gets_one_nudge_then_an_incomplete_referral_for_staff(
     assert client["referrals"][0]["status"] == "submitted"
 
 
-@pytest.mark.parametrize("channel", SOME_CHANNELS)
+@on(AROUND)
 async def test_talk_mid_way_hands_over_and_keeps_what_was_said(make_bot: Any, channel: str) -> None:
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
@@ -318,7 +313,7 @@ async def test_talk_mid_way_hands_over_and_keeps_what_was_said(make_bot: Any, ch
     assert detail["client"]["referrals"][0]["status"] == "incomplete"
 
 
-@pytest.mark.parametrize("channel", SOME_CHANNELS)
+@on(AROUND)
 async def test_declining_consent_takes_no_details(make_bot: Any, channel: str) -> None:
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
@@ -335,7 +330,7 @@ async def test_declining_consent_takes_no_details(make_bot: Any, channel: str) -
     assert status == 200 and found["items"][0]["referrals"] == []
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
+@on(AROUND)
 async def test_crisis_mid_way_gets_contacts_and_the_referral_carries_on(
     make_bot: Any, channel: str
 ) -> None:
@@ -357,7 +352,7 @@ async def test_crisis_mid_way_gets_contacts_and_the_referral_carries_on(
     assert case["referral"]["source"] == "self"
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
+@on(AROUND)
 async def test_a_known_client_starting_again_keeps_their_details(
     make_bot: Any, channel: str
 ) -> None:
@@ -394,7 +389,7 @@ async def test_a_known_client_starting_again_keeps_their_details(
     assert [r["needs"] for r in client["referrals"]] == [["bereavement"], ["loneliness"]]
 
 
-@pytest.mark.parametrize("channel", SOME_CHANNELS)
+@on(WORDING)
 async def test_needs_told_in_words_first_skip_the_menu(make_bot: Any, channel: str) -> None:
     """'I've been so lonely since my wife died' after the welcome starts a referral with that."""
     bot = await _bot(make_bot, channel)
@@ -438,7 +433,7 @@ async def test_a_timer_that_cannot_be_handled_is_set_aside_and_the_rest_still_fi
     assert await fire_due(bot.services) == 0
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
+@on(AROUND)
 async def test_once_a_link_worker_replies_the_bot_stops_asking_questions(
     make_bot: Any, channel: str
 ) -> None:
@@ -464,7 +459,7 @@ async def test_once_a_link_worker_replies_the_bot_stops_asking_questions(
     assert detail["client"]["referrals"][0]["status"] == "incomplete"
 
 
-@pytest.mark.parametrize("channel", SOME_CHANNELS)
+@on(WORDING)
 async def test_please_call_me_answers_the_contact_question(make_bot: Any, channel: str) -> None:
     bot = await _bot(make_bot, channel)
     person = phone(bot, channel, NUMBER)
@@ -486,7 +481,7 @@ async def test_please_call_me_answers_the_contact_question(make_bot: Any, channe
     assert "a phone call, mornings" in answer[0]
 
 
-@pytest.mark.parametrize("channel", SOME_CHANNELS)
+@on(WORDING)
 async def test_questions_back_get_a_reason_and_the_question_again(
     make_bot: Any, channel: str
 ) -> None:
@@ -504,7 +499,7 @@ async def test_questions_back_get_a_reason_and_the_question_again(
     )
 
 
-@pytest.mark.parametrize("channel", SOME_CHANNELS)
+@on(WORDING)
 async def test_an_unknown_practice_at_the_choice_is_kept_after_asking_twice(
     make_bot: Any, channel: str
 ) -> None:
@@ -523,7 +518,7 @@ async def test_an_unknown_practice_at_the_choice_is_kept_after_asking_twice(
     )
 
 
-@pytest.mark.parametrize("channel", SOME_CHANNELS)
+@on(WORDING)
 async def test_coming_back_with_ok_to_the_read_back_shows_it_again(
     make_bot: Any, channel: str
 ) -> None:
@@ -550,7 +545,7 @@ async def test_coming_back_with_ok_to_the_read_back_shows_it_again(
     await converse(person, [("yes", ["reference"])])
 
 
-@pytest.mark.parametrize("channel", SOME_CHANNELS)
+@on(WORDING)
 async def test_a_message_about_someone_else_is_asked_about_not_assumed(
     make_bot: Any, channel: str
 ) -> None:

@@ -11,6 +11,8 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+import pytest
+
 if TYPE_CHECKING:
     from testkit.fake_telegram import FakeTelegram
     from tests.conftest import Bot
@@ -146,7 +148,45 @@ async def converse(person: Phone, steps: Sequence[tuple[str, Sequence[str]]]) ->
     answer: list[str] = []
     for said, expected in steps:
         answer = await person.say(said)
-        joined = "\n".join(answer).lower()
-        for fragment in expected:
-            assert fragment.lower() in joined, f"after {said!r} expected {fragment!r}: {answer}"
+        expect(said, expected, answer)
     return answer
+
+
+def expect(said: str, expected: Sequence[str], answer: Sequence[str]) -> None:
+    """Each expected fragment is somewhere (case-insensitive) in the answer to ``said``."""
+    joined = "\n".join(answer).lower()
+    for fragment in expected:
+        assert fragment.lower() in joined, f"after {said!r} expected {fragment!r}: {answer}"
+
+
+# Every way a person talks to the bot in these tests (``phone`` makes each).
+CHANNELS = [
+    "sms",
+    "simulator",
+    "telegram-webhook",
+    "telegram-polling",
+    "telegram-webhook-buttons",
+    "telegram-polling-buttons",
+]
+# Where a dialog test runs end to end, as (channel, database) pairs for ``on``. What a
+# conversation says at each turn is played step by step in tests/unit, so end to end it needs
+# only the channels and databases that carry it differently:
+# a whole conversation, on every channel on SQLite and four of them on PostgreSQL;
+EVERYWHERE = [(c, "sqlite") for c in CHANNELS] + [
+    (c, "postgresql") for c in ("sms", "simulator", "telegram-webhook-buttons", "telegram-polling")
+]
+# what the engine does around a conversation (STOP, timers, cases), SMS and Telegram on each;
+AROUND = [
+    ("sms", "sqlite"),
+    ("telegram-polling", "sqlite"),
+    ("sms", "postgresql"),
+    ("telegram-polling-buttons", "postgresql"),
+]
+# and a conversation's wording and steps, typed by SMS and pressed as Telegram buttons.
+WORDING = [("sms", "sqlite"), ("telegram-webhook-buttons", "sqlite")]
+
+
+def on(pairs: Sequence[tuple[str, str]]) -> pytest.MarkDecorator:
+    """Run a dialog test on these (channel, database) pairs rather than on every channel and
+    each database."""
+    return pytest.mark.parametrize(("channel", "database_url"), pairs, indirect=["database_url"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.follow_up import how_are_things
+from flows.conversations.check_in import how_are_things
 
 
 @pytest.mark.parametrize(

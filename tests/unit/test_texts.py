@@ -7,8 +7,8 @@ import string
 import pytest
 
 from flows import texts
+from flows.conversations.self_referral import NEEDS_MENU
 from flows.gsm import is_gsm7, segments
-from flows.self_referral import NEEDS_MENU
 from flows.texts import Nation, ServiceInfo
 
 LONGEST_NAME = "Wigan and Leigh Community Link Service X"

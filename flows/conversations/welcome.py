@@ -9,14 +9,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
-from flows import refer_a_friend, self_referral, texts
+from flows import texts
+from flows.conversations import refer_a_friend, self_referral
+from flows.conversations.base import Context, OpenCase, Step
 from flows.messages import Button, Inbound, Reply
 from flows.needs import NeedsAnswer, parse_needs
-from flows.steps import Context, OpenCase, Step
 
 NAME = "welcome"
+
+
+@dataclass(frozen=True, slots=True)
+class WelcomeState:
+    """The welcome is waiting for 1 or 2; ``first`` is what they wrote to start with."""
+
+    conversation: ClassVar[str] = NAME
+    referral: ClassVar[None] = None
+    first: str = ""
+    tries: int = 0  # answers we could not read
+
+    def to_json(self) -> dict[str, Any]:
+        return {"first": self.first, "tries": self.tries}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> WelcomeState:
+        return cls(str(data.get("first", "")), int(data.get("tries", 0)))
+
+
 _SELF = re.compile(
     r"^(1|one|me|myself|for me|me please|(for )?myself|yes|yes please|help( me)?|"
     r"get help|i need help|(help )?for me|self|referral|refer me|new referral)$"
@@ -80,8 +101,8 @@ MENU = (Button("Get help", "1"), Button("Help a friend", "2"))
 
 
 def start(ctx: Context, inbound: Inbound) -> Step:
-    state = {"first": inbound.text[:500], "tries": 0}
-    return Step((Reply(texts.welcome(ctx.service), "welcome", buttons=MENU),), NAME, state)
+    state = WelcomeState(first=inbound.text[:500])
+    return Step((Reply(texts.welcome(ctx.service), "welcome", buttons=MENU),), state)
 
 
 def begin(ctx: Context, which: str, needs: NeedsAnswer | None = None) -> Step:
@@ -95,7 +116,7 @@ def returning(ctx: Context, inbound: Inbound) -> Step:
     which = choice(inbound.text)
     if which is not None:
         return begin(ctx, which)
-    if inbound.text.startswith("/start"):
+    if inbound.starts:
         return start(ctx, inbound)  # Telegram's start button: the menu again
     return Step(
         replies=(Reply(texts.acknowledge(ctx.service), "acknowledge"),),
@@ -106,24 +127,26 @@ def returning(ctx: Context, inbound: Inbound) -> Step:
 class Welcome:
     name = NAME
 
-    def step(self, ctx: Context, state: Mapping[str, Any], inbound: Inbound) -> Step:
-        if inbound.text.startswith("/start"):
+    def read(self, data: Mapping[str, Any]) -> WelcomeState:
+        return WelcomeState.from_json(data)
+
+    def step(self, ctx: Context, state: WelcomeState, inbound: Inbound) -> Step:
+        if inbound.starts:
             return start(ctx, inbound)
         which = choice(inbound.text)
         told = _told_needs(inbound.text)
         if which is not None:
-            return begin(ctx, which, told or _told_needs(state.get("first", "")))
+            return begin(ctx, which, told or _told_needs(state.first))
         if told is not None:
             return begin(ctx, "self", told)
-        if int(state.get("tries", 0)) == 0:
+        if state.tries == 0:
             again = Reply(texts.WELCOME_AGAIN, "welcome_again", buttons=MENU)
-            return Step((again,), NAME, {**state, "tries": 1})
+            return Step((again,), replace(state, tries=1))
         # Asked twice: whatever they are telling us is for a link worker.
         return Step(
             replies=(Reply(texts.acknowledge(ctx.service), "acknowledge"),),
-            flow=None,
             effects=(OpenCase(reason="message"),),
         )
 
-    def interrupt(self, ctx: Context, state: Mapping[str, Any]) -> Step:
-        return Step(flow=None)
+    def interrupt(self, ctx: Context, state: WelcomeState) -> Step:
+        return Step()

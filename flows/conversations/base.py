@@ -1,14 +1,22 @@
-"""What a flow step returns: replies, the next state, and effects for the engine to apply."""
+"""What every conversation shares: the context a step reads, the ``Step`` it returns (replies,
+the next state, effects for the engine to apply), and the protocols of a conversation and its
+state.
+
+A state is a frozen dataclass. ``to_json`` writes it as the JSON kept on the client row and the
+conversation's ``read`` reads it back, so the row's shape is the contract: rows written before
+a change must still read after it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from flows.messages import Inbound, Reply
+from flows.messages import Button, Inbound, Reply
 from flows.model import CasePriority, Client
 from flows.practices import PracticeInfo
 from flows.referrals import ReferralDetails, ReferralSource
@@ -119,12 +127,53 @@ Effect = (
 )
 
 
+class State(Protocol):
+    """Where a person is in one conversation, and what they have said so far."""
+
+    conversation: ClassVar[str]  # the conversation's name, kept on the client row
+
+    @property
+    def referral(self) -> str | None:
+        """The reference of the referral this conversation is about, if any."""
+        ...
+
+    def to_json(self) -> dict[str, Any]:
+        """The state as the JSON kept on the client row."""
+        ...
+
+
+class UnreadableState(ValueError):
+    """A client row holds a state its conversation cannot read (damaged, or never ours)."""
+
+
+@contextlib.contextmanager
+def reading(conversation: str) -> Iterator[None]:
+    """A key missing from a saved state, or a value of the wrong kind, as ``UnreadableState``.
+
+    The error names the key or the kind of fault, never a value: states hold personal data."""
+    try:
+        yield
+    except UnreadableState:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        fault = f"no {exc.args[0]!r}" if isinstance(exc, KeyError) else type(exc).__name__
+        raise UnreadableState(f"a saved {conversation} state cannot be read: {fault}") from None
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     replies: tuple[Reply, ...] = ()
-    flow: str | None = None  # the flow to be in after this step; None leaves all flows
-    state: Mapping[str, Any] = field(default_factory=dict)
+    next: State | None = None  # the conversation to be in after this step; None leaves them all
     effects: tuple[Effect, ...] = ()
+
+    def led_by(self, *lead: Reply) -> Step:
+        """The same step with these replies first."""
+        return replace(self, replies=lead + self.replies)
+
+
+def saved(state: State | None) -> tuple[str | None, dict[str, Any]]:
+    """What the client row keeps for a state: the conversation's name and its JSON."""
+    return (None, {}) if state is None else (state.conversation, state.to_json())
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,11 +192,25 @@ class Context:
         return self.now.astimezone(ZoneInfo(self.service.timezone)).date()
 
 
-class Flow(Protocol):
+S = TypeVar("S")
+
+
+class Conversation(Protocol[S]):
+    """One conversation: reads its state from the row, and steps it, purely."""
+
     name: str
 
-    def step(self, ctx: Context, state: Mapping[str, Any], inbound: Inbound) -> Step: ...
-
-    def interrupt(self, ctx: Context, state: Mapping[str, Any]) -> Step:
-        """The person asked for a person mid-way: keep what they said, leave the flow."""
+    def read(self, data: Mapping[str, Any]) -> S:
+        """The state kept on the row (``registry.read`` reports a missing key or a value of
+        the wrong kind as ``UnreadableState``)."""
         ...
+
+    def step(self, ctx: Context, state: S, inbound: Inbound) -> Step: ...
+
+    def interrupt(self, ctx: Context, state: S) -> Step:
+        """The person asked for a person mid-way: keep what they said, leave the conversation."""
+        ...
+
+
+# Buttons more than one conversation offers.
+YES_NO = (Button("Yes", "yes"), Button("No", "no"))
