@@ -15,7 +15,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from flows.questionnaires import DefinitionError, Questionnaire, from_dict, with_wording
+from flows.questionnaire_definitions import from_dict, with_wording
+from flows.questionnaires import DefinitionError, Questionnaire
 
 SHIPPED_PACKAGE = "flows"
 SHIPPED_FOLDER = "instruments"

@@ -115,3 +115,20 @@ class Reply:
     # A reply allowed to a person who has opted out: only the opt-out confirmation itself.
     allowed_when_opted_out: bool = False
     buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingDraft:
+    client_id: int | None  # None for an update to a professional referrer
+    address: Address
+    text: str
+    kind: str
+    priority: Priority
+    not_before: datetime
+    case_id: int | None = None
+    sent_by: int | None = None  # the staff user who wrote it
+    allowed_when_opted_out: bool = False
+    written_at: datetime | None = None  # defaults to not_before
+    expires_at: datetime | None = None  # past this it is no use: not sent
+    referral_id: int | None = None
+    buttons: tuple[Button, ...] = ()

@@ -86,3 +86,29 @@ def due_by(priority: CasePriority, opened_at: datetime) -> datetime:
         if at.weekday() < 5:
             days -= 1
     return at
+
+
+@dataclass(frozen=True, slots=True)
+class NewCase:
+    client_id: int
+    practice_id: int | None
+    reason: str
+    priority: CasePriority
+    created_at: datetime
+    due_by: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DueTimer:
+    id: int
+    client_id: int
+    kind: str
+    due_at: datetime
+    subject: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    id: int
+    message: str | None  # the staff's own message, or None for the check-in conversation
+    status: str  # scheduled, paused or cancelled

@@ -1,99 +1,26 @@
 """What the engine needs from storage: one small protocol per aggregate, all on one unit of work.
 
 Storage implements them on SQL (``storage.unit.SqlUnit``); everything done through one unit
-commits together or not at all. The value types here are what the engine writes and reads.
+commits together or not at all. The values they take and give live beside the subject they
+belong to (``flows.model``, ``flows.messages``, ``flows.referrals``, ...).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from flows.appointments import Appointment, AppointmentStatus, NewAppointment
-from flows.messages import Address, Button, Inbound, Priority
-from flows.model import Case, CasePriority, Client
+from flows.messages import Address, Inbound, OutgoingDraft
+from flows.model import Campaign, Case, CasePriority, Client, NewCase
 from flows.practices import PracticeInfo
-from flows.referrals import Pathway, ReferralDetails, ReferralSource, ReferralStatus
+from flows.referrals import (
+    NewReferral,
+    Referral,
+    ReferralDetails,
+    ReferralStatus,
+)
 from flows.signposting import Signpost
-
-
-@dataclass(frozen=True, slots=True)
-class OutgoingDraft:
-    client_id: int | None  # None for an update to a professional referrer
-    address: Address
-    text: str
-    kind: str
-    priority: Priority
-    not_before: datetime
-    case_id: int | None = None
-    sent_by: int | None = None  # the staff user who wrote it
-    allowed_when_opted_out: bool = False
-    written_at: datetime | None = None  # defaults to not_before
-    expires_at: datetime | None = None  # past this it is no use: not sent
-    referral_id: int | None = None
-    buttons: tuple[Button, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class NewReferral:
-    reference: str
-    client_id: int
-    source: ReferralSource
-    status: ReferralStatus
-    created_at: datetime
-    pathway: Pathway | None = None
-    referred_by_client_id: int | None = None
-    relationship: str | None = None
-    referrer_name: str | None = None
-    referrer_role: str | None = None
-    referrer_organisation: str | None = None
-    referrer_phone: str | None = None
-    referrer_email: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Referral:
-    """A referral as the engine needs it to keep a professional referrer informed."""
-
-    id: int
-    reference: str
-    client_id: int
-    source: ReferralSource
-    status: ReferralStatus
-    case_id: int | None
-    practice_id: int | None
-    referrer_phone: str | None
-    referrer_email: str | None
-    picked_up_at: datetime | None
-    first_contact_at: datetime | None
-    closed_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class DueTimer:
-    id: int
-    client_id: int
-    kind: str
-    due_at: datetime
-    subject: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Campaign:
-    id: int
-    message: str | None  # the staff's own message, or None for the check-in conversation
-    status: str  # scheduled, paused or cancelled
-
-
-@dataclass(frozen=True, slots=True)
-class NewCase:
-    client_id: int
-    practice_id: int | None
-    reason: str
-    priority: CasePriority
-    created_at: datetime
-    due_by: datetime
 
 
 class Clients(Protocol):

@@ -5,13 +5,15 @@ from __future__ import annotations
 import enum
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from flows.answers import ContactMethod
+from flows.contact import ContactMethod
 
 __all__ = [
     "ContactMethod",
+    "NewReferral",
     "Pathway",
+    "Referral",
     "ReferralDetails",
     "ReferralSource",
     "ReferralStatus",
@@ -66,3 +68,38 @@ def new_reference() -> str:
     """A short random reference such as ``LB-7KXQ3P``: not guessable, easy to read out."""
     code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
     return f"LB-{code}"
+
+
+@dataclass(frozen=True, slots=True)
+class NewReferral:
+    reference: str
+    client_id: int
+    source: ReferralSource
+    status: ReferralStatus
+    created_at: datetime
+    pathway: Pathway | None = None
+    referred_by_client_id: int | None = None
+    relationship: str | None = None
+    referrer_name: str | None = None
+    referrer_role: str | None = None
+    referrer_organisation: str | None = None
+    referrer_phone: str | None = None
+    referrer_email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """A referral as the engine needs it to keep a professional referrer informed."""
+
+    id: int
+    reference: str
+    client_id: int
+    source: ReferralSource
+    status: ReferralStatus
+    case_id: int | None
+    practice_id: int | None
+    referrer_phone: str | None
+    referrer_email: str | None
+    picked_up_at: datetime | None
+    first_contact_at: datetime | None
+    closed_at: datetime | None

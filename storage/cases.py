@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from flows.model import Case, CasePriority, CaseStatus
-from flows.ports import NewCase
+from flows.model import Case, CasePriority, CaseStatus, NewCase
 from storage.db import row_of
 from storage.tables import CaseRow
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from flows.ports import Campaign
+from flows.model import Campaign
 from storage.tables import CampaignRow, FollowUpRow, ScoreRow
 
 

@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from flows.messages import Button, Inbound
-from flows.ports import OutgoingDraft
+from flows.messages import Button, Inbound, OutgoingDraft
 from storage.db import insert_ignoring_duplicates, rows_changed
 from storage.tables import ClientRow, MessageRow, ProcessedUpdateRow
 

@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from flows.ports import NewReferral, Referral
-from flows.referrals import ReferralDetails, ReferralSource, ReferralStatus
+from flows.referrals import NewReferral, Referral, ReferralDetails, ReferralSource, ReferralStatus
 from storage.db import row_of
 from storage.tables import ReferralRow
 

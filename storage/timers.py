@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from flows.ports import DueTimer
+from flows.model import DueTimer
 from storage.db import rows_changed
 from storage.tables import TimerRow
 

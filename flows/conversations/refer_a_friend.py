@@ -12,9 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-import phonenumbers
-
-from flows import answers, texts
+from flows import answers, phones, texts
 from flows.conversations.base import (
     YES_NO,
     Context,
@@ -91,12 +89,6 @@ def start(ctx: Context) -> Step:
     return Step((Reply(texts.RF_START, "rf_start"),), ReferAFriendState())
 
 
-def national(phone: str) -> str:
-    return phonenumbers.format_number(
-        phonenumbers.parse(phone, "GB"), phonenumbers.PhoneNumberFormat.NATIONAL
-    )
-
-
 class ReferAFriend:
     name = NAME
 
@@ -121,7 +113,7 @@ class ReferAFriend:
                     return _again(state, texts.RF_NAME_AGAIN)
                 a = replace(a, friend=answers.first_name(name))
             case Question.FRIEND_PHONE:
-                phone = answers.parse_mobile(text)
+                phone = phones.uk_mobile(text)
                 if phone is None:
                     return _again(state, texts.RF_PHONE_AGAIN)
                 if phone == ctx.client.phone or phone == inbound.phone:
@@ -180,7 +172,7 @@ def _ask(a: Suggestion, step: Question) -> Step:
         case Question.CONFIRM:
             invite = a.invitation("")
             text = texts.RF_CONFIRM.format(
-                friend=friend, phone=national(invite.phone), referrer=invite.referrer_name
+                friend=friend, phone=phones.national(invite.phone), referrer=invite.referrer_name
             )
             return Step((Reply(text, "rf_confirm", buttons=YES_NO),), state)
     return Step((Reply(text, f"rf_{step}"),), state)

@@ -22,8 +22,8 @@ from flows.appointments import (
 from flows.engine import check_ins, outgoing
 from flows.engine.cases import open_case
 from flows.messages import Priority, Reply
-from flows.model import Client
-from flows.ports import DueTimer, Unit
+from flows.model import Client, DueTimer
+from flows.ports import Unit
 from flows.sendwindow import SendWindow
 from flows.texts import ServiceInfo
 

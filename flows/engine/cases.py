@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flows.model import Case, CasePriority, Client, due_by
-from flows.ports import NewCase, Unit
+from flows.model import Case, CasePriority, Client, NewCase, due_by
+from flows.ports import Unit
 
 
 async def open_case(

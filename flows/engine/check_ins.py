@@ -19,8 +19,8 @@ from flows.conversations.base import saved
 from flows.conversations.check_in import CheckInState
 from flows.engine import outgoing
 from flows.messages import Priority, Reply
-from flows.model import Client
-from flows.ports import DueTimer, Unit
+from flows.model import Client, DueTimer
+from flows.ports import Unit
 from flows.sendwindow import SendWindow
 from flows.texts import ServiceInfo
 

@@ -31,8 +31,14 @@ from flows.engine import outgoing
 from flows.engine.cases import open_case
 from flows.messages import Address, Channel, Priority, Reply
 from flows.model import Case, Client
-from flows.ports import NewReferral, Unit
-from flows.referrals import ReferralDetails, ReferralSource, ReferralStatus, new_reference
+from flows.ports import Unit
+from flows.referrals import (
+    NewReferral,
+    ReferralDetails,
+    ReferralSource,
+    ReferralStatus,
+    new_reference,
+)
 
 INVITE_WINDOW = timedelta(days=7)
 ASK_A_FRIEND_ONCE_IN = timedelta(days=180)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flows.messages import Address, Priority, Reply
+from flows.messages import Address, OutgoingDraft, Priority, Reply
 from flows.model import Client
-from flows.ports import OutgoingDraft, Unit
+from flows.ports import Unit
 
 
 async def to_client(

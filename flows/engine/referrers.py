@@ -16,8 +16,15 @@ from flows.engine import outgoing
 from flows.engine.cases import open_case
 from flows.messages import Address, Channel, Priority, Reply
 from flows.model import Case, StaffUser
-from flows.ports import NewReferral, Referral, Unit
-from flows.referrals import Pathway, ReferralDetails, ReferralSource, ReferralStatus
+from flows.ports import Unit
+from flows.referrals import (
+    NewReferral,
+    Pathway,
+    Referral,
+    ReferralDetails,
+    ReferralSource,
+    ReferralStatus,
+)
 from flows.texts import ServiceInfo
 
 

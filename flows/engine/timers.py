@@ -16,7 +16,8 @@ from flows.conversations.self_referral import (
 from flows.engine import appointments, check_ins, outgoing
 from flows.engine.cases import open_case
 from flows.messages import Priority, Reply
-from flows.ports import DueTimer, Unit
+from flows.model import DueTimer
+from flows.ports import Unit
 from flows.referrals import ReferralStatus
 from flows.texts import ServiceInfo
 

@@ -9,8 +9,7 @@ from sqlmodel import col, select
 
 from flows import texts
 from flows.delivery import Delivery
-from flows.messages import Address, Priority
-from flows.ports import OutgoingDraft
+from flows.messages import Address, OutgoingDraft, Priority
 from storage.tables import ClientRow, DeliveryEventRow, MessageRow
 from storage.unit import SqlUnit
 from tests.conftest import Bot

@@ -20,7 +20,8 @@ from flows.conversations.base import Context, Effect, State, Step, saved
 from flows.messages import Address, Inbound
 from flows.model import Client
 from flows.practices import PracticeInfo
-from flows.questionnaires import Questionnaire, from_dict, with_wording
+from flows.questionnaire_definitions import from_dict, with_wording
+from flows.questionnaires import Questionnaire
 from flows.texts import Nation, ServiceInfo
 from tests.support.dialog import expect
 

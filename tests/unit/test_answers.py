@@ -6,17 +6,15 @@ import pytest
 
 from flows.answers import (
     Command,
-    ContactMethod,
-    ContactPreference,
     choice_number,
     clean_name,
     command,
-    contact_preference,
     first_name,
     is_greeting,
-    parse_mobile,
     yes_no,
 )
+from flows.contact import ContactMethod, ContactPreference, contact_preference
+from flows.phones import uk_mobile as parse_mobile
 
 # --- yes_no -------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Questionnaires as data (flows/questionnaires.py): definitions, scoring, typed answers."""
+"""Questionnaires as data (flows/questionnaires.py, flows/questionnaire_definitions.py):
+definitions, scoring, typed answers."""
 
 from __future__ import annotations
 
@@ -9,15 +10,14 @@ from typing import Any
 import pytest
 
 from flows.gsm import is_gsm7
+from flows.questionnaire_definitions import from_dict, with_wording
 from flows.questionnaires import (
     DefinitionError,
     InvalidAnswers,
     Questionnaire,
     Score,
-    from_dict,
     read_answer,
     score,
-    with_wording,
 )
 
 # Stand-in wording: the real SWEMWBS items are licensed and must not be published, here included.

@@ -11,7 +11,6 @@ from flows.conversations.self_referral.conversation import (
     start,
 )
 from flows.conversations.self_referral.questions import NEEDS_MENU, summary
-from flows.conversations.self_referral.readers import uk_phone
 from flows.conversations.self_referral.state import NAME, Answers, Question, SelfReferralState
 
 __all__ = [
@@ -28,5 +27,4 @@ __all__ = [
     "SelfReferralState",
     "start",
     "summary",
-    "uk_phone",
 ]

@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-import phonenumbers
-
-from flows import answers, texts
+from flows import answers, contact, phones, texts
 from flows.conversations.base import Context
 from flows.conversations.self_referral.questions import CONTACT_BUTTONS, NOT_SURE, say
 from flows.conversations.self_referral.state import (
@@ -117,25 +115,17 @@ def read_notes(ctx: Context, state: SelfReferralState, text: str) -> Read:
 
 
 def read_contact(ctx: Context, state: SelfReferralState, text: str) -> Read:
-    found = answers.contact_preference(text)
+    found = contact.contact_preference(text)
     if found is None:
         return say(texts.SR_CONTACT_AGAIN, "sr_contact_again", CONTACT_BUTTONS)
     return replace(state.answers, contact=Contact(found.method, found.when))
 
 
 def read_call_number(ctx: Context, state: SelfReferralState, text: str) -> Read:
-    phone = uk_phone(text)
+    phone = phones.uk_number_in(text)
     if phone is None:
         return say(texts.SR_CALL_NUMBER_AGAIN, "sr_call_number_again")
     return replace(state.answers, phone=phone)
-
-
-def uk_phone(text: str) -> str | None:
-    """Any valid UK number in the text (mobile or landline), as E.164."""
-    for match in phonenumbers.PhoneNumberMatcher(text, "GB"):
-        if phonenumbers.region_code_for_number(match.number) in ("GB", "GG", "JE", "IM"):
-            return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-    return answers.parse_mobile(text)
 
 
 READERS: dict[Question, Reader] = {
