@@ -2,7 +2,7 @@
 
 Exports apply small-number suppression: a count from 1 to 4 is written "<5", so no one can be
 picked out of a small group. Zero stays 0. Rates and medians are written as they are (they are
-not counts). Each table carries its definition from ``storage.reports.DEFINITIONS``, so a
+not counts). Each table carries its definition from ``storage.reports.definitions``, so a
 reader knows what a figure means without this code.
 """
 
