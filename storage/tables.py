@@ -53,6 +53,17 @@ class StaffUserRow(SQLModel, table=True):
     created_at: datetime = _time()
     failed_logins: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     locked_until: datetime | None = _time(nullable=True)
+    disabled_at: datetime | None = _time(nullable=True)  # a leaver: no sign-in, no token
+
+
+class LoginThrottleRow(SQLModel, table=True):
+    """Failed sign-ins from one address (any account, known or not), counted atomically."""
+
+    __tablename__ = "login_throttle"
+    address: str = Field(primary_key=True, max_length=100)
+    failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    window_started_at: datetime = _time()
+    locked_until: datetime | None = _time(nullable=True)
 
 
 class UserPracticeRow(SQLModel, table=True):
@@ -148,6 +159,15 @@ class ReferralRow(SQLModel, table=True):
     picked_up_at: datetime | None = _time(nullable=True)
     first_contact_at: datetime | None = _time(nullable=True)
     closed_at: datetime | None = _time(nullable=True)
+    # What the referrer gave, kept here: a referral never overwrites an existing client.
+    date_of_birth: str | None = Field(default=None, max_length=10)  # ISO date, as given
+    # Where the referral disagrees with the client already held (another practice, another date
+    # of birth), in words for the person who resolves it; None when nothing differs.
+    mismatch: str | None = None
+    # True when no update can reach the referrer (e-mail only, and this service sends none).
+    referrer_unreachable: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}
+    )
 
 
 class AppointmentRow(SQLModel, table=True):
