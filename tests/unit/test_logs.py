@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
+import sqlalchemy.exc
 
-from bot.logs import RedactingFilter
+from bot.logs import RedactingFilter, RedactingFormatter
 
 
 def _filtered(msg: str, *args: object) -> str:
@@ -78,3 +80,53 @@ def test_redaction_keeps_the_record_printable_after_args_are_merged() -> None:
     RedactingFilter().filter(record)
     assert record.getMessage() == "to [number]: 5%"
     assert record.args is None
+
+
+def _logged(exc: BaseException) -> str:
+    """What the product's log prints for a failure raised as ``exc``."""
+    try:
+        raise exc
+    except BaseException:
+        record = logging.LogRecord(
+            "linkbot", logging.ERROR, __file__, 1, "failed", None, sys.exc_info()
+        )
+    return RedactingFormatter("%(message)s").format(record)
+
+
+def test_a_traceback_keeps_its_frames_but_not_what_the_exception_said() -> None:
+    """An exception's words may quote a person's message: the traceback shows where it came
+    from and its type, not its text."""
+    out = _logged(ValueError("I want to end it all, Margaret, 07700 900123"))
+    assert "Traceback" in out and "test_logs.py" in out and "ValueError" in out
+    assert "end it all" not in out and "Margaret" not in out and "900123" not in out
+
+
+def test_a_network_error_keeps_its_words_with_numbers_and_addresses_redacted() -> None:
+    """A refused connection is about the machine, so it is shown, still redacted."""
+    out = _logged(ConnectionRefusedError(111, "Connect call failed for ann@example.org"))
+    assert "Connect call failed" in out
+    assert "ann@example.org" not in out and "[email]" in out
+
+
+def test_a_database_error_shows_its_statement_and_never_its_values() -> None:
+    """The SQL is the code's own; the values bound into it, and the driver's words, are not."""
+    error = sqlalchemy.exc.IntegrityError(
+        "INSERT INTO message (text) VALUES (?)", ("I feel hopeless",), Exception("DETAIL: Ann")
+    )
+    out = _logged(error)
+    assert "INSERT INTO message (text) VALUES (?)" in out
+    assert "hopeless" not in out and "Ann" not in out
+
+
+def test_the_chain_of_causes_is_kept_and_each_is_hidden() -> None:
+    """An error raised while handling another shows both, each without its words."""
+    phone, name = "+447700900123", "Margaret"  # as the code holds them: in variables
+    try:
+        try:
+            raise KeyError(phone)
+        except KeyError as first:
+            raise RuntimeError(name) from first
+    except RuntimeError as second:
+        out = _logged(second)
+    assert "KeyError" in out and "RuntimeError" in out and "which led to" in out
+    assert "7700900123" not in out and "Margaret" not in out
