@@ -103,12 +103,23 @@ async def _client(settings: Settings, args: argparse.Namespace) -> None:
             data, text = await rights.export_client(services, args.id, Path(args.out))
             print(f"Wrote {data} and {text}.")
             return
-        done = await rights.erase_client(services, args.id, "command_line")
+        done, at_provider = await rights.erase_client(services, args.id, "command_line")
     print(
         f"Erased client {args.id}'s personal data: {done.messages} messages blanked, "
-        f"{done.notes} notes removed, {done.scheduled_stopped} scheduled items stopped. "
+        f"{done.notes} notes removed, {done.sessions} session locations blanked, "
+        f"{done.scheduled_stopped} scheduled items stopped. "
         "The anonymous counts behind the figures are kept."
     )
+    if at_provider.deleted:
+        print(f"Twilio deleted its copies of {at_provider.deleted} texts.")
+    if at_provider.not_deleted:
+        shown = ", ".join(str(message_id) for message_id in at_provider.not_deleted)
+        print(
+            f"Twilio still holds {len(at_provider.not_deleted)} texts (messages {shown}); "
+            "each is in the audit log as provider_delete_failed. Delete them in Twilio's "
+            "console, or run the erasure again later.",
+            file=sys.stderr,
+        )
 
 
 async def _report(settings: Settings, args: argparse.Namespace) -> None:

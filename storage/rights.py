@@ -164,6 +164,9 @@ class Erased:
     messages: int
     scheduled_stopped: int
     notes: int
+    # The SMS messages whose bodies Twilio still holds: (message id, Twilio's sid), to delete.
+    sms_copies: tuple[tuple[int, str], ...] = ()
+    sessions: int = 0  # sessions whose location (it can be a home address) was blanked
 
 
 async def erase_client(session: AsyncSession, client_id: int, now: datetime) -> Erased:
@@ -191,6 +194,13 @@ async def erase_client(session: AsyncSession, client_id: int, now: datetime) -> 
         .where(about, col(MessageRow.status) == "pending")
         .values(status="cancelled")
     )
+    copies = (
+        await session.execute(
+            select(MessageRow.id, MessageRow.provider_id).where(
+                about, col(MessageRow.channel) == "sms", col(MessageRow.provider_id).is_not(None)
+            )
+        )
+    ).all()
     messages = await session.execute(
         sa.update(MessageRow)
         .where(about)
@@ -229,13 +239,24 @@ async def erase_client(session: AsyncSession, client_id: int, now: datetime) -> 
     await session.execute(
         sa.update(FollowUpRow).where(col(FollowUpRow.client_id) == client_id).values(words=None)
     )
+    sessions = await session.execute(
+        sa.update(AppointmentRow)
+        .where(col(AppointmentRow.client_id) == client_id)
+        .values(location=ERASED)
+    )
     client.name = client.phone = client.telegram_chat_id = client.date_of_birth = None
     client.came_from, client.flow, client.flow_state = None, None, "{}"
     client.address = f"erased:{client_id}"
     client.opted_out, client.opted_out_at = True, client.opted_out_at or now
     client.erased_at = now
     await session.flush()
-    return Erased(rows_changed(messages), stopped, rows_changed(notes))
+    return Erased(
+        rows_changed(messages),
+        stopped,
+        rows_changed(notes),
+        tuple((message_id, sid) for message_id, sid in copies if sid),
+        rows_changed(sessions),
+    )
 
 
 async def inactive_since(session: AsyncSession, cutoff: datetime) -> list[int]:

@@ -1,8 +1,9 @@
 """A fake Twilio REST API on loopback that speaks the real protocol to the real ``twilio`` client.
 
 It checks HTTP basic auth, answers ``POST /2010-04-01/Accounts/{sid}/Messages.json`` like Twilio
-(201 with a message resource, or an error document), and can be told to fail, hold requests or
-treat numbers as unsubscribed. It can also play Twilio's part in sending signed status callbacks.
+(201 with a message resource, or an error document) and ``DELETE .../Messages/{MessageSid}.json``
+(204, and 404 once deleted), and can be told to fail, hold requests or treat
+numbers as unsubscribed. It can also play Twilio's part in sending signed status callbacks.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class FakeTwilio:
     unsubscribed: set[str] = field(default_factory=set)
     failures: list[tuple[int, int | None]] = field(default_factory=list)  # (status, code) queue
     hold: asyncio.Event | None = None  # when set to an unset Event, requests wait on it
+    deleted: list[str] = field(default_factory=list)  # message sids deleted, in order
+    refuse_delete: set[str] = field(default_factory=set)  # sids whose delete answers 409
     received_held: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -59,6 +62,7 @@ class FakeTwilio:
     async def start(self, port: int = 0) -> None:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create)
+        app.router.add_delete("/2010-04-01/Accounts/{sid}/Messages/{message}.json", self._delete)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -129,6 +133,19 @@ class FakeTwilio:
             },
             status=201,
         )
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        """Twilio deletes a message's record, body included; one still sending answers 409."""
+        self.requests += 1
+        if not self._authorised(request):
+            return self._error(401, 20003, "Authenticate")
+        sid = request.match_info["message"]
+        if request.match_info["sid"] != self.account_sid or sid in self.deleted:
+            return self._error(404, 20404, "The requested resource was not found")
+        if sid in self.refuse_delete:
+            return self._error(409, 20009, "Cannot delete message: it is still being sent")
+        self.deleted.append(sid)
+        return web.Response(status=204)
 
 
 def _opt(value: object) -> str | None:

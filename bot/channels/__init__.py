@@ -5,7 +5,7 @@ whether the person has opted out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from flows.delivery import Delivery
 from flows.messages import Address, Button
@@ -50,3 +50,12 @@ class Sender(Protocol):
         """Send ``text``; a channel without buttons ignores them (the text names the choices)."""
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class KeepsCopies(Protocol):
+    """A provider that keeps each message's body until asked to delete it (Twilio does)."""
+
+    async def delete_copy(self, provider_id: str) -> None:
+        """Ask the provider to delete its copy of the message; ``SendError`` if it would not.
+        A message the provider no longer holds counts as deleted."""

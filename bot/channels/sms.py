@@ -125,5 +125,20 @@ class TwilioSms:
             raise SendError(f"network: {type(exc).__name__}", transient=True) from None
         return Sent(message.sid, STATES.get(str(message.status or "queued"), Delivery.QUEUED))
 
+    async def delete_copy(self, provider_id: str) -> None:
+        try:
+            async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
+                await self._client.messages(provider_id).delete_async()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return  # already gone
+            code = str(exc.code) if exc.code is not None else str(exc.status)
+            transient = exc.status in (409, 429) or exc.status >= 500  # 409: still sending
+            raise SendError(
+                f"Twilio answered {exc.status}", code=code, transient=transient
+            ) from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise SendError(f"network: {type(exc).__name__}", transient=True) from None
+
     async def close(self) -> None:
         await self._http.close()

@@ -11,10 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import SQLModel, col, select
 
-from bot.actions.rights import apply_retention
+from bot.actions.rights import apply_retention, erase_client
 from bot.actions.timers import fire_due
 from flows.model import Role
-from storage.tables import AuditRow, ClientRow, TimerRow
+from storage.tables import AppointmentRow, AuditRow, ClientRow, MessageRow, TimerRow
 from tests.conftest import Bot
 from tests.integration.test_cli import linkbot
 from tests.support.dialog import converse, phone
@@ -217,3 +217,55 @@ async def test_retention_erases_only_clients_inactive_for_eight_years(bot: Bot) 
     erased = [r for r in rows.values() if r.erased_at is not None]
     assert len(erased) == 1 and erased[0].phone is None
     assert any(r.phone == "+447700900789" for r in rows.values())
+
+
+async def test_erasure_blanks_session_locations_and_has_twilio_delete_its_copies(
+    bot: Bot,
+) -> None:
+    """A session's location can be a home address; Twilio keeps every text's body until asked
+    to delete it. One it will not delete is named in the audit log for a person to follow up."""
+    client_id = int(await _mary(bot))
+    await _other(bot)
+    async with bot.services.db.read() as session:
+        hers = (
+            await session.execute(
+                select(MessageRow.id, MessageRow.provider_id).where(
+                    MessageRow.client_id == client_id, col(MessageRow.provider_id).is_not(None)
+                )
+            )
+        ).all()
+        theirs = (
+            await session.execute(
+                select(MessageRow.provider_id).where(
+                    MessageRow.client_id != client_id, col(MessageRow.provider_id).is_not(None)
+                )
+            )
+        ).scalars()
+        others = set(theirs)
+    assert {sid for _, sid in hers} >= {m.sid for m in bot.twilio.sent if m.to == NUMBER}
+    refused_id, refused_sid = hers[0]
+    bot.twilio.refuse_delete.add(refused_sid)  # Twilio is still sending this one
+
+    done, at_provider = await erase_client(bot.services, client_id, "command_line")
+
+    assert done.sessions == 1
+    assert set(bot.twilio.deleted) == {sid for _, sid in hers} - {refused_sid}
+    assert not others & set(bot.twilio.deleted)  # nobody else's texts
+    assert at_provider.deleted == len(hers) - 1 and at_provider.not_deleted == (refused_id,)
+    async with bot.services.db.read() as session:
+        locations = (
+            await session.execute(
+                select(AppointmentRow.location).where(AppointmentRow.client_id == client_id)
+            )
+        ).scalars()
+        assert list(locations) == ["[erased]"]
+        failed = (
+            await session.execute(
+                select(AuditRow.subject).where(AuditRow.action == "provider_delete_failed")
+            )
+        ).scalars()
+        assert list(failed) == [f"message:{refused_id}"]
+
+    bot.twilio.refuse_delete.clear()  # erasing again later deletes what was left
+    _, again = await erase_client(bot.services, client_id, "command_line")
+    assert refused_sid in bot.twilio.deleted and again.not_deleted == ()
