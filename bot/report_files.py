@@ -57,6 +57,11 @@ def tables(summary: dict[str, Any]) -> list[Table]:
         Table("referrals_by_practice", d["referrals"], sorted(r["by_practice"].items())),
         Table("referrals_by_need", d["referrals"], sorted(r["by_need"].items())),
         Table(
+            "referrer_unreachable",
+            d["referrer_unreachable"],
+            [("referrals", r["referrer_unreachable"])],
+        ),
+        Table(
             "rates",
             "; ".join(
                 d[k]

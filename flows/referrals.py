@@ -85,6 +85,10 @@ class NewReferral:
     referrer_organisation: str | None = None
     referrer_phone: str | None = None
     referrer_email: str | None = None
+    # What a professional gave, kept on the referral: it never overwrites a client held.
+    date_of_birth: date | None = None
+    mismatch: str | None = None  # where it disagrees with the client held, for a person
+    referrer_unreachable: bool = False  # no mobile, and no e-mail this service can send
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,3 +107,4 @@ class Referral:
     picked_up_at: datetime | None
     first_contact_at: datetime | None
     closed_at: datetime | None
+    referrer_unreachable: bool = False  # then no update is queued for them

@@ -33,6 +33,7 @@ def to_referral(row: ReferralRow) -> Referral:
         picked_up_at=row.picked_up_at,
         first_contact_at=row.first_contact_at,
         closed_at=row.closed_at,
+        referrer_unreachable=row.referrer_unreachable,
     )
 
 
@@ -54,6 +55,9 @@ class SqlReferrals:
             referrer_organisation=referral.referrer_organisation,
             referrer_phone=referral.referrer_phone,
             referrer_email=referral.referrer_email,
+            date_of_birth=referral.date_of_birth.isoformat() if referral.date_of_birth else None,
+            mismatch=referral.mismatch,
+            referrer_unreachable=referral.referrer_unreachable,
             created_at=referral.created_at,
         )
         self.session.add(row)

@@ -226,6 +226,8 @@ async def erase_client(session: AsyncSession, client_id: int, now: datetime) -> 
             referrer_phone=None,
             referrer_email=None,
             relationship=None,
+            date_of_birth=None,
+            mismatch=None,
         )
     )
     await session.execute(

@@ -20,20 +20,26 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def _referrer(services: Services, body: commands.Referrer) -> referrers.Referrer:
-    """Who referred, and where their updates go: a text to a mobile, or else an e-mail."""
+    """Who referred, and where their updates go: a text to a mobile, or else an e-mail.
+
+    A referral is never turned away for where its updates would go: with an e-mail address on
+    a service that sends no e-mail, it is taken and marked as one no update can reach, so its
+    case tells the link worker to phone the referrer."""
     if body.phone is None and body.email is None:
         raise Invalid("referrer.phone: give a phone or an email for updates.")
-    phone = phones.uk_mobile(body.phone) if body.phone is not None else None
-    if body.phone is not None and phone is None and body.email is None:
+    mobile = phones.uk_mobile(body.phone) if body.phone is not None else None
+    if body.phone is not None and mobile is None and body.email is None:
         raise Invalid("referrer.phone: a UK mobile number, for text updates.")
     if body.email is not None and not _EMAIL.fullmatch(body.email):
         raise Invalid("referrer.email: not an email address.")
-    if phone is None and not services.settings.email_enabled:
-        raise Invalid(
-            "referrer.email: this service does not send e-mail; give a mobile number for updates."
-        )
+    phone = mobile
+    if mobile is None and body.phone is not None:
+        # A landline beside an e-mail address: no texts go to it, but it is a number to ring.
+        number = phones.uk_phone(body.phone)
+        phone = None if isinstance(number, phones.Problem) else number
+    unreachable = mobile is None and not services.settings.email_enabled
     return referrers.Referrer(
-        body.name, body.role, body.organisation, body.pathway, phone, body.email
+        body.name, body.role, body.organisation, body.pathway, phone, body.email, unreachable
     )
 
 

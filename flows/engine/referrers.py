@@ -3,20 +3,28 @@
 Referrers are "never sure a referral has been received", so each one hears: received (at
 once, with the reference), picked up by a named link worker, first contact made, and closed.
 Updates say nothing clinical and nothing about the client beyond the reference. They go by SMS
-to the referrer's phone, or by e-mail when only an address was given.
+to the referrer's mobile, or by e-mail when no mobile was given; when neither can go (an e-mail
+address on a service that sends none) nothing is queued, and the case says to phone them.
+
+A referral never moves or overwrites a client already held (found by phone): what it gives is
+kept on the referral, a disagreement is written on it for a person to resolve, and its case
+goes to the client's own practice. Only what is not yet known is filled in, as for a new
+client; a client in the shared pool joins the practice the referral names.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
-from flows import texts
+from flows import phones, texts
 from flows.engine import outgoing
 from flows.engine.cases import open_case
 from flows.messages import Address, Channel, Priority, Reply
-from flows.model import Case, StaffUser
+from flows.model import Case, Client, StaffUser
 from flows.ports import Unit
+from flows.practices import PracticeInfo
 from flows.referrals import (
     NewReferral,
     Pathway,
@@ -34,8 +42,9 @@ class Referrer:
     role: str | None
     organisation: str | None
     pathway: Pathway
-    phone: str | None  # E.164
+    phone: str | None  # E.164: a mobile for texts, or a landline beside an e-mail address
     email: str | None
+    unreachable: bool = False  # no mobile, and no e-mail this service can send: ring them
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,21 +71,18 @@ async def refer(
     service: ServiceInfo,
     now: datetime,
 ) -> Accepted:
-    """Record a professional's referral, queue it for the practice, and tell both people."""
+    """Record a professional's referral, queue it for the client's practice, and tell both
+    people."""
     address = Address.of(Channel.SMS, referral.client_phone)
     client = await uow.clients.by_address(address)
     if client is None:
         client = await uow.clients.add(address, referral.client_phone, now)
     details = referral.details
-    dob = details.date_of_birth.isoformat() if details.date_of_birth else None
-    if client.name and client.name.casefold() != referral.client_name.casefold():
-        # The number is already someone we know by another name (a carer's phone, say):
-        # keep theirs, and say so on the referral for the link worker to sort out.
-        note = f"Referred as {referral.client_name}, born {dob or 'unknown'}."
-        details = replace(details, notes=f"{note} {details.notes or ''}".strip())
-        await uow.clients.fill_details(client.id, None, None, details.practice_id)
-    else:
-        await uow.clients.fill_details(client.id, referral.client_name, dob, details.practice_id)
+    practices = {p.id: p for p in await uow.practices.all()}
+    differs = mismatch(client, referral.client_name, details, practices)
+    await _fill_in(uow, client, referral.client_name, details)
+    # The case is the client's own practice's to work (or, from the pool, the one named).
+    home = client.practice_id or details.practice_id
     who = referral.referrer
     saved = await uow.referrals.add(
         NewReferral(
@@ -91,11 +97,14 @@ async def refer(
             referrer_organisation=who.organisation,
             referrer_phone=who.phone,
             referrer_email=who.email,
+            date_of_birth=details.date_of_birth,
+            mismatch=differs,
+            referrer_unreachable=who.unreachable,
         )
     )
     await uow.referrals.save(saved.id, details, ReferralStatus.SUBMITTED, now)
-    case = await open_case(uow, client, "referral", now, practice_id=details.practice_id)
-    await uow.cases.route(case.id, details.practice_id, None)
+    case = await open_case(uow, client, "referral", now, practice_id=home)
+    await uow.cases.route(case.id, home, None)
     await uow.referrals.link_case(saved.id, case.id)
 
     if referral.client_can_text:
@@ -116,6 +125,52 @@ async def refer(
     return Accepted(saved.id, reference, client.id, case.id)
 
 
+def _same_name(held: str, given: str) -> bool:
+    return " ".join(held.split()).casefold() == " ".join(given.split()).casefold()
+
+
+def mismatch(
+    held: Client, name: str, given: ReferralDetails, practices: Mapping[int, PracticeInfo]
+) -> str | None:
+    """Where a referral disagrees with the client already held, in plain words for the person
+    who resolves it; None when nothing differs. What is held is not repeated (the client's
+    page shows it beside this) except the practice they are with: the people who see the case
+    are that practice's, and they need both names to sort it out."""
+
+    def named(practice_id: int) -> str:
+        practice = practices.get(practice_id)
+        return f"{practice.name} ({practice.code})" if practice else "another practice"
+
+    found = []
+    if held.name and not _same_name(held.name, name):
+        found.append(f"The name given ({name}) differs from the one held.")
+    if given.practice_id and held.practice_id and given.practice_id != held.practice_id:
+        found.append(
+            f"The referral names {named(given.practice_id)}; "
+            f"the client is with {named(held.practice_id)}."
+        )
+    born = given.date_of_birth.isoformat() if given.date_of_birth else None
+    if born and held.date_of_birth and born != held.date_of_birth:
+        found.append(f"The date of birth given ({born}) differs from the one held.")
+    return " ".join(found) or None
+
+
+async def _fill_in(uow: Unit, client: Client, name: str, given: ReferralDetails) -> None:
+    """Fill in what is not yet known of the client from the referral; replace nothing.
+
+    When the number is already someone we know by another name (a carer's phone, say), nothing
+    of the referral goes on their record: it may be someone else's."""
+    if client.name and not _same_name(client.name, name):
+        return
+    born = given.date_of_birth.isoformat() if given.date_of_birth else None
+    await uow.clients.fill_details(
+        client.id,
+        None if client.name else name,
+        None if client.date_of_birth else born,
+        None if client.practice_id else given.practice_id,
+    )
+
+
 async def _tell(
     uow: Unit,
     referral: Referral,
@@ -126,7 +181,9 @@ async def _tell(
 ) -> None:
     if referral.source is not ReferralSource.PROFESSIONAL:
         return  # self and friend referrals have no referrer to tell; a friend never hears
-    if referral.referrer_phone:
+    if referral.referrer_unreachable:
+        return  # nothing is queued that could never go: the case says to phone them
+    if referral.referrer_phone and phones.uk_mobile(referral.referrer_phone):
         address = Address.of(Channel.SMS, referral.referrer_phone)
     elif referral.referrer_email:
         address = Address(f"mailto:{referral.referrer_email}")

@@ -18,6 +18,9 @@ PATHWAYS = ("primary_care", "social_care", "hospital", "other")
 DEFINITIONS = {
     "referrals": "Referrals submitted in the period (the cohort), by source, pathway "
     "(professional referrals), practice and need.",
+    "referrer_unreachable": "The cohort's professional referrals whose referrer no update "
+    "could reach (no mobile number, and an e-mail address on a service that sends no e-mail): "
+    "taken all the same, and left to a link worker to phone the referrer if needed.",
     "engagement_rate": "Share of the cohort's clients who attended at least one session by "
     "the end of the period.",
     "sessions_per_client": "Clients who attended, by how many sessions they attended.",

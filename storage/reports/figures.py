@@ -76,6 +76,9 @@ async def summary(
         edges=(1.0, 2.0, 5.0, 10.0),
     )
     total = sum(n for *_, n in groups)
+    unreachable = await session.scalar(
+        sa.select(sa.func.count()).where(*in_cohort, col(ReferralRow.referrer_unreachable))
+    )
     contact_bands = dict(zip(CONTACT_BANDS, [*to_contact, total - sum(to_contact)], strict=True))
     to_session = (
         sa.select(
@@ -103,6 +106,7 @@ async def summary(
             "by_pathway": {p: sum(n for _, pw, *_, n in groups if pw == p) for p in PATHWAYS},
             "by_practice": dict(by_practice),
             "by_need": dict(needs),
+            "referrer_unreachable": int(unreachable or 0),
         },
         "engagement_rate": rate(sum(spread.values()), clients),
         "sessions_per_client": {

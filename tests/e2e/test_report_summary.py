@@ -109,6 +109,7 @@ async def test_the_summary_gives_exactly_the_expected_figures(bot: Bot) -> None:
         "by_pathway": {"primary_care": 2, "social_care": 0, "hospital": 1, "other": 0},
         "by_practice": {"P99001": 4},
         "by_need": {"money": 3, "housing": 1},
+        "referrer_unreachable": 0,
     }
     assert figures["engagement_rate"] == 0.75  # Ann, Bob and Dee of four
     assert figures["sessions_per_client"] == {"1": 3, "2": 0, "3-4": 0, "5+": 0}
@@ -155,6 +156,7 @@ async def test_the_exports_give_the_same_figures_with_small_counts_suppressed(
     assert rows[("days_to_first_contact", "1_to_2_days")] == "<5"
     assert rows[("days_to_first_contact", "under_1_day")] == "0"
     assert rows[("wellbeing_change", "no_change")] == "0"
+    assert rows[("referrer_unreachable", "referrals")] == "0"  # every referrer could be updated
 
     result = linkbot("report", *period, "--format", "json", cwd=tmp_path, env=env)
     figures = json.loads(result.stdout)

@@ -108,6 +108,14 @@ def referral_json(row: ReferralRow, codes: dict[int, str]) -> dict[str, Any]:
         }
         if row.source == "professional"
         else None,
+        # A professional's referral keeps what it gave; where that disagrees with the client
+        # held, ``mismatch`` says so for a person to resolve (None when nothing differs).
+        "date_of_birth": row.date_of_birth,
+        "mismatch": row.mismatch,
+        "referrer_unreachable": row.referrer_unreachable,
+        "referrer_contact": {"phone": row.referrer_phone, "email": row.referrer_email}
+        if row.source == "professional"
+        else None,
         "case_id": ident(row.case_id),
         "created_at": iso(row.created_at),
         "submitted_at": iso(row.submitted_at),

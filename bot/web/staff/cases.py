@@ -14,6 +14,7 @@ from bot.actions.errors import Invalid
 from bot.web.api.render import client_json, hit_json, message_json
 from bot.web.http import parse_id, services_of
 from bot.web.staff.pages import page, problem, user
+from flows import phones
 from flows.gsm import GSM_BASIC, GSM_EXTENDED, segments
 from flows.model import CaseStatus
 
@@ -25,6 +26,33 @@ def back_to(client_id: int, case_id: int | None, anchor: str = "") -> web.HTTPFo
     """Where a form on the client's page returns to: the same page, at the part it changed."""
     path = f"/cases/{case_id}" if case_id is not None else f"/clients/{client_id}"
     return web.HTTPFound(path + (f"#{anchor}" if anchor else ""))
+
+
+def to_check(referral: dict[str, Any]) -> dict[str, Any] | None:
+    """What a person must sort out on a referral: where it disagrees with the client held,
+    and a referrer no update can reach (with how to reach them instead); None when nothing."""
+    if not referral["mismatch"] and not referral["referrer_unreachable"]:
+        return None
+    referrer, contact = referral["referrer"] or {}, referral["referrer_contact"] or {}
+    unreachable = None
+    if referral["referrer_unreachable"]:
+        why = "no mobile for texts" if contact.get("phone") else "e-mail only"
+        unreachable = (
+            f"Updates cannot reach the referrer ({why}, and this service does not send "
+            "e-mail): phone them if needed."
+        )
+    return {
+        "reference": referral["reference"],
+        "mismatch": referral["mismatch"],
+        "unreachable": unreachable,
+        "referrer": ", ".join(
+            part
+            for part in (referrer.get("name"), referrer.get("role"), referrer.get("organisation"))
+            if part
+        ),
+        "phone": phones.national(contact["phone"]) if contact.get("phone") else None,
+        "email": contact.get("email"),
+    }
 
 
 def form_case(form: Any) -> int | None:
@@ -54,12 +82,21 @@ async def show(
     details = client_json(shown.record)
     for appointment in details["appointments"]:
         appointment["started"] = datetime.fromisoformat(appointment["starts_at"]) <= now
+    for referral in details["referrals"]:
+        referral["to_check"] = to_check(referral)
+    # On a case, what its own referrals leave to sort out comes first.
+    checks = [
+        r["to_check"]
+        for r in details["referrals"]
+        if r["to_check"] and case is not None and r["case_id"] == str(case.id)
+    ]
     return page(
         request,
         "case.html",
         status=status,
         case=case,
         client=details,
+        checks=checks,
         messages=[message_json(m) for m in shown.record.messages],
         names=shown.names,
         cases=shown.cases,
