@@ -66,10 +66,10 @@ async def plan(
             cohort = parse_cohort(body.cohort, await uow.practices.all())
         except CohortError as exc:
             raise Invalid(str(exc)) from None
-        scope = None if user.is_admin else user.practice_ids
-        if scope is not None and not set(cohort.practice_ids) <= scope:
+        if not all(access.may_reach(user, p) for p in cohort.practice_ids):
             raise Invalid("cohort.practice: only your own practices.")
-        found = await campaigns.reach(uow.session, cohort, now, settings.zone, scope)
+        audience = access.reachable_clients(user)
+        found = await campaigns.reach(uow.session, cohort, now, settings.zone, audience)
         if body.dry_run:
             return DryRun(len(found.eligible), found.excluded, text, send_at)
         row = await campaigns.create(

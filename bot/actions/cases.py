@@ -66,14 +66,14 @@ async def view(services: Services, user: StaffUser, case_id: int | None) -> Case
 async def assign(
     services: Services, user: StaffUser, case_id: int | None, to: int | None = None
 ) -> CaseLine:
-    """Give the case to ``to`` (the user themself when None: they take it), who must work for
-    its practice. A professional referrer hears who has it."""
+    """Give the case to ``to`` (the user themself when None: they take it), who must be one
+    who may see the client (``storage.access``). A professional referrer hears who has it."""
     now = services.clock.now()
     async with change(services) as uow:
-        case, _ = await found(uow, user, case_id)
+        case, client = await found(uow, user, case_id)
         taker = user if to is None or to == user.id else await _staff(uow, to)
-        if taker is None or not access.may_see(taker, case.practice_id):
-            raise Invalid("user: that person does not work for this case's practice.")
+        if taker is None or not access.may_see(taker, client.practice_id):
+            raise Invalid("user: that person does not work for this client's practice.")
         if case.status != CaseStatus.OPEN:
             raise Invalid("This case is closed.", "case_closed")
         await engine.claim_case(uow, to_case(case), taker, services.settings.service, now)

@@ -157,7 +157,7 @@ async def page(
             cases=cases,
             names=await queries.user_names(uow.session, authors),
             # Who the case can be given to: only asked when there is a case to give.
-            assignable=await _assignable(uow, case),
+            assignable=await _assignable(uow, case, row),
             templates=await notes.templates(uow.session),
         )
         if case is not None:
@@ -166,10 +166,10 @@ async def page(
         return shown
 
 
-async def _assignable(uow: SqlUnit, case: CaseRow | None) -> list[StaffUserRow]:
+async def _assignable(uow: SqlUnit, case: CaseRow | None, client: ClientRow) -> list[StaffUserRow]:
     if case is None:
         return []
-    people = await queries.staff_for_practice(uow.session, case.practice_id)
+    people = await access.who_may_see(uow.session, client.practice_id)
     return [s for s in people if s.id != case.assigned_to]
 
 
