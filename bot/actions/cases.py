@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.actions import commands
 from bot.actions.errors import Invalid, NotFound
-from bot.actions.unit import change, look
+from bot.actions.unit import change, look, viewed
 from bot.bootstrap import Services
 from flows import engine
 from flows.model import CaseStatus, StaffUser
@@ -54,13 +54,13 @@ async def found(uow: SqlUnit, user: StaffUser, case_id: int | None) -> tuple[Cas
 
 async def view(services: Services, user: StaffUser, case_id: int | None) -> CaseView:
     """The case with the client's whole record and conversation; the view is audited."""
-    async with change(services) as uow:
+    async with viewed(services, user.id, "view_client") as viewing:
+        uow = viewing.uow
         case, client = await found(uow, user, case_id)
-        await audit(
-            uow.session, user.id, "view_client", f"client:{client.id}", services.clock.now()
-        )
         [line] = await records.case_lines(uow.session, [case])
-        return CaseView(line, await records.client_record(uow.session, client, messages=True))
+        shown = CaseView(line, await records.client_record(uow.session, client, messages=True))
+        viewing.saw(f"client:{client.id}")
+    return shown
 
 
 async def assign(
