@@ -42,10 +42,10 @@ async def reach(
     cohort: Cohort,
     now: datetime,
     zone: ZoneInfo,
-    practice_ids: frozenset[int] | None,
+    audience: Any,
 ) -> Reach:
-    """The cohort's clients who may be contacted now; ``practice_ids`` limits a link worker
-    to their own practices (None: every practice)."""
+    """The cohort's clients who may be contacted now, among ``audience`` (a condition on the
+    client table: ``storage.access.reachable_clients`` of who is asking)."""
     last = (
         select(AppointmentRow.client_id, sa.func.max(AppointmentRow.starts_at).label("last"))
         .where(AppointmentRow.status == "attended")
@@ -68,8 +68,7 @@ async def reach(
     if cohort.last_session_to:
         after = datetime.combine(cohort.last_session_to + timedelta(days=1), time(), tzinfo=zone)
         stmt = stmt.where(last.c.last < after)
-    if practice_ids is not None:
-        stmt = stmt.where(col(ClientRow.practice_id).in_(practice_ids))
+    stmt = stmt.where(audience)
     if cohort.practice_ids:
         stmt = stmt.where(col(ClientRow.practice_id).in_(cohort.practice_ids))
     if cohort.needs:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.model import StaffUser
-from storage.access import visible
+from storage.access import of_visible_client, visible_clients
 from storage.tables import (
     AuditRow,
     CaseRow,
@@ -57,7 +57,9 @@ async def list_cases(
     session: AsyncSession, user: StaffUser, status: str, limit: int, cursor: str | None
 ) -> Page:
     """Cases by priority, then oldest first, a page at a time (keyset pagination)."""
-    stmt = select(CaseRow).where(CaseRow.status == status, visible(user, col(CaseRow.practice_id)))
+    stmt = select(CaseRow).where(
+        CaseRow.status == status, of_visible_client(user, col(CaseRow.client_id))
+    )
     if cursor:
         values = decode_cursor(cursor)
         try:
@@ -84,7 +86,7 @@ async def list_cases(
 async def find_clients(
     session: AsyncSession, user: StaffUser, *, phone: str | None, telegram_chat_id: str | None
 ) -> list[ClientRow]:
-    stmt = select(ClientRow).where(visible(user, col(ClientRow.practice_id)))
+    stmt = select(ClientRow).where(visible_clients(user))
     if phone is not None:
         stmt = stmt.where(ClientRow.phone == phone)
     if telegram_chat_id is not None:
@@ -121,7 +123,7 @@ async def user_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
 async def queue_state(session: AsyncSession, user: StaffUser) -> tuple[int, int, int]:
     """What the queue page shows, in brief: open cases, a fingerprint of their assignments and
     the latest message from a client in them. A change in any means the page is out of date."""
-    seen = visible(user, CaseRow.practice_id)
+    seen = of_visible_client(user, col(CaseRow.client_id))
     count, assigned, latest = (
         await session.execute(
             sa.select(
@@ -140,18 +142,6 @@ async def queue_state(session: AsyncSession, user: StaffUser) -> tuple[int, int,
         )
     ).one()
     return int(count or 0), int(assigned or 0), int(latest or 0)
-
-
-async def staff_for_practice(session: AsyncSession, practice_id: int | None) -> list[StaffUserRow]:
-    """Who a case of this practice can be given to: admins, and link workers of the practice
-    (anyone, for the shared pool of people not yet matched to a practice)."""
-    stmt = select(StaffUserRow).order_by(col(StaffUserRow.name), col(StaffUserRow.id))
-    if practice_id is not None:
-        workers = select(UserPracticeRow.user_id).where(UserPracticeRow.practice_id == practice_id)
-        stmt = stmt.where(
-            sa.or_(col(StaffUserRow.role) == "admin", col(StaffUserRow.id).in_(workers))
-        )
-    return list((await session.execute(stmt)).scalars())
 
 
 SEARCH_LIMIT = 50
@@ -188,7 +178,7 @@ async def search_clients(
         return []
     stmt = (
         select(ClientRow)
-        .where(sa.or_(*terms), visible(user, col(ClientRow.practice_id)))
+        .where(sa.or_(*terms), visible_clients(user))
         .order_by(col(ClientRow.name), col(ClientRow.id))
         .limit(SEARCH_LIMIT)
     )
@@ -257,10 +247,15 @@ async def all_staff(session: AsyncSession) -> list[tuple[StaffUserRow, list[str]
     return [(u, sorted(codes.get(u.id or 0, []))) for u in users]
 
 
-async def client_names(session: AsyncSession, ids: set[int]) -> dict[int, str | None]:
+async def client_names(
+    session: AsyncSession, ids: set[int]
+) -> dict[int, tuple[str | None, int | None]]:
+    """Each client's name and practice."""
     if not ids:
         return {}
     rows = await session.execute(
-        select(ClientRow.id, ClientRow.name).where(col(ClientRow.id).in_(ids))
+        select(ClientRow.id, ClientRow.name, ClientRow.practice_id).where(
+            col(ClientRow.id).in_(ids)
+        )
     )
-    return {cid: name for cid, name in rows.all() if cid is not None}
+    return {cid: (name, practice) for cid, name, practice in rows.all() if cid is not None}

@@ -47,21 +47,25 @@ class ClientRecord:
 
 
 async def case_lines(session: AsyncSession, rows: list[CaseRow]) -> list[CaseLine]:
-    """The cases with their worker's name, referral, practice code and client's name."""
+    """The cases with their worker's name, referral, client's name and the client's practice
+    code (the client's practice now, which is who may see the case: ``storage.access``)."""
     names = await queries.user_names(session, {r.assigned_to for r in rows if r.assigned_to})
     referrals = await queries.referrals_for_cases(session, {r.id or 0 for r in rows})
-    codes = await queries.practice_codes(session, {r.practice_id for r in rows if r.practice_id})
     clients = await queries.client_names(session, {r.client_id for r in rows})
-    return [
-        CaseLine(
-            row,
-            names.get(row.assigned_to or 0),
-            referrals.get(row.id or 0),
-            codes.get(row.practice_id or 0),
-            clients.get(row.client_id),
+    codes = await queries.practice_codes(session, {p for _, p in clients.values() if p})
+    lines = []
+    for row in rows:
+        name, practice = clients.get(row.client_id, (None, None))
+        lines.append(
+            CaseLine(
+                row,
+                names.get(row.assigned_to or 0),
+                referrals.get(row.id or 0),
+                codes.get(practice or 0),
+                name,
+            )
         )
-        for row in rows
-    ]
+    return lines
 
 
 async def client_record(

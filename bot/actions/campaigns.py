@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from bot.actions import commands
 from bot.actions.errors import Invalid, NotFound
-from bot.actions.unit import change, look
+from bot.actions.unit import change, look, viewed
 from bot.bootstrap import Services
 from flows import texts
 from flows.campaigns import CohortError, parse_cohort
@@ -66,10 +66,10 @@ async def plan(
             cohort = parse_cohort(body.cohort, await uow.practices.all())
         except CohortError as exc:
             raise Invalid(str(exc)) from None
-        scope = None if user.is_admin else user.practice_ids
-        if scope is not None and not set(cohort.practice_ids) <= scope:
+        if not all(access.may_reach(user, p) for p in cohort.practice_ids):
             raise Invalid("cohort.practice: only your own practices.")
-        found = await campaigns.reach(uow.session, cohort, now, settings.zone, scope)
+        audience = access.reachable_clients(user)
+        found = await campaigns.reach(uow.session, cohort, now, settings.zone, audience)
         if body.dry_run:
             return DryRun(len(found.eligible), found.excluded, text, send_at)
         row = await campaigns.create(
@@ -115,11 +115,12 @@ async def get(
 ) -> CampaignView:
     """One campaign with its figures; the staff page's viewing of it is audited."""
     now = services.clock.now()
-    async with change(services) if audit else look(services) as uow:
-        row = await _found(uow, user, campaign_id)
+    async with viewed(services, user.id, "view_campaign") as viewing:
+        row = await _found(viewing.uow, user, campaign_id)
+        shown = await _view(viewing.uow, services, row, now)
         if audit:
-            await record(uow.session, user.id, "view_campaign", f"campaign:{row.id}", now)
-        return await _view(uow, services, row, now)
+            viewing.saw(f"campaign:{row.id}")
+    return shown
 
 
 async def page(services: Services, user: StaffUser, before: str) -> tuple[list[CampaignView], bool]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.actions import commands
 from bot.actions.errors import Invalid, NotFound
-from bot.actions.unit import change, look
+from bot.actions.unit import change, look, viewed
 from bot.bootstrap import Services
 from flows import engine
 from flows.model import CaseStatus, StaffUser
@@ -54,26 +54,26 @@ async def found(uow: SqlUnit, user: StaffUser, case_id: int | None) -> tuple[Cas
 
 async def view(services: Services, user: StaffUser, case_id: int | None) -> CaseView:
     """The case with the client's whole record and conversation; the view is audited."""
-    async with change(services) as uow:
+    async with viewed(services, user.id, "view_client") as viewing:
+        uow = viewing.uow
         case, client = await found(uow, user, case_id)
-        await audit(
-            uow.session, user.id, "view_client", f"client:{client.id}", services.clock.now()
-        )
         [line] = await records.case_lines(uow.session, [case])
-        return CaseView(line, await records.client_record(uow.session, client, messages=True))
+        shown = CaseView(line, await records.client_record(uow.session, client, messages=True))
+        viewing.saw(f"client:{client.id}")
+    return shown
 
 
 async def assign(
     services: Services, user: StaffUser, case_id: int | None, to: int | None = None
 ) -> CaseLine:
-    """Give the case to ``to`` (the user themself when None: they take it), who must work for
-    its practice. A professional referrer hears who has it."""
+    """Give the case to ``to`` (the user themself when None: they take it), who must be one
+    who may see the client (``storage.access``). A professional referrer hears who has it."""
     now = services.clock.now()
     async with change(services) as uow:
-        case, _ = await found(uow, user, case_id)
+        case, client = await found(uow, user, case_id)
         taker = user if to is None or to == user.id else await _staff(uow, to)
-        if taker is None or not access.may_see(taker, case.practice_id):
-            raise Invalid("user: that person does not work for this case's practice.")
+        if taker is None or not access.may_see(taker, client.practice_id):
+            raise Invalid("user: that person does not work for this client's practice.")
         if case.status != CaseStatus.OPEN:
             raise Invalid("This case is closed.", "case_closed")
         await engine.claim_case(uow, to_case(case), taker, services.settings.service, now)

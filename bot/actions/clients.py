@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.actions.cases import found as found_case
 from bot.actions.errors import Invalid, NotFound
-from bot.actions.unit import change, look
+from bot.actions.unit import change, look, viewed
 from bot.bootstrap import Services
 from flows import phones
 from flows.model import StaffUser
@@ -66,10 +66,11 @@ async def visible(uow: SqlUnit, user: StaffUser, client_id: int | None) -> Clien
 
 
 async def view(services: Services, user: StaffUser, client_id: int | None) -> ClientRecord:
-    async with change(services) as uow:
-        row = await visible(uow, user, client_id)
-        await audit(uow.session, user.id, "view_client", f"client:{row.id}", services.clock.now())
-        return await records.client_record(uow.session, row)
+    async with viewed(services, user.id, "view_client") as viewing:
+        row = await visible(viewing.uow, user, client_id)
+        record = await records.client_record(viewing.uow.session, row)
+        viewing.saw(f"client:{row.id}")
+    return record
 
 
 async def find(
@@ -78,18 +79,18 @@ async def find(
     """The client with this phone number (in any usual form) or Telegram chat."""
     if not (phone or telegram_chat_id):
         raise Invalid("phone: give phone or telegram_chat_id to search by.")
-    async with change(services) as uow:
+    async with viewed(services, user.id, "view_client") as viewing:
+        session = viewing.uow.session
         rows = await queries.find_clients(
-            uow.session,
+            session,
             user,
             phone=phones.normalise(phone) if phone else None,
             telegram_chat_id=telegram_chat_id.strip() if telegram_chat_id else None,
         )
+        found = [await records.client_record(session, row) for row in rows]
         for row in rows:
-            await audit(
-                uow.session, user.id, "view_client", f"client:{row.id}", services.clock.now()
-            )
-        return [await records.client_record(uow.session, row) for row in rows]
+            viewing.saw(f"client:{row.id}")
+    return found
 
 
 def search_terms(text: str) -> dict[str, str]:
@@ -120,14 +121,14 @@ async def search(services: Services, user: StaffUser, text: str) -> Found:
     """Clients the user may see matching the search box; audited by how, never by what."""
     terms = search_terms(text)
     kind = next(iter(terms), None)
-    async with change(services) as uow:
-        rows = await queries.search_clients(uow.session, user, **terms)
-        codes = await queries.practice_codes(uow.session, {c.practice_id or 0 for c in rows})
-        open_cases = await queries.open_cases_of(uow.session, {c.id or 0 for c in rows})
+    async with viewed(services, user.id, "search_clients") as viewing:
+        session = viewing.uow.session
+        rows = await queries.search_clients(session, user, **terms)
+        codes = await queries.practice_codes(session, {c.practice_id or 0 for c in rows})
+        open_cases = await queries.open_cases_of(session, {c.id or 0 for c in rows})
         if kind is not None:
             # What was looked for is itself personal data: the log says how, not what.
-            subject = f"by:{kind}:{len(rows)}"
-            await audit(uow.session, user.id, "search_clients", subject, services.clock.now())
+            viewing.saw(f"by:{kind}:{len(rows)}")
     return Found(kind, rows, codes, open_cases)
 
 
@@ -139,8 +140,9 @@ async def page(
     services_wanted: str = "",
 ) -> ClientPage:
     """The staff page of a client, or of one of their cases; audited as a view."""
-    async with change(services) as uow:
-        case = None
+    async with viewed(services, user.id, "view_client") as viewing:
+        uow = viewing.uow
+        case: CaseRow | None = None
         if case_id is not None:
             case, row = await found_case(uow, user, case_id)
         else:
@@ -157,19 +159,19 @@ async def page(
             cases=cases,
             names=await queries.user_names(uow.session, authors),
             # Who the case can be given to: only asked when there is a case to give.
-            assignable=await _assignable(uow, case),
+            assignable=await _assignable(uow, case, row),
             templates=await notes.templates(uow.session),
         )
         if case is not None:
             shown = await _with_suggestions(uow, shown, services_wanted)
-        await audit(uow.session, user.id, "view_client", f"client:{row.id}", services.clock.now())
-        return shown
+        viewing.saw(f"client:{row.id}")
+    return shown
 
 
-async def _assignable(uow: SqlUnit, case: CaseRow | None) -> list[StaffUserRow]:
+async def _assignable(uow: SqlUnit, case: CaseRow | None, client: ClientRow) -> list[StaffUserRow]:
     if case is None:
         return []
-    people = await queries.staff_for_practice(uow.session, case.practice_id)
+    people = await access.who_may_see(uow.session, client.practice_id)
     return [s for s in people if s.id != case.assigned_to]
 
 

@@ -8,11 +8,10 @@ from datetime import date
 from typing import Any
 
 from bot.actions.errors import Forbidden, Invalid
-from bot.actions.unit import change, look
+from bot.actions.unit import look, viewed
 from bot.bootstrap import Services
 from flows.model import StaffUser
 from storage import queries, reports
-from storage.audit import audit
 from storage.tables import PracticeRow, StaffUserRow
 from storage.unit import SqlUnit
 
@@ -73,11 +72,10 @@ async def export(
     """The summary, audited as exported ``how`` (by ``None``: the command line)."""
     _allowed(user)
     period = _period(chosen)
-    async with change(services) as uow:
-        figures, _ = await _summary(uow, services, chosen, period)
-        subject = f"report:{chosen.start}..{chosen.end}"
-        await audit(uow.session, user.id if user else None, how, subject, services.clock.now())
-        return figures
+    async with viewed(services, user.id if user else None, how) as viewing:
+        figures, _ = await _summary(viewing.uow, services, chosen, period)
+        viewing.saw(f"report:{chosen.start}..{chosen.end}")
+    return figures
 
 
 async def dashboard(services: Services, user: StaffUser, chosen: Chosen) -> Dashboard:

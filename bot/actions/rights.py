@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.actions.errors import NotFound
-from bot.actions.unit import change
+from bot.actions.unit import change, viewed
 from bot.bootstrap import Services
 from bot.channels import KeepsCopies, SendError
 from flows.messages import Channel
@@ -28,9 +28,9 @@ def _write(files: dict[Path, str]) -> None:
 
 async def export_client(services: Services, client_id: int, folder: Path) -> tuple[Path, Path]:
     """A JSON file of everything held, and the same in plain words; audited."""
-    async with change(services) as uow:
+    async with viewed(services, None, "export_client:command_line") as viewing:
         try:
-            record = await rights.client_record(uow.session, client_id)
+            record = await rights.client_record(viewing.uow.session, client_id)
         except rights.NoSuchClient as exc:
             raise NotFound(str(exc)) from None
         data, text = folder / f"client-{client_id}.json", folder / f"client-{client_id}.txt"
@@ -39,8 +39,7 @@ async def export_client(services: Services, client_id: int, folder: Path) -> tup
             text: rights.summary_text(record, services.settings.service_name),
         }
         await asyncio.to_thread(_write, files)
-        now = services.clock.now()
-        await audit(uow.session, None, "export_client:command_line", f"client:{client_id}", now)
+        viewing.saw(f"client:{client_id}")
     return data, text
 
 

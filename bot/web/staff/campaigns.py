@@ -16,7 +16,7 @@ from bot.web.staff.pages import page, problem, user
 from flows.campaigns import PATHWAYS
 from flows.gsm import GSM_BASIC, GSM_EXTENDED
 from flows.needs import NEEDS
-from storage import queries
+from storage import access, queries
 
 EXCLUSIONS = {
     "opted_out": "have opted out of messages",
@@ -42,7 +42,7 @@ async def _practices(request: web.Request) -> list[tuple[str, str]]:
     me = user(request)
     async with services_of(request).db.read() as session:
         rows = await queries.all_practices(session)
-    return [(p.code, p.name) for p in rows if me.is_admin or p.id in me.practice_ids]
+    return [(p.code, p.name) for p in rows if access.may_reach(me, p.id or 0)]
 
 
 async def _form(
