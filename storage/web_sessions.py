@@ -18,9 +18,11 @@ import asyncio
 import enum
 import functools
 import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -41,6 +43,7 @@ ADDRESS_MAX_FAILURES = 20  # failed sign-ins from one address ...
 ADDRESS_WINDOW = timedelta(minutes=15)  # ... within this long
 LOCKED_FOR = timedelta(minutes=15)  # an account or an address, once past its limit
 MIN_PASSWORD = 12
+T = TypeVar("T")
 
 
 @functools.cache
@@ -69,10 +72,21 @@ class SignedIn:
     session: WebSession
 
 
+# argon2 is slow on purpose and uses every core it is given: at most this many passwords are
+# checked at once, each in a thread of its own, so a flood of sign-ins queues here and leaves
+# the event loop (webhooks, pages) time to run.
+PASSWORD_CHECKS_AT_ONCE = 2
+_password_threads = ThreadPoolExecutor(PASSWORD_CHECKS_AT_ONCE, thread_name_prefix="argon2")
+
+
+async def _argon2(work: Callable[..., T], *args: str) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_password_threads, work, *args)
+
+
 async def _matches(password_hash: str, password: str) -> bool:
-    """argon2 is slow on purpose: it runs in a thread so the server keeps answering."""
+    """Whether the password is right, checked off the event loop."""
     try:
-        return await asyncio.to_thread(password_hasher.verify, password_hash, password)
+        return await _argon2(password_hasher.verify, password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -313,7 +327,7 @@ async def change_password(
         return f"Please choose a password of at least {MIN_PASSWORD} characters."
     if new == current:
         return "Please choose a password different from the one you were given."
-    new_hash = await asyncio.to_thread(password_hasher.hash, new)
+    new_hash = await _argon2(password_hasher.hash, new)
     async with db.write() as session:
         changed = await session.execute(
             sa.update(StaffUserRow)
