@@ -61,7 +61,20 @@ async def _user_add(settings: Settings, args: argparse.Namespace) -> None:
 
 async def _token(settings: Settings, args: argparse.Namespace) -> None:
     async with runtime.opened(settings) as services:
-        print(await admin.create_token(services, args.email))
+        if args.action == "create":
+            print(await admin.create_token(services, args.email))
+            return
+        user, revoked = await admin.revoke_tokens(services, None, args.email)
+    print(f"Revoked {revoked} API token{'' if revoked == 1 else 's'} of {user.email}.")
+
+
+async def _user_disable(settings: Settings, args: argparse.Namespace) -> None:
+    async with runtime.opened(settings) as services:
+        user, revoked = await admin.disable_user(services, None, args.email)
+    print(
+        f"Disabled {user.email}: signed out everywhere and {revoked} API "
+        f"token{'' if revoked == 1 else 's'} revoked. They can no longer sign in."
+    )
 
 
 async def _directory(settings: Settings, args: argparse.Namespace) -> None:
@@ -155,7 +168,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
             asyncio.run(_practices(settings, args))
         case "user", "add":
             asyncio.run(_user_add(settings, args))
-        case "token", "create":
+        case "user", "disable":
+            asyncio.run(_user_disable(settings, args))
+        case "token", _:
             asyncio.run(_token(settings, args))
         case "directory", _:
             asyncio.run(_directory(settings, args))
@@ -217,10 +232,21 @@ def parser() -> argparse.ArgumentParser:
         help="a practice the user works for (repeat for several)",
     )
 
+    udisable = user_actions.add_parser(
+        "disable",
+        help="a leaver: end the user's sessions and revoke their API tokens; they can no "
+        "longer sign in",
+    )
+    udisable.add_argument("--email", required=True)
+
     token = commands.add_parser("token", help="API tokens")
     token_actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
     tcreate = token_actions.add_parser("create", help="print a new API token for a user")
     tcreate.add_argument("--email", required=True)
+    trevoke = token_actions.add_parser(
+        "revoke", help="revoke every API token of a user: they are refused at once"
+    )
+    trevoke.add_argument("--email", required=True)
 
     report = commands.add_parser(
         "report",

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.model import Role, StaffUser
+from storage.db import rows_changed
 from storage.tables import ApiTokenRow, PracticeRow, StaffSessionRow, StaffUserRow, UserPracticeRow
 
 password_hasher = PasswordHasher()  # one set of argon2 parameters for every password
@@ -143,7 +144,8 @@ async def reset_password(session: AsyncSession, email: str) -> str:
     password = secrets.token_urlsafe(12)
     user.password_hash, user.must_change_password = password_hasher.hash(password), True
     user.failed_logins, user.locked_until = 0, None
-    await session.execute(sa.delete(StaffSessionRow).where(col(StaffSessionRow.user_id) == user.id))
+    assert user.id is not None
+    await end_sessions(session, user.id)
     await session.flush()
     return password
 
@@ -163,6 +165,46 @@ async def _user_by_email(session: AsyncSession, email: str) -> StaffUserRow:
     return user
 
 
+async def find_user(session: AsyncSession, who: int | str) -> StaffUserRow:
+    """A user by id (the admin pages) or by e-mail address (the command line)."""
+    if isinstance(who, str):
+        return await _user_by_email(session, who)
+    user = await session.get(StaffUserRow, who)
+    if user is None:
+        raise StaffError("there is no such user")
+    return user
+
+
+async def end_sessions(session: AsyncSession, user_id: int) -> int:
+    """Sign a user out of every browser; how many sessions ended."""
+    done = await session.execute(
+        sa.delete(StaffSessionRow).where(col(StaffSessionRow.user_id) == user_id)
+    )
+    return rows_changed(done)
+
+
+async def revoke_tokens(session: AsyncSession, user_id: int) -> int:
+    """Revoke every API token of a user; how many were still in use."""
+    done = await session.execute(
+        sa.update(ApiTokenRow)
+        .where(col(ApiTokenRow.user_id) == user_id, col(ApiTokenRow.revoked).is_(False))
+        .values(revoked=True)
+        .execution_options(synchronize_session=False)
+    )
+    return rows_changed(done)
+
+
+async def disable_user(session: AsyncSession, user: StaffUserRow, now: datetime) -> int:
+    """A leaver: no more sign-ins, every session ended and every token revoked (how many)."""
+    assert user.id is not None
+    if user.disabled_at is None:
+        user.disabled_at = now
+    await end_sessions(session, user.id)
+    revoked = await revoke_tokens(session, user.id)
+    await session.flush()
+    return revoked
+
+
 async def create_token(session: AsyncSession, email: str, now: datetime) -> str:
     """Make an API token for a user. Only its hash is stored; the token is shown once."""
     user = await _user_by_email(session, email)
@@ -180,7 +222,9 @@ async def user_by_token(session: AsyncSession, token: str) -> StaffUser | None:
                 select(StaffUserRow)
                 .join(ApiTokenRow, col(ApiTokenRow.user_id) == col(StaffUserRow.id))
                 .where(
-                    ApiTokenRow.token_hash == hash_token(token), col(ApiTokenRow.revoked).is_(False)
+                    ApiTokenRow.token_hash == hash_token(token),
+                    col(ApiTokenRow.revoked).is_(False),
+                    col(StaffUserRow.disabled_at).is_(None),
                 )
             )
         )

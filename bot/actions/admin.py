@@ -4,6 +4,10 @@ changes is audited (the command line is run by whoever holds the server)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from bot.actions.errors import Invalid, NotFound
 from bot.actions.unit import change
 from bot.bootstrap import Services
@@ -13,6 +17,31 @@ from storage.audit import audit
 from storage.queries import Page
 from storage.tables import PracticeRow, StaffUserRow
 from storage.unit import SqlUnit
+
+
+class SessionsEnded:
+    """Tells the event streams open in this process that a session or a user may have ended
+    (sign-out, password change or reset, disabling), so they look again at once instead of at
+    their next tick. Another process's changes are seen at that tick."""
+
+    def __init__(self) -> None:
+        self._watching: set[asyncio.Event] = set()
+
+    def announce(self) -> None:
+        for event in self._watching:
+            event.set()
+
+    @contextmanager
+    def watch(self) -> Iterator[asyncio.Event]:
+        event = asyncio.Event()
+        self._watching.add(event)
+        try:
+            yield event
+        finally:
+            self._watching.discard(event)
+
+
+SESSIONS_ENDED = SessionsEnded()
 
 
 async def _audit(
@@ -73,7 +102,43 @@ async def reset_password(
             raise NotFound("There is no such user.")
         password = await staff.reset_password(uow.session, row.email)
         await _audit(services, uow, by, "reset_password", f"user:{row.id}")
-        return row, password
+    SESSIONS_ENDED.announce()
+    return row, password
+
+
+async def revoke_tokens(
+    services: Services, by: StaffUser | None, who: int | str
+) -> tuple[StaffUserRow, int]:
+    """Revoke every API token of a user (by id or e-mail address); how many were in use.
+    They are refused from the next call on."""
+    async with change(services) as uow:
+        row = await _staff_user(uow, who)
+        assert row.id is not None
+        revoked = await staff.revoke_tokens(uow.session, row.id)
+        await _audit(services, uow, by, "revoke_tokens", f"user:{row.id}")
+    return row, revoked
+
+
+async def disable_user(
+    services: Services, by: StaffUser | None, who: int | str
+) -> tuple[StaffUserRow, int]:
+    """A leaver (by id or e-mail address): they can no longer sign in, every session of theirs
+    ends and every token is revoked (how many). Their name stays on what they did."""
+    async with change(services) as uow:
+        row = await _staff_user(uow, who)
+        if by is not None and row.id == by.id:
+            raise Invalid("You cannot disable your own account: ask another admin.")
+        revoked = await staff.disable_user(uow.session, row, services.clock.now())
+        await _audit(services, uow, by, "disable_user", f"user:{row.id}")
+    SESSIONS_ENDED.announce()
+    return row, revoked
+
+
+async def _staff_user(uow: SqlUnit, who: int | str) -> StaffUserRow:
+    try:
+        return await staff.find_user(uow.session, who)
+    except staff.StaffError as exc:
+        raise NotFound(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
 
 
 async def create_token(services: Services, email: str) -> str:

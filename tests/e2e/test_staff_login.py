@@ -204,3 +204,36 @@ async def test_sign_ins_and_failures_are_audited(bot: Bot) -> None:
             .all()
         )
     assert list(actions) == ["login", "password_changed", "login_failed"]
+
+
+async def test_a_tab_hidden_in_an_escape_does_not_lead_off_the_site(bot: Bot) -> None:
+    browser = await signed_in(bot)
+    await browser.post("/logout", csrf=await browser.csrf("/queue"))
+    page = await (await browser.get("/login?next=/%09/evil.example")).text()
+    assert 'name="next" value="/queue"' in page
+    token = await browser.csrf("/login")
+    response = await browser.post(
+        "/login",
+        csrf=token,
+        email="sam@practice.nhs.uk",
+        password=NEW_PASSWORD,
+        next="/%09/evil.example",
+    )
+    assert response.headers["Location"] == "/queue"
+
+
+async def test_a_page_asked_for_before_signing_in_is_shown_after(bot: Bot) -> None:
+    browser = await signed_in(bot)
+    await browser.post("/logout", csrf=await browser.csrf("/queue"))
+    response = await browser.get("/clients?q=ann")
+    assert response.headers["Location"].startswith("/login?next=")
+    page = await (await browser.get(response.headers["Location"])).text()
+    assert 'name="next" value="/clients?q=ann"' in page
+    response = await browser.post(
+        "/login",
+        csrf=await browser.csrf("/login"),
+        email="sam@practice.nhs.uk",
+        password=NEW_PASSWORD,
+        next="/clients?q=ann",
+    )
+    assert response.headers["Location"] == "/clients?q=ann"

@@ -15,6 +15,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.web.staff.auth import WRONG
+from flows.model import Role
+from tests.conftest import Bot
+from tests.support.staff_web import NEW_PASSWORD, Browser, signed_in
+
 COMMANDS = [
     ["serve"],
     ["db"],
@@ -24,8 +29,10 @@ COMMANDS = [
     ["practice", "import"],
     ["user"],
     ["user", "add"],
+    ["user", "disable"],
     ["token"],
     ["token", "create"],
+    ["token", "revoke"],
     ["directory"],
     ["directory", "import"],
     ["directory", "export"],
@@ -258,3 +265,46 @@ async def test_serve_demo_prints_a_login_and_the_simulator_answers(tmp_path: Pat
     finally:
         process.send_signal(signal.SIGTERM)
         await process.wait()
+
+
+async def _api_status(bot: Bot, token: str) -> int:
+    response = await bot.client.get(
+        "/api/v1/cases?status=open", headers={"Authorization": f"Bearer {token}"}
+    )
+    return response.status
+
+
+async def test_token_revoke_and_user_disable_refuse_a_leaver_at_once(
+    bot: Bot, database_url: str, tmp_path: Path
+) -> None:
+    """The commands act on the database a running server uses (SQLite and PostgreSQL)."""
+    email = "leaver@practice.nhs.uk"
+    await bot.add_practice("P92001", "Pemberton Surgery")
+    browser = await signed_in(bot, Role.LINK_WORKER, ["P92001"], email=email)
+    first = await bot.staff_token(email="other@practice.nhs.uk")
+    env = {"DATABASE_URL": database_url}
+
+    async def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return await asyncio.to_thread(linkbot, *args, cwd=tmp_path, env=env)
+
+    made = await run("token", "create", "--email", email)
+    token = made.stdout.strip()
+    assert made.returncode == 0 and await _api_status(bot, token) == 200
+    result = await run("token", "revoke", "--email", email)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"Revoked 1 API token of {email}."
+    assert await _api_status(bot, token) == 401
+    assert await _api_status(bot, first) == 200  # another user's token is untouched
+    assert (await browser.get("/queue")).status == 200  # and the sign-in stands
+
+    token = (await run("token", "create", "--email", email)).stdout.strip()
+    result = await run("user", "disable", "--email", email)
+    assert result.returncode == 0, result.stderr
+    assert f"Disabled {email}: signed out everywhere and 1 API token revoked." in result.stdout
+    assert (await browser.get("/queue")).headers["Location"].startswith("/login")
+    assert await _api_status(bot, token) == 401
+    refused = await Browser(bot).sign_in(email, NEW_PASSWORD)
+    assert refused.status == 401 and WRONG in await refused.text()
+
+    result = await run("user", "disable", "--email", "nobody@practice.nhs.uk")
+    assert result.returncode == 1 and "no user nobody@practice.nhs.uk" in result.stderr

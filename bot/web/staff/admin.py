@@ -52,6 +52,7 @@ async def users_page(
     *,
     trouble: str | None = None,
     made: dict[str, str] | None = None,
+    done: str | None = None,
     status: int = 200,
 ) -> web.Response:
     async with services_of(request).db.read() as session:
@@ -65,6 +66,7 @@ async def users_page(
         practices=practices,
         problem=trouble,
         made=made,
+        done=done,
         roles=[r.value for r in Role],
         now=services_of(request).clock.now(),
     )
@@ -91,6 +93,30 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
     target = parse_id(request.match_info["id"])
     row, password = await admin.reset_password(services_of(request), user(request), target)
     return await users_page(request, made={"email": row.email, "password": password})
+
+
+async def revoke_tokens(request: web.Request) -> web.StreamResponse:
+    target = parse_id(request.match_info["id"])
+    if target is None:
+        raise web.HTTPNotFound(text="There is no such user.")
+    row, revoked = await admin.revoke_tokens(services_of(request), user(request), target)
+    said = f"{revoked} API token{'' if revoked == 1 else 's'} of {row.name} revoked."
+    return await users_page(request, done=said)
+
+
+async def disable_user(request: web.Request) -> web.StreamResponse:
+    target = parse_id(request.match_info["id"])
+    if target is None:
+        raise web.HTTPNotFound(text="There is no such user.")
+    try:
+        row, revoked = await admin.disable_user(services_of(request), user(request), target)
+    except Invalid as exc:
+        return await users_page(request, trouble=problem(exc), status=422)
+    said = (
+        f"{row.name} is disabled: signed out everywhere, {revoked} API "
+        f"token{'' if revoked == 1 else 's'} revoked. They can no longer sign in."
+    )
+    return await users_page(request, done=said)
 
 
 async def practices_page(
@@ -193,6 +219,8 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/admin/users", admins_only(users_page))
     r.add_post("/admin/users", admins_only(add_user))
     r.add_post("/admin/users/{id}/reset", admins_only(reset_password))
+    r.add_post("/admin/users/{id}/revoke-tokens", admins_only(revoke_tokens))
+    r.add_post("/admin/users/{id}/disable", admins_only(disable_user))
     r.add_get("/admin/practices", admins_only(practices_page))
     r.add_post("/admin/practices", admins_only(add_practice))
     r.add_get("/admin/replies", admins_only(replies_page))

@@ -4,9 +4,12 @@ keeps every other staff page behind a login and every form behind a CSRF token."
 from __future__ import annotations
 
 import secrets
+import unicodedata
+from urllib.parse import unquote, urlencode, urlsplit
 
 from aiohttp import web
 
+from bot.actions.admin import SESSIONS_ENDED
 from bot.web.http import Handler, services_of
 from bot.web.staff.pages import SESSION, TOKEN, page
 from storage import web_sessions
@@ -26,11 +29,38 @@ def _set_cookie(request: web.Request, response: web.StreamResponse, name: str, v
     )
 
 
-def _local(target: str) -> str:
-    """Only a path on this site: never somewhere else after signing in."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/queue"
+LOCKED = (
+    "Too many attempts. Signing in is locked for "
+    f"{int(web_sessions.LOCKED_FOR.total_seconds() // 60)} minutes: please try again after that."
+)
+WRONG = "That e-mail address and password do not match."
+
+
+def _plain_path(text: str) -> bool:
+    return (
+        text.startswith("/")
+        and not text.startswith(("//", "/\\"))
+        and "\\" not in text
+        and not any(c.isspace() or unicodedata.category(c).startswith("C") for c in text)
+    )
+
+
+def local_path(target: str, fallback: str = "/queue") -> str:
+    """Where to go after signing in: only a path on this site, else ``fallback``. A path starts
+    with one ``/`` (not ``//`` or ``/\\``), and neither it nor what its percent-escapes decode
+    to holds a backslash, whitespace or a control character, a scheme or a host."""
+    decoded = target
+    for _ in range(5):  # escapes of escapes, as far as anyone would nest them
+        decoded, before = unquote(decoded), decoded
+        if decoded == before:
+            break
+    else:
+        return fallback
+    for text in (target, decoded):
+        parts = urlsplit(text)
+        if not _plain_path(text) or parts.scheme or parts.netloc:
+            return fallback
+    return target
 
 
 @web.middleware
@@ -43,11 +73,10 @@ async def require_login(request: web.Request, handler: Handler) -> web.StreamRes
     token = request.cookies.get(SESSION_COOKIE, "")
     found = None
     if token:
-        async with services.db.write() as session:
-            found = await web_sessions.session_for(session, token, services.clock.now())
+        found = await web_sessions.session_for(services.db, token, services.clock.now())
     if found is None:
         if request.method in SAFE_METHODS:
-            raise web.HTTPFound(f"/login?next={request.path}")
+            raise web.HTTPFound("/login?" + urlencode({"next": request.path_qs}))
         raise web.HTTPForbidden(text="Please sign in again.")
     if request.method not in SAFE_METHODS:
         form = await request.post()
@@ -71,7 +100,7 @@ async def login_page(request: web.Request) -> web.Response:
         login_csrf=login_csrf,
         problem=None,
         email="",
-        next=_local(request.query.get("next", "/queue")),
+        next=local_path(request.query.get("next", "/queue")),
     )
     _set_cookie(request, response, LOGIN_CSRF_COOKIE, login_csrf)
     return response
@@ -84,14 +113,12 @@ async def login(request: web.Request) -> web.StreamResponse:
         raise web.HTTPForbidden(text="This form has expired. Please go back and try again.")
     email, password = str(form.get("email", ""))[:320], str(form.get("password", ""))[:1024]
     services = services_of(request)
-    async with services.db.write() as session:
-        outcome = await web_sessions.log_in(session, email, password, services.clock.now())
+    # The address as this server sees it: no proxy's header is trusted.
+    outcome = await web_sessions.log_in(
+        services.db, email, password, request.remote or "unknown", services.clock.now()
+    )
     if isinstance(outcome, web_sessions.LoginProblem):
-        problem = (
-            "Too many attempts. This account is locked for 15 minutes."
-            if outcome is web_sessions.LoginProblem.LOCKED
-            else "That e-mail address and password do not match."
-        )
+        problem = LOCKED if outcome is web_sessions.LoginProblem.LOCKED else WRONG
         response = page(
             request,
             "login.html",
@@ -99,13 +126,13 @@ async def login(request: web.Request) -> web.StreamResponse:
             login_csrf=expected,
             problem=problem,
             email=email,
-            next=_local(str(form.get("next", "/queue"))),
+            next=local_path(str(form.get("next", "/queue"))),
         )
         return response
     target = (
         "/password"
         if outcome.session.must_change_password
-        else _local(str(form.get("next", "/queue")))
+        else local_path(str(form.get("next", "/queue")))
     )
     response = web.HTTPFound(target)
     _set_cookie(request, response, SESSION_COOKIE, outcome.token)
@@ -117,6 +144,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     services = services_of(request)
     async with services.db.write() as session:
         await web_sessions.log_out(session, request[TOKEN], services.clock.now())
+    SESSIONS_ENDED.announce()
     response = web.HTTPFound("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
@@ -135,15 +163,14 @@ async def password_page(request: web.Request) -> web.Response:
 async def change_password(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     services, found = services_of(request), request[SESSION]
-    async with services.db.write() as session:
-        problem = await web_sessions.change_password(
-            session,
-            found.user.id,
-            str(form.get("current", "")),
-            str(form.get("new", "")),
-            request[TOKEN],
-            services.clock.now(),
-        )
+    problem = await web_sessions.change_password(
+        services.db,
+        found.user.id,
+        str(form.get("current", "")),
+        str(form.get("new", "")),
+        request[TOKEN],
+        services.clock.now(),
+    )
     if problem:
         return page(
             request,
@@ -153,6 +180,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
             min_length=web_sessions.MIN_PASSWORD,
             must_change=found.must_change_password,
         )
+    SESSIONS_ENDED.announce()
     raise web.HTTPFound("/queue")
 
 

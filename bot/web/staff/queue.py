@@ -4,15 +4,17 @@ waited and has left; and the event stream that keeps it up to date."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
 from bot.actions import cases
+from bot.actions.admin import SESSIONS_ENDED
 from bot.web.http import services_of
-from bot.web.staff.pages import page, user
-from storage import queries
+from bot.web.staff.pages import TOKEN, page, user
+from storage import queries, web_sessions
 from storage.records import CaseLine
 
 QUEUE_POLL_SECONDS = 1.0  # how often the queue page's event stream looks for changes
@@ -79,25 +81,36 @@ async def queue(request: web.Request) -> web.Response:
 async def queue_events(request: web.Request) -> web.StreamResponse:
     """Server-sent events for the queue page: "changed" whenever a case opens, closes or
     changes hands, or a client writes, among the cases the user may see. It reads the database,
-    so it works whichever instance took the message."""
-    services, me = services_of(request), user(request)
+    so it works whichever instance took the message.
+
+    It lasts only as long as the sign-in behind it: at every look (each ``QUEUE_POLL_SECONDS``,
+    and at once when this process signs anyone out) it checks the session again, and when the
+    session has ended (signed out, expired, password reset) or the user is disabled it sends
+    "signed-out" and closes."""
+    services, me, token = services_of(request), user(request), request[TOKEN]
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
     )
     await response.prepare(request)
     last = None
-    try:
-        while True:
-            async with services.db.read() as session:
-                state = await queries.queue_state(session, me)
-            if last is not None and state != last:
-                await response.write(f"event: changed\ndata: {state[0]}\n\n".encode())
-            elif last is None:
-                await response.write(b": watching the queue\n\n")
-            last = state
-            await asyncio.sleep(QUEUE_POLL_SECONDS)
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass
+    with SESSIONS_ENDED.watch() as ended:
+        try:
+            while True:
+                ended.clear()
+                async with services.db.read() as session:
+                    if not await web_sessions.still_signed_in(session, token, services.clock.now()):
+                        await response.write(b"event: signed-out\ndata: \n\n")
+                        break
+                    state = await queries.queue_state(session, me)
+                if last is not None and state != last:
+                    await response.write(f"event: changed\ndata: {state[0]}\n\n".encode())
+                elif last is None:
+                    await response.write(b": watching the queue\n\n")
+                last = state
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(ended.wait(), QUEUE_POLL_SECONDS)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
     return response
 
 

@@ -5,6 +5,10 @@
   "use strict";
   if (!window.EventSource || !window.DOMParser) { return; }
   var events = new EventSource("/queue/events");
+  events.addEventListener("signed-out", function () {
+    events.close();
+    window.location.assign("/login");
+  });
   events.addEventListener("changed", function () {
     fetch(window.location.href, { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : null; })
