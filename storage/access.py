@@ -90,8 +90,13 @@ async def appointment(
 
 async def who_may_see(session: AsyncSession, practice_id: int | None) -> list[StaffUserRow]:
     """The staff who may see a client of this practice, by name: admins and the practice's
-    link workers; everyone, for the shared pool. ``may_see`` over the staff, in SQL."""
-    stmt = select(StaffUserRow).order_by(col(StaffUserRow.name), col(StaffUserRow.id))
+    link workers; everyone, for the shared pool. ``may_see`` over the staff, in SQL. A disabled
+    user (a leaver) sees nothing."""
+    stmt = (
+        select(StaffUserRow)
+        .where(col(StaffUserRow.disabled_at).is_(None))
+        .order_by(col(StaffUserRow.name), col(StaffUserRow.id))
+    )
     if practice_id is not None:
         workers = select(UserPracticeRow.user_id).where(UserPracticeRow.practice_id == practice_id)
         stmt = stmt.where(

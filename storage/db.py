@@ -36,10 +36,15 @@ async def row_of(session: AsyncSession, table: type[T], key: Any) -> T:
     return row
 
 
+def upsert(session: AsyncSession, table: Any) -> Any:
+    """An ``INSERT`` that can say ``ON CONFLICT``, in the session's dialect."""
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(table)
+
+
 def insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
     """``INSERT ... ON CONFLICT DO NOTHING`` in the session's dialect."""
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing()
+    return upsert(session, table).on_conflict_do_nothing()
 
 
 def async_url(url: str) -> URL:

@@ -26,13 +26,12 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.model import StaffUser
 from storage.audit import audit
-from storage.db import Database, rows_changed
+from storage.db import Database, rows_changed, upsert
 from storage.staff import hash_token, password_hasher, staff_user
 from storage.tables import LoginThrottleRow, StaffSessionRow, StaffUserRow, UTCDateTime
 
@@ -211,11 +210,10 @@ async def _count_address(session: AsyncSession, address: str, now: datetime) -> 
     """One more failure from ``address``, in a window of ``ADDRESS_WINDOW`` begun by the first;
     whether the address is now locked."""
     table: Any = sa.inspect(LoginThrottleRow).local_table
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     new_window = table.c.window_started_at <= now - ADDRESS_WINDOW
     failures = sa.case((new_window, 1), else_=table.c.failures + 1)
     statement = (
-        dialect.insert(table)
+        upsert(session, table)
         .values(address=address, failures=1, window_started_at=now, locked_until=None)
         .on_conflict_do_update(
             index_elements=[table.c.address],

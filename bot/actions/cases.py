@@ -85,8 +85,11 @@ async def assign(
 
 
 async def _staff(uow: SqlUnit, user_id: int) -> StaffUser | None:
+    """A user a case can be given to: none for a leaver (disabled)."""
     row = await uow.session.get(StaffUserRow, user_id)
-    return await staff.staff_user(uow.session, row) if row is not None else None
+    if row is None or row.disabled_at is not None:
+        return None
+    return await staff.staff_user(uow.session, row)
 
 
 async def reply(

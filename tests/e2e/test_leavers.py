@@ -166,3 +166,20 @@ async def test_an_open_queue_stream_of_another_user_goes_on(bot: Bot) -> None:
     line = await asyncio.wait_for(stream.content.readline(), STREAM_WAIT_SECONDS)
     assert line == b"event: changed\n"
     stream.close()
+
+
+async def test_a_case_cannot_be_given_to_a_leaver(bot: Bot) -> None:
+    """A disabled user is no longer offered when a case is assigned, and assigning to them by
+    id is refused as for someone outside the practice."""
+    admin, _ = await _admin_and_worker(bot)
+    case_id = await referred_case(bot)
+    worker_id = await _id(bot, WORKER)
+    offered = f'<option value="{worker_id}">Sam Jones</option>'
+    assert offered in await (await admin.get(f"/cases/{case_id}")).text()  # while they work here
+    await admin.post(f"/admin/users/{worker_id}/disable", csrf=await admin.csrf("/admin/users"))
+    assert offered not in await (await admin.get(f"/cases/{case_id}")).text()
+    response = await admin.post(
+        f"/cases/{case_id}/assign", csrf=await admin.csrf(f"/cases/{case_id}"), user=worker_id
+    )
+    assert response.status == 422
+    assert "does not work for this client" in await response.text()
