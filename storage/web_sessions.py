@@ -1,38 +1,34 @@
-"""Staff sign-in for the web app: passwords, lock-out, sessions and the audit log.
+"""Staff sign-in for the web app: lock-out, sessions and the audit log.
 
 A session is a random token in an HttpOnly cookie; only its SHA-256 is stored, beside the
 CSRF token every form must post back. Sessions end after ``IDLE`` without use or ``LONGEST``
 in all, when the user is disabled, and on a password reset.
 
-A password is checked with argon2 (slow on purpose) in a thread and never inside a
-transaction: the hash is read in a short read, checked, and the outcome written in a short
-write. Failures are counted in SQL, atomically, so concurrent guesses cannot get past a limit:
-``MAX_FAILURES`` wrong passwords in a row lock the account for ``LOCKED_FOR``, and
-``ADDRESS_MAX_FAILURES`` failed sign-ins from one address within ``ADDRESS_WINDOW`` (to any
-account, known or not) lock that address for ``LOCKED_FOR``.
+A password is checked (``storage.passwords``) never inside a transaction: the hash is read in a
+short read, checked, and the outcome written in a short write. Failures are counted in SQL,
+atomically, so concurrent guesses cannot get past a limit: ``MAX_FAILURES`` wrong passwords in a
+row lock the account for ``LOCKED_FOR``, and ``ADDRESS_MAX_FAILURES`` failed sign-ins from one
+address within ``ADDRESS_WINDOW`` (to any account, known or not) lock that address for
+``LOCKED_FOR``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import enum
-import functools
 import secrets
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.model import StaffUser
+from storage import passwords
 from storage.audit import audit
-from storage.db import Database, rows_changed, upsert
-from storage.staff import hash_token, password_hasher, staff_user
+from storage.db import Database, upsert
+from storage.staff import hash_token, staff_user
 from storage.tables import LoginThrottleRow, StaffSessionRow, StaffUserRow, UTCDateTime
 
 IDLE = timedelta(hours=8)
@@ -41,16 +37,6 @@ MAX_FAILURES = 5  # wrong passwords in a row for one account
 ADDRESS_MAX_FAILURES = 20  # failed sign-ins from one address ...
 ADDRESS_WINDOW = timedelta(minutes=15)  # ... within this long
 LOCKED_FOR = timedelta(minutes=15)  # an account or an address, once past its limit
-MIN_PASSWORD = 12
-T = TypeVar("T")
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    """Checked against when the e-mail is unknown (or the account cannot sign in), so that a
-    wrong address takes as long as a wrong password and gives away nobody's account. Made on
-    first use, not at import: hashing is slow on purpose."""
-    return password_hasher.hash(secrets.token_urlsafe(16))
 
 
 class LoginProblem(enum.StrEnum):
@@ -69,25 +55,6 @@ class WebSession:
 class SignedIn:
     token: str  # for the cookie; shown nowhere else
     session: WebSession
-
-
-# argon2 is slow on purpose and uses every core it is given: at most this many passwords are
-# checked at once, each in a thread of its own, so a flood of sign-ins queues here and leaves
-# the event loop (webhooks, pages) time to run.
-PASSWORD_CHECKS_AT_ONCE = 2
-_password_threads = ThreadPoolExecutor(PASSWORD_CHECKS_AT_ONCE, thread_name_prefix="argon2")
-
-
-async def _argon2(work: Callable[..., T], *args: str) -> T:
-    return await asyncio.get_running_loop().run_in_executor(_password_threads, work, *args)
-
-
-async def _matches(password_hash: str, password: str) -> bool:
-    """Whether the password is right, checked off the event loop."""
-    try:
-        return await _argon2(password_hasher.verify, password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def _time(value: datetime) -> Any:
@@ -119,8 +86,8 @@ async def log_in(
         and row.disabled_at is None
         and (row.locked_until is None or row.locked_until <= now)
     )
-    checked_hash = row.password_hash if usable and row is not None else _dummy_hash()
-    if await _matches(checked_hash, password) and usable and row is not None:
+    checked_hash = row.password_hash if usable and row is not None else passwords.dummy_hash()
+    if await passwords.matches(checked_hash, password) and usable and row is not None:
         signed = await _start_session(db, row, checked_hash, address, now)
         # None: locked or disabled while the password was being checked.
         return signed if signed is not None else LoginProblem.LOCKED
@@ -303,46 +270,3 @@ async def log_out(session: AsyncSession, token: str, now: datetime) -> None:
         await audit(session, row.user_id, "logout", None, now)
         await session.delete(row)
         await session.flush()
-
-
-async def change_password(
-    db: Database,
-    user_id: int,
-    current: str,
-    new: str,
-    keep_token: str,
-    now: datetime,
-) -> str | None:
-    """Set a new password; returns what is wrong, or None. Other sessions are signed out.
-    As at sign-in, no transaction is open while argon2 works."""
-    async with db.read() as session:
-        row = await session.get(StaffUserRow, user_id)
-    if row is None:
-        return "Your account no longer exists."
-    if not await _matches(row.password_hash, current):
-        return "Your current password is not right."
-    if len(new) < MIN_PASSWORD:
-        return f"Please choose a password of at least {MIN_PASSWORD} characters."
-    if new == current:
-        return "Please choose a password different from the one you were given."
-    new_hash = await _argon2(password_hasher.hash, new)
-    async with db.write() as session:
-        changed = await session.execute(
-            sa.update(StaffUserRow)
-            .where(
-                col(StaffUserRow.id) == user_id,
-                col(StaffUserRow.password_hash) == row.password_hash,
-            )
-            .values(password_hash=new_hash, must_change_password=False)
-            .execution_options(synchronize_session=False)
-        )
-        if rows_changed(changed) == 0:
-            return "Your password was changed meanwhile. Please sign in again."
-        await session.execute(
-            sa.delete(StaffSessionRow).where(
-                col(StaffSessionRow.user_id) == user_id,
-                col(StaffSessionRow.token_hash) != hash_token(keep_token),
-            )
-        )
-        await audit(session, user_id, "password_changed", None, now)
-    return None

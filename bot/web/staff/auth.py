@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.actions.admin import SESSIONS_ENDED
 from bot.web.http import Handler, services_of
 from bot.web.staff.pages import SESSION, TOKEN, page
-from storage import web_sessions
+from storage import passwords, web_sessions
 
 SESSION_COOKIE = "linkbot_session"
 LOGIN_CSRF_COOKIE = "linkbot_login_csrf"
@@ -155,7 +155,7 @@ async def password_page(request: web.Request) -> web.Response:
         request,
         "password.html",
         problem=None,
-        min_length=web_sessions.MIN_PASSWORD,
+        min_length=passwords.MIN_PASSWORD,
         must_change=request[SESSION].must_change_password,
     )
 
@@ -163,7 +163,7 @@ async def password_page(request: web.Request) -> web.Response:
 async def change_password(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     services, found = services_of(request), request[SESSION]
-    problem = await web_sessions.change_password(
+    problem = await passwords.change_password(
         services.db,
         found.user.id,
         str(form.get("current", "")),
@@ -177,7 +177,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
             "password.html",
             status=422,
             problem=problem,
-            min_length=web_sessions.MIN_PASSWORD,
+            min_length=passwords.MIN_PASSWORD,
             must_change=found.must_change_password,
         )
     SESSIONS_ENDED.announce()
