@@ -66,14 +66,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project root
 
 from bot import logs
 from bot.bootstrap import Services, build
-from bot.config import load_settings
 from bot.web.app import AccessLogger, create_app
 from storage.db import Database, upgrade
 from testkit.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio, sign
+from testkit.settings import PUBLIC_BASE_URL, settings_for
 
 HOST = "127.0.0.1"
 PATH = "/sms/inbound"
-PUBLIC_BASE_URL = "https://linkbot.example.org"
 BODY = "Hello, I would like some help"
 EMPTY_TWIML = "<Response></Response>"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=UTF-8"  # as Twilio sends it
@@ -353,20 +352,12 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
 
     fake = FakeTwilio()
     await fake.start()
-    settings = load_settings(
-        {
-            "DATABASE_URL": database_url,
-            "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-            "SERVICE_NAME": "Community Link Worker service",
-            "SERVICE_PHONE": "01942 000000",
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM": FROM_NUMBER,
-            "TWILIO_API_BASE_URL": fake.base_url,
-            "TWILIO_MAX_RATE": "100",
-            "LINKBOT_SIMULATOR": "off",
-            "LOG_LEVEL": "WARNING",
-        }
+    settings = settings_for(
+        database_url,
+        fake,
+        TWILIO_MAX_RATE="100",
+        LINKBOT_SIMULATOR="off",
+        LOG_LEVEL="WARNING",
     )
     services = build(settings)  # services.start_background() deliberately not called
     runners: list[web.AppRunner] = []

@@ -49,7 +49,6 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project root
 
 from bench.inbound import (
-    PUBLIC_BASE_URL,
     LoadResult,
     describe_cores,
     load,
@@ -59,9 +58,9 @@ from bench.inbound import (
 )
 from bot import logs
 from bot.bootstrap import build
-from bot.config import load_settings
 from bot.web.app import create_app
-from testkit.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
+from testkit.fake_twilio import FakeTwilio
+from testkit.settings import settings_for
 
 HOST = "127.0.0.1"
 ATTEMPTS_PER_ADDRESS = 10  # under the per-address limit, so every guess checks a password
@@ -158,18 +157,12 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
     await migrate(database_url)
     fake = FakeTwilio()
     await fake.start()
-    settings = load_settings(
-        {
-            "DATABASE_URL": database_url,
-            "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM": FROM_NUMBER,
-            "TWILIO_API_BASE_URL": fake.base_url,
-            "TWILIO_MAX_RATE": "100",
-            "LINKBOT_SIMULATOR": "off",
-            "LOG_LEVEL": "WARNING",
-        }
+    settings = settings_for(
+        database_url,
+        fake,
+        TWILIO_MAX_RATE="100",
+        LINKBOT_SIMULATOR="off",
+        LOG_LEVEL="WARNING",
     )
     services = build(settings)  # the outbox task is deliberately not started
     runner, webhook_url = await serve(create_app(services), access_log=None)
