@@ -16,6 +16,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.outbox import Outbox
+from bot.signals import SessionsEnded
 from flows import texts
 from flows.messages import Channel
 from storage.db import Database
@@ -33,6 +34,7 @@ class Services:
     senders: dict[Channel, Sender]
     outbox: Outbox
     directory: DirectoryCache = field(default_factory=DirectoryCache)
+    sessions_ended: SessionsEnded = field(default_factory=SessionsEnded)
 
     async def close(self) -> None:
         for sender in self.senders.values():

@@ -4,10 +4,6 @@ changes is audited (the command line is run by whoever holds the server)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from bot.actions.errors import Invalid, NotFound
 from bot.actions.unit import change
 from bot.bootstrap import Services
@@ -17,31 +13,6 @@ from storage.audit import audit
 from storage.queries import Page
 from storage.tables import PracticeRow, StaffUserRow
 from storage.unit import SqlUnit
-
-
-class SessionsEnded:
-    """Tells the event streams open in this process that a session or a user may have ended
-    (sign-out, password change or reset, disabling), so they look again at once instead of at
-    their next tick. Another process's changes are seen at that tick."""
-
-    def __init__(self) -> None:
-        self._watching: set[asyncio.Event] = set()
-
-    def announce(self) -> None:
-        for event in self._watching:
-            event.set()
-
-    @contextmanager
-    def watch(self) -> Iterator[asyncio.Event]:
-        event = asyncio.Event()
-        self._watching.add(event)
-        try:
-            yield event
-        finally:
-            self._watching.discard(event)
-
-
-SESSIONS_ENDED = SessionsEnded()
 
 
 async def _audit(
@@ -102,7 +73,7 @@ async def reset_password(
             raise NotFound("There is no such user.")
         password = await staff.reset_password(uow.session, row.email)
         await _audit(services, uow, by, "reset_password", f"user:{row.id}")
-    SESSIONS_ENDED.announce()
+    services.sessions_ended.announce()
     return row, password
 
 
@@ -130,7 +101,7 @@ async def disable_user(
             raise Invalid("You cannot disable your own account: ask another admin.")
         revoked = await staff.disable_user(uow.session, row, services.clock.now())
         await _audit(services, uow, by, "disable_user", f"user:{row.id}")
-    SESSIONS_ENDED.announce()
+    services.sessions_ended.announce()
     return row, revoked
 
 

@@ -9,7 +9,6 @@ from urllib.parse import unquote, urlencode, urlsplit
 
 from aiohttp import web
 
-from bot.actions.admin import SESSIONS_ENDED
 from bot.web.http import Handler, services_of
 from bot.web.staff.pages import SESSION, TOKEN, page
 from storage import passwords, web_sessions
@@ -144,7 +143,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     services = services_of(request)
     async with services.db.write() as session:
         await web_sessions.log_out(session, request[TOKEN], services.clock.now())
-    SESSIONS_ENDED.announce()
+    services.sessions_ended.announce()
     response = web.HTTPFound("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
@@ -180,7 +179,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
             min_length=passwords.MIN_PASSWORD,
             must_change=found.must_change_password,
         )
-    SESSIONS_ENDED.announce()
+    services.sessions_ended.announce()
     raise web.HTTPFound("/queue")
 
 

@@ -11,7 +11,6 @@ from typing import Any
 from aiohttp import web
 
 from bot.actions import cases
-from bot.actions.admin import SESSIONS_ENDED
 from bot.web.http import services_of
 from bot.web.staff.pages import TOKEN, page, user
 from storage import queries, web_sessions
@@ -93,7 +92,7 @@ async def queue_events(request: web.Request) -> web.StreamResponse:
     )
     await response.prepare(request)
     last = None
-    with SESSIONS_ENDED.watch() as ended:
+    with services.sessions_ended.watch() as ended:
         try:
             while True:
                 ended.clear()
