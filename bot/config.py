@@ -72,6 +72,15 @@ class Settings(BaseSettings):
     twilio_from: str = ""
     twilio_api_base_url: str = "https://api.twilio.com"
     twilio_max_rate: float = 1.0
+    vonage_api_key: str = ""
+    vonage_api_secret: str = ""
+    vonage_signature_secret: str = ""
+    vonage_signature_method: str = "md5hash"
+    vonage_from: str = ""
+    vonage_api_base_url: str = "https://rest.nexmo.com"
+    vonage_max_rate: float = 1.0
+    sms_failover_after: int = 2
+    delivery_deadline: str = "72h"
     telegram_bot_token: str = ""
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_secret: str = ""
@@ -98,7 +107,9 @@ class Settings(BaseSettings):
             raise ValueError("must be a port number from 1 to 65535")
         return value
 
-    @field_validator("public_base_url", "twilio_api_base_url", "telegram_api_base_url")
+    @field_validator(
+        "public_base_url", "twilio_api_base_url", "telegram_api_base_url", "vonage_api_base_url"
+    )
     @classmethod
     def _url(cls, value: str) -> str:
         return _check_http_url(value)
@@ -169,11 +180,45 @@ class Settings(BaseSettings):
             )
         return phones.normalise(value)
 
-    @field_validator("twilio_max_rate")
+    @field_validator("twilio_max_rate", "vonage_max_rate")
     @classmethod
     def _rate(cls, value: float) -> float:
         if not 0 < value <= 1000:
             raise ValueError("must be more than 0 and at most 1000 messages a second")
+        return value
+
+    @field_validator("vonage_from")
+    @classmethod
+    def _vonage_from(cls, value: str) -> str:
+        if not value or (re.fullmatch(r"[A-Za-z0-9 ]{1,11}", value) and not value.isdigit()):
+            return value  # an alphanumeric sender ID, up to 11 characters
+        if not phones.is_possible(value, international=True):
+            raise ValueError(
+                f"{value!r} is neither an E.164 number like +447700900123 "
+                "nor a sender ID of up to 11 letters and digits"
+            )
+        return phones.normalise(value)
+
+    @field_validator("vonage_signature_method")
+    @classmethod
+    def _signature_method(cls, value: str) -> str:
+        methods = ("md5hash", "md5", "sha1", "sha256", "sha512")
+        if value.strip().lower() not in methods:
+            raise ValueError("use " + ", ".join(methods))
+        return value.strip().lower()
+
+    @field_validator("sms_failover_after")
+    @classmethod
+    def _failover(cls, value: int) -> int:
+        if not 1 <= value <= 100:
+            raise ValueError("a number of failed tries from 1 to 100")
+        return value
+
+    @field_validator("delivery_deadline")
+    @classmethod
+    def _deadline(cls, value: str) -> str:
+        if not timedelta(minutes=10) <= parse_duration(value) <= timedelta(days=28):
+            raise ValueError("from 10m to 28d")
         return value
 
     @field_validator("telegram_webhook_secret")
@@ -226,6 +271,18 @@ class Settings(BaseSettings):
             )
         if self.sms_enabled and not self.twilio_from:
             raise _named("TWILIO_FROM", "must be set when SMS is on")
+        vonage = (self.vonage_api_key, self.vonage_api_secret, self.vonage_from)
+        if any(vonage) or self.vonage_signature_secret:
+            if not all(vonage) or not self.vonage_signature_secret:
+                raise _named(
+                    "VONAGE_API_KEY",
+                    "set VONAGE_API_KEY, VONAGE_API_SECRET, VONAGE_SIGNATURE_SECRET and "
+                    "VONAGE_FROM together, or none of them",
+                )
+            if not self.sms_enabled:
+                raise _named(
+                    "VONAGE_API_KEY", "Vonage is the second SMS provider: set up Twilio first"
+                )
         if bool(self.smtp_url) != bool(self.email_from):
             raise _named("EMAIL_FROM", "set both SMTP_URL and EMAIL_FROM, or neither")
         try:
@@ -257,6 +314,15 @@ class Settings(BaseSettings):
     @property
     def sms_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def vonage_enabled(self) -> bool:
+        """The second SMS provider, for when Twilio fails or is down."""
+        return bool(self.vonage_api_key and self.vonage_api_secret)
+
+    @property
+    def delivery_deadline_delta(self) -> timedelta:
+        return parse_duration(self.delivery_deadline)
 
     @property
     def email_enabled(self) -> bool:

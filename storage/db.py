@@ -17,6 +17,10 @@ from sqlalchemy.engine import URL, CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# PostgreSQL's SQLSTATEs for faults that pass: a serialisation failure, a deadlock, a lock not
+# available, a statement cancelled by a timeout, and the connection classes (08...) and
+# shutdown (57P0x).
+_PASSING_STATES = ("40001", "40P01", "55P03", "57014", "57P01", "57P02", "57P03", "08")
 
 
 def rows_changed(result: Result[Any]) -> int:
@@ -56,6 +60,31 @@ def async_url(url: str) -> URL:
     if backend in ("postgresql", "postgres"):
         return parsed.set(drivername="postgresql+asyncpg")
     raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a database error is one that passes (a lock, a deadlock, a lost connection), so
+    that the work is worth trying again shortly; anything else is a fault in the work itself.
+    The one home of that rule."""
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(
+        exc, (sa.exc.OperationalError, sa.exc.InterfaceError)
+    ):
+        return True
+    state = _sqlstate(exc.orig)
+    return state is not None and state.startswith(_PASSING_STATES)
+
+
+def _sqlstate(error: BaseException | None) -> str | None:
+    """The SQLSTATE of a driver's error (asyncpg's, through SQLAlchemy's adapter), if any."""
+    for candidate in (error, getattr(error, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(state, str):
+            return state
+    return None
 
 
 # Set while the current task holds a write transaction.

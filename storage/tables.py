@@ -219,6 +219,10 @@ class TimerRow(SQLModel, table=True):
     # pending, done, cancelled, failed, or dropped (could not go in time; kept as the record)
     status: str = Field(default="pending", max_length=10)
     created_at: datetime = _time()
+    # Tries that met a passing database fault (a lock, a deadlock): the timer is due again a
+    # little later. ``error`` says why the last try failed, and why a failed timer failed.
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    error: str | None = Field(default=None, max_length=200)
 
 
 class MessageRow(SQLModel, table=True):
@@ -249,8 +253,13 @@ class MessageRow(SQLModel, table=True):
     buttons: str | None = None  # JSON [[label, value], ...] for chat apps; SMS ignores them
     sent_by: int | None = Field(default=None, foreign_key="staff_user.id")
     not_before: datetime | None = _time(nullable=True)
+    # The deadline: past it an unsent message is no use (a reminder after its session). With
+    # none, DELIVERY_DEADLINE after it was written. Unsent by then: failed, and a case opened.
     expires_at: datetime | None = _time(nullable=True)
     claimed_until: datetime | None = _time(nullable=True)
+    claimed_by: str | None = Field(default=None, max_length=40)  # whose claim (one pass)
+    # The provider the last try went to (``twilio``, ``vonage``, ``telegram``, ...).
+    provider: str | None = Field(default=None, max_length=20)
     attempts: int = 0
     error_code: str | None = Field(default=None, max_length=20)
     error_message: str | None = Field(default=None, max_length=500)
@@ -283,6 +292,36 @@ class ProcessedUpdateRow(SQLModel, table=True):
     __tablename__ = "processed_update"
     key: str = Field(primary_key=True, max_length=100)
     at: datetime = _time()
+
+
+class ProviderHealthRow(SQLModel, table=True):
+    """Whether a provider is answering, shared by all instances: after several passing
+    failures in a row it is marked down until ``down_until``, and only one message at a time
+    tries it (a probe) until it answers again."""
+
+    __tablename__ = "provider_health"
+    name: str = Field(primary_key=True, max_length=20)
+    failures: int = 0  # passing failures in a row
+    down_until: datetime | None = _time(nullable=True)
+    changed_at: datetime = _time()
+
+
+class InboundSpoolRow(SQLModel, table=True):
+    """A message from a person that could not be handled when it came (the database was in
+    trouble): kept as it came, and handled again until it is done. A webhook answers 200 only
+    once the message is either handled or kept here."""
+
+    __tablename__ = "inbound_spool"
+    __table_args__ = (sa.Index("ix_inbound_spool_due", "status", "next_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=10)
+    provider_id: str | None = Field(default=None, max_length=64)
+    payload: str  # the Inbound as JSON
+    status: str = Field(default="pending", max_length=10)  # pending, done, failed
+    attempts: int = 0
+    next_at: datetime = _time()
+    error: str | None = Field(default=None, max_length=200)
+    received_at: datetime = _time()
 
 
 class RateSlotRow(SQLModel, table=True):

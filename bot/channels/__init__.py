@@ -19,6 +19,16 @@ class Sent:
     status: Delivery  # where the provider says it has got to, e.g. queued, sent, delivered
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """A provider's report on a message it took, in linkbot's words."""
+
+    provider_id: str
+    state: Delivery
+    error_code: str | None
+    opted_out: bool  # the provider says the person has unsubscribed
+
+
 class SendError(Exception):
     """A send that failed. ``transient`` ones are retried with back-off; others never are."""
 
@@ -39,6 +49,8 @@ class SendError(Exception):
 
 
 class Sender(Protocol):
+    name: str  # the provider, as recorded on each message it was given: "twilio", "vonage"
+
     async def send(
         self,
         to: Address,

@@ -43,6 +43,8 @@ class _NoStartTls(Exception):
 class SmtpEmail:
     """Sends plain-text e-mail from ``email_from`` with a fixed ``subject``."""
 
+    name = "email"
+
     def __init__(
         self,
         smtp_url: str,

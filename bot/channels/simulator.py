@@ -10,6 +10,8 @@ from flows.messages import Address, Button
 class SimulatorSender:
     """Delivery to the simulator is the outgoing row itself; the page polls for it."""
 
+    name = "simulator"
+
     async def send(
         self,
         to: Address,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 import aiohttp
@@ -15,7 +14,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client as TwilioClient
 
-from bot.channels import SEND_TIMEOUT_SECONDS, SendError, Sent
+from bot.channels import SEND_TIMEOUT_SECONDS, DeliveryReport, SendError, Sent
 from flows import phones
 from flows.delivery import Delivery
 from flows.messages import Address, Button, Channel, Inbound
@@ -35,14 +34,6 @@ STATES = {
     "failed": Delivery.FAILED,
     "canceled": Delivery.FAILED,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryReport:
-    provider_id: str
-    state: Delivery
-    error_code: str | None
-    opted_out: bool  # Twilio says the person has unsubscribed
 
 
 def is_signed(form: Mapping[str, str], url: str, signature: str, auth_token: str) -> bool:
@@ -74,6 +65,8 @@ def delivery_report(form: Mapping[str, str]) -> DeliveryReport | None:
 
 class TwilioSms:
     """Sends SMS with twilio's async client against ``api_base_url``."""
+
+    name = "twilio"
 
     def __init__(
         self,

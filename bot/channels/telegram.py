@@ -122,6 +122,8 @@ def to_inbound(update: Update, received_at: datetime) -> Inbound | None:
 class TelegramChannel:
     """Sends through the Bot API, and turns updates into engine messages."""
 
+    name = "telegram"
+
     def __init__(self, token: str, base_url: str) -> None:
         self.bot = Bot(
             token,
