@@ -51,7 +51,7 @@ def build(
     clock = clock or SystemClock()
     db = Database(settings.database_url)
     senders: dict[Channel, Sender] = {}
-    rates: dict[Channel, float] = {}
+    rates: dict[str, float] = {}
     if settings.sms_enabled:
         senders[Channel.SMS] = TwilioSms(
             settings.twilio_account_sid,
@@ -60,13 +60,13 @@ def build(
             settings.twilio_api_base_url,
             f"{settings.public_base_url}/sms/status",
         )
-        rates[Channel.SMS] = settings.twilio_max_rate
+        rates["twilio"] = settings.twilio_max_rate
     per_address: dict[Channel, float] = {}
     if settings.telegram_enabled:
         senders[Channel.TELEGRAM] = TelegramChannel(
             settings.telegram_bot_token, settings.telegram_api_base_url
         )
-        rates[Channel.TELEGRAM] = telegram.GLOBAL_RATE
+        rates["telegram"] = telegram.GLOBAL_RATE
         per_address[Channel.TELEGRAM] = telegram.PER_CHAT_RATE
     if settings.simulator_enabled:
         senders[Channel.SIMULATOR] = SimulatorSender()
@@ -77,5 +77,17 @@ def build(
             texts.EMAIL_SUBJECT.format(service=settings.service_name),
             ssl_context=ssl_context,
         )
-    outbox = Outbox(db, clock, senders, settings.window, rates, per_address)
-    return Services(settings, clock, db, senders, outbox)
+    routes: dict[Channel, list[Sender]] = {channel: [sender] for channel, sender in senders.items()}
+    directory = DirectoryCache()
+    outbox = Outbox(
+        db,
+        clock,
+        routes,
+        settings.window,
+        rates,
+        per_address,
+        directory=directory,
+        deadline=settings.delivery_deadline_delta,
+        failover_after=settings.sms_failover_after,
+    )
+    return Services(settings, clock, db, senders, outbox, directory)

@@ -1,35 +1,48 @@
-"""Sends due outgoing messages: send window, opt-outs, rate limits, retries, delivery state.
+"""Sends due outgoing messages: send window, opt-outs, rate limits, retries until each message's
+deadline, failover to a second provider, delivery state.
 
 Every outgoing message is a row before anything is sent, so a crash loses nothing: a row that
-was claimed but never recorded as sent is claimed again when its lease runs out.
+was claimed but never recorded as sent is claimed again when its lease runs out, and a result
+is recorded only by the sender that still holds the claim. A message is tried until its
+deadline (its own, or ``deadline`` after it was written); one that cannot be sent by then, or
+that a provider refuses for good, is failed and a case opened for a person in the same
+transaction. A provider that keeps failing is marked down (``storage.provider_health``): its
+messages go by the channel's next provider, or wait for it to answer a probe.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
-from collections.abc import Mapping
-from datetime import timedelta
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
 from bot.channels import SEND_TIMEOUT_SECONDS, Sender, SendError
 from bot.clock import Clock
+from bot.routes import Routes
+from flows.engine.delivery import undelivered
 from flows.messages import Address, Channel
 from flows.sendwindow import SendWindow
+from storage import claims, unit
 from storage import outbox as sql
 from storage.db import Database
+from storage.directory import DirectoryCache
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(minutes=15)
+UNEXPECTED_TRIES = 3  # an error no adapter expected: tried this often, then failed
+SETTLE_EVERY = timedelta(seconds=30)  # how often messages past their deadline are failed
 IDLE_POLL_SECONDS = 1.0
 
 
 def backoff(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s ... at most 15 minutes."""
-    delay: timedelta = FIRST_RETRY * (2 ** max(0, attempts - 1))
+    delay: timedelta = FIRST_RETRY * (2 ** min(10, max(0, attempts - 1)))
     return min(delay, LONGEST_RETRY)
 
 
@@ -38,23 +51,33 @@ class Outbox:
         self,
         db: Database,
         clock: Clock,
-        senders: Mapping[Channel, Sender],
+        routes: Mapping[Channel, Sequence[Sender]],
         window: SendWindow,
-        rates: Mapping[Channel, float],
+        rates: Mapping[str, float],
         per_address_rates: Mapping[Channel, float] | None = None,
+        *,
+        directory: DirectoryCache | None = None,
+        deadline: timedelta = timedelta(hours=72),
+        failover_after: int = 2,
     ) -> None:
+        """``routes``: each channel's providers, first choice first. ``rates``: messages a
+        second, by provider name, shared across instances."""
         self._db = db
         self._clock = clock
-        self._senders = senders
+        self._routes = Routes(routes, failover_after)
         self._window = window
         self._rates = rates
         self._per_address_rates = per_address_rates or {}
+        self._directory = directory or DirectoryCache()
+        self._deadline = deadline
         # Claim about a second's worth at a time, so that an answer written while bulk messages
         # are going out waits for at most that much of them.
         slowest = min(rates.values(), default=10.0)
         self._batch = max(1, min(50, int(slowest)))
         self._lease = timedelta(seconds=SEND_TIMEOUT_SECONDS * 2 + self._batch / slowest * 2)
         self._wake = asyncio.Event()
+        self._claims = (f"{uuid.uuid4().hex[:12]}-{n}" for n in itertools.count())
+        self._settled_at: datetime | None = None
 
     def wake(self) -> None:
         """Something was written: look for due messages now instead of at the next poll."""
@@ -65,35 +88,79 @@ class Outbox:
         tried = 0
         while True:
             now = self._clock.now()
+            if self._settled_at is None or now - self._settled_at >= SETTLE_EVERY:
+                await self.settle_overdue()
+            claim = next(self._claims)
             async with self._db.write() as session:
-                claimed, settled = await sql.claim_due(
+                closed, probes = await self._routes.look(session, now)
+                taken = await claims.claim_due(
                     session,
                     now,
                     window_open=self._window.contains(now),
                     limit=self._batch,
                     lease=self._lease,
+                    claim=claim,
+                    deadline=self._deadline,
+                    closed=closed,
+                    probes=probes,
                 )
-            if not settled:
+            if not taken.settled:
                 return tried
-            for message in claimed:
-                await self._send_one(message)
-                tried += 1
+            await self._send_batch(taken.messages, now + self._lease)
+            tried += len(taken.messages)
 
-    async def _send_one(self, message: sql.Claimed) -> None:
+    async def settle_overdue(self) -> int:
+        """Fail the messages past their deadline, each with a case for a person."""
+        now = self._clock.now()
+        self._settled_at = now
+        failed = 0
+        while True:
+            async with unit.write(self._db, self._directory) as uow:
+                overdue = await claims.settle_overdue(uow.session, now, self._deadline)
+                for message in overdue:
+                    await undelivered(uow, message, now)
+            failed += len(overdue)
+            if overdue:
+                log.warning("%d messages were not sent before their deadline", len(overdue))
+            if len(overdue) < 500:
+                return failed
+
+    async def _send_batch(self, messages: list[claims.Claimed], lease_ends: datetime) -> None:
+        """Send each in turn, renewing the claim on the rest before it could run out; one
+        message that cannot be handled never stops the others."""
+        held = {message.id for message in messages}
+        for position, message in enumerate(messages):
+            now = self._clock.now()
+            if lease_ends - now < timedelta(seconds=SEND_TIMEOUT_SECONDS * 2):
+                lease_ends = now + self._lease
+                rest = [m.id for m in messages[position:] if m.id in held]
+                async with self._db.write() as session:
+                    held = await claims.renew(session, rest, message.claim, lease_ends)
+            if message.id not in held:
+                log.warning("message %s was taken over by another sender", message.id)
+                continue
+            try:
+                await self._send_one(message)
+            except Exception:
+                log.exception("message %s: not recorded; it is taken again after its lease")
+
+    async def _send_one(self, message: claims.Claimed) -> None:
         channel = message.address.channel
-        sender = self._senders.get(channel)
+        if not self._routes.has(channel):
+            await self._record_error(
+                message,
+                None,
+                SendError(
+                    f"the {channel} channel is not configured", code="no_channel", transient=False
+                ),
+            )
+            return
+        sender = self._routes.choose(message.address, message.priority, message.attempts)
         if sender is None:
             async with self._db.write() as session:
-                await sql.record_failed(
-                    session,
-                    message.id,
-                    "no_channel",
-                    f"the {channel} channel is not configured",
-                    self._clock.now(),
-                    opt_out_client=False,
-                )
+                await claims.release(session, message.id, message.claim)
             return
-        await self._wait_for_rate_slot(channel, message.address)
+        await self._wait_for_rate_slot(sender, message.address)
         now = self._clock.now()
         validity = None
         if message.expires_at is not None:
@@ -103,21 +170,40 @@ class Outbox:
                 message.address, message.text, validity_seconds=validity, buttons=message.buttons
             )
         except SendError as exc:
-            await self._record_error(message, exc)
+            await self._record_error(message, sender, exc)
+            return
+        except Exception as exc:
+            log.warning("message %s: %s raised %s", message.id, sender.name, type(exc).__name__)
+            unexpected = SendError(
+                f"unexpected error: {type(exc).__name__}",
+                code="error",
+                transient=message.attempts < UNEXPECTED_TRIES,
+            )
+            await self._record_error(message, sender, unexpected, counts_as_down=False)
             return
         async with self._db.write() as session:
-            await sql.record_sent(
-                session, message.id, sent.provider_id, sent.status, self._clock.now()
+            await self._routes.answered(session, sender.name, now)
+            recorded = await sql.record_sent(
+                session,
+                message.id,
+                message.claim,
+                sender.name,
+                sent.provider_id,
+                sent.status,
+                self._clock.now(),
             )
-        log.info("sent message %s on %s", message.id, channel)
+        if recorded:
+            log.info("sent message %s by %s", message.id, sender.name)
+        else:
+            log.warning("message %s was sent after another sender took it over", message.id)
 
-    async def _wait_for_rate_slot(self, channel: Channel, address: Address) -> None:
-        """Wait for the channel's shared slot and, where the channel limits each chat, the
+    async def _wait_for_rate_slot(self, sender: Sender, address: Address) -> None:
+        """Wait for the provider's shared slot and, where the channel limits each chat, the
         chat's own (Telegram: about 30 a second in all, one a second per chat)."""
         slots: list[tuple[str, float]] = []
-        if rate := self._rates.get(channel):
-            slots.append((channel.value, rate))
-        if rate := self._per_address_rates.get(channel):
+        if rate := self._rates.get(sender.name):
+            slots.append((sender.name, rate))
+        if rate := self._per_address_rates.get(address.channel):
             slots.append((address.value, rate))
         for name, per_second in slots:
             async with self._db.write() as session:
@@ -132,21 +218,43 @@ class Outbox:
             if wait > 0:
                 await self._clock.sleep(wait)
 
-    async def _record_error(self, message: sql.Claimed, exc: SendError) -> None:
+    async def _record_error(
+        self,
+        message: claims.Claimed,
+        sender: Sender | None,
+        exc: SendError,
+        *,
+        counts_as_down: bool = True,
+    ) -> None:
+        """A passing fault is tried again later (the deadline ends it); anything else fails
+        the message, with a case for a person, in the same transaction."""
         now = self._clock.now()
-        async with self._db.write() as session:
-            if exc.transient and message.attempts < MAX_ATTEMPTS:
+        name = sender.name if sender is not None else None
+        async with unit.write(self._db, self._directory) as uow:
+            if name is not None and counts_as_down and exc.transient:
+                await self._routes.failed(uow.session, name, now)
+            if exc.transient:
                 wait = backoff(message.attempts)
                 if exc.retry_after is not None:  # the provider said how long: wait that long
                     wait = max(wait, timedelta(seconds=exc.retry_after))
-                retry_at = now + wait
-                await sql.record_retry(session, message.id, exc.code, str(exc), retry_at)
-                log.warning("message %s: %s; retrying at %s", message.id, exc, retry_at)
-            else:
-                await sql.record_failed(
-                    session, message.id, exc.code, str(exc), now, opt_out_client=exc.opted_out
+                await sql.record_retry(
+                    uow.session, message.id, message.claim, name, exc.code, str(exc), now + wait
                 )
-                log.warning("message %s failed: %s (code %s)", message.id, exc, exc.code)
+                log.warning("message %s: %s; trying again at %s", message.id, exc, now + wait)
+                return
+            failed = await sql.record_failed(
+                uow.session,
+                message.id,
+                message.claim,
+                name,
+                exc.code,
+                str(exc),
+                now,
+                opt_out_client=exc.opted_out,
+            )
+            if failed is not None:
+                await undelivered(uow, failed, now)
+            log.warning("message %s failed: %s (code %s)", message.id, exc, exc.code)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send as messages fall due, until ``stop`` is set."""

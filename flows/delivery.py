@@ -5,6 +5,11 @@ back (a "sent" arriving after "delivered" changes nothing)."""
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
+
+from flows.messages import Priority
+
+DEADLINE_CODE = "deadline"  # the error code of a message not sent before its deadline
 
 
 class Delivery(enum.StrEnum):
@@ -71,3 +76,15 @@ HANDED_OVER = frozenset(
     }
 )
 REACHED = frozenset({Delivery.DELIVERED, Delivery.READ})
+
+
+@dataclass(frozen=True, slots=True)
+class Undelivered:
+    """A message that will not be tried again: a person must reach them another way."""
+
+    message_id: int
+    client_id: int | None  # the client, or for an update to a referrer the referral's client
+    kind: str
+    priority: Priority
+    to_referrer: bool = False
+    opted_out: bool = False  # the provider refused it: the person has unsubscribed

@@ -1,122 +1,51 @@
-"""SQL side of the outbox: claim due rows, record results and delivery states, share rate slots.
-
-Claims use ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so several instances never take the same
-row; on SQLite the write transaction itself serialises them.
+"""Recording what came of each send (under the sender's own claim only), the providers' delivery
+reports, opt-outs they report, and the rate slots every instance shares. Claiming is
+``storage.claims``.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from flows.delivery import Delivery
-from flows.messages import Address, Button, Priority
+from flows.delivery import Delivery, Undelivered
+from flows.messages import Priority
 from storage.db import insert_ignoring_duplicates
-from storage.tables import ClientRow, DeliveryEventRow, MessageRow, RateSlotRow
+from storage.tables import ClientRow, DeliveryEventRow, MessageRow, RateSlotRow, ReferralRow
 
 
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    id: int
-    client_id: int | None  # None for an update to a professional referrer
-    address: Address
-    text: str
-    priority: Priority
-    attempts: int
-    expires_at: datetime | None
-    buttons: tuple[Button, ...] = ()
-
-
-async def claim_due(
-    session: AsyncSession, now: datetime, *, window_open: bool, limit: int, lease: timedelta
-) -> tuple[list[Claimed], int]:
-    """Take up to ``limit`` due messages, most urgent first, and lease them for sending.
-
-    Rows for opted-out clients are marked ``suppressed`` and rows past their expiry ``expired``
-    instead of being handed out. Returns the claimed messages and how many rows were settled
-    in all (claimed, suppressed or expired): zero means nothing is due.
-    """
-    due = sa.or_(
-        sa.and_(
-            col(MessageRow.status) == Delivery.PENDING.value, col(MessageRow.not_before) <= now
-        ),
-        sa.and_(
-            col(MessageRow.status) == Delivery.SENDING.value, col(MessageRow.claimed_until) < now
-        ),
-    )
-    stmt = select(MessageRow).where(col(MessageRow.direction) == "out", due)
-    if not window_open:
-        stmt = stmt.where(col(MessageRow.priority) < int(Priority.SCHEDULED))
-    stmt = (
-        stmt.order_by(col(MessageRow.priority), col(MessageRow.not_before), col(MessageRow.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=MessageRow)
-    )
-    rows = list((await session.execute(stmt)).scalars())
-    if not rows:
-        return [], 0
-    client_ids = {row.client_id for row in rows if row.client_id is not None}
-    opted = set(
-        (
-            await session.execute(
-                select(ClientRow.id).where(
-                    col(ClientRow.id).in_(client_ids), col(ClientRow.opted_out).is_(True)
-                )
-            )
-        ).scalars()
-    )
-    claimed: list[Claimed] = []
-    for row in rows:
-        assert row.id is not None
-        if row.client_id in opted and not row.allowed_when_opted_out:
-            row.status, row.claimed_until = Delivery.SUPPRESSED.value, None
-            session.add(
-                DeliveryEventRow(message_id=row.id, status=Delivery.SUPPRESSED.value, at=now)
-            )
-            continue
-        if row.expires_at is not None and row.expires_at <= now:
-            row.status, row.claimed_until = Delivery.EXPIRED.value, None
-            session.add(DeliveryEventRow(message_id=row.id, status=Delivery.EXPIRED.value, at=now))
-            continue
-        row.status, row.claimed_until = Delivery.SENDING.value, now + lease
-        row.attempts += 1
-        buttons = tuple(Button(label, value) for label, value in json.loads(row.buttons or "[]"))
-        claimed.append(
-            Claimed(
-                row.id,
-                row.client_id,
-                Address(row.address),
-                row.text,
-                Priority(row.priority),
-                row.attempts,
-                row.expires_at,
-                buttons,
-            )
-        )
-    await session.flush()
-    return claimed, len(rows)
+async def held(session: AsyncSession, message_id: int, claim: str) -> MessageRow | None:
+    """The message, if ``claim`` still holds it."""
+    row = await session.get(MessageRow, message_id, with_for_update=True)
+    if row is None or row.claimed_by != claim or row.status != Delivery.SENDING.value:
+        return None
+    return row
 
 
 async def record_sent(
     session: AsyncSession,
     message_id: int,
+    claim: str,
+    provider: str,
     provider_id: str | None,
     status: Delivery,
     at: datetime,
-) -> None:
-    row = await session.get(MessageRow, message_id)
-    if row is None:
-        return
-    row.provider_id, row.sent_at, row.claimed_until = provider_id, at, None
-    _advance(row, status, None, at)
+) -> bool:
+    """Record the provider's acceptance, under ``claim`` only: False if the claim had passed to
+    another sender (the send is kept as an event, the message as the other sender leaves it)."""
+    row = await held(session, message_id, claim)
     session.add(
         DeliveryEventRow(message_id=message_id, provider_id=provider_id, status=status, at=at)
     )
+    if row is None:
+        await session.flush()
+        return False
+    row.provider_id, row.provider, row.sent_at = provider_id, provider, at
+    row.claimed_until, row.claimed_by = None, None
+    _advance(row, status, None, at)
     if provider_id is not None:
         # Status callbacks that overtook the API's answer.
         early = (
@@ -133,6 +62,7 @@ async def record_sent(
             if event.opted_out:
                 await mark_opted_out(session, row.client_id, at)
     await session.flush()
+    return True
 
 
 def _advance(row: MessageRow, status: Delivery, error_code: str | None, at: datetime) -> None:
@@ -147,38 +77,71 @@ def _advance(row: MessageRow, status: Delivery, error_code: str | None, at: date
 
 
 async def record_retry(
-    session: AsyncSession, message_id: int, code: str | None, error: str, retry_at: datetime
-) -> None:
-    row = await session.get(MessageRow, message_id)
+    session: AsyncSession,
+    message_id: int,
+    claim: str,
+    provider: str | None,
+    code: str | None,
+    error: str,
+    retry_at: datetime,
+) -> bool:
+    row = await held(session, message_id, claim)
     if row is None:
-        return
-    row.status, row.not_before, row.claimed_until = Delivery.PENDING.value, retry_at, None
+        return False
+    row.status, row.not_before = Delivery.PENDING.value, retry_at
+    row.claimed_until, row.claimed_by = None, None
+    row.provider = provider or row.provider
     row.error_code, row.error_message = code, error[:500]
     await session.flush()
+    return True
 
 
 async def record_failed(
     session: AsyncSession,
     message_id: int,
+    claim: str,
+    provider: str | None,
     code: str | None,
     error: str,
     at: datetime,
     *,
     opt_out_client: bool,
-) -> None:
-    row = await session.get(MessageRow, message_id)
+) -> Undelivered | None:
+    """Record a send that will not be tried again, under ``claim`` only; what a person must
+    follow up, or None if the claim had passed to another sender."""
+    row = await held(session, message_id, claim)
     if row is None:
-        return
-    row.status, row.claimed_until = Delivery.FAILED.value, None
-    row.error_code, row.error_message = code, error[:500]
-    session.add(
-        DeliveryEventRow(
-            message_id=message_id, status=Delivery.FAILED.value, error_code=code, at=at
-        )
-    )
+        return None
+    row.provider = provider or row.provider
+    failed = await fail_row(session, row, code, error, at, opted_out=opt_out_client)
     if opt_out_client:
         await mark_opted_out(session, row.client_id, at)
     await session.flush()
+    return failed
+
+
+async def fail_row(
+    session: AsyncSession,
+    row: MessageRow,
+    code: str | None,
+    error: str,
+    at: datetime,
+    *,
+    opted_out: bool = False,
+) -> Undelivered:
+    assert row.id is not None
+    row.status, row.claimed_until, row.claimed_by = Delivery.FAILED.value, None, None
+    row.error_code, row.error_message = code, error[:500]
+    session.add(
+        DeliveryEventRow(message_id=row.id, status=Delivery.FAILED.value, error_code=code, at=at)
+    )
+    client_id = row.client_id
+    if client_id is None and row.referral_id is not None:
+        referral = await session.get(ReferralRow, row.referral_id)
+        client_id = referral.client_id if referral is not None else None
+    return Undelivered(
+        row.id, client_id, row.kind, Priority(row.priority), row.client_id is None, opted_out
+    )
 
 
 async def mark_opted_out(session: AsyncSession, client_id: int | None, at: datetime) -> None:

@@ -3,15 +3,20 @@
 It checks HTTP basic auth, answers ``POST /2010-04-01/Accounts/{sid}/Messages.json`` like Twilio
 (201 with a message resource, or an error document) and ``DELETE .../Messages/{MessageSid}.json``
 (204, and 404 once deleted), and can be told to fail, hold requests or treat
-numbers as unsubscribed. It can also play Twilio's part in sending signed status callbacks.
+numbers as unsubscribed. With ``chaos`` set it fails that share of sends at random, as a
+struggling provider does: a 500, a 503, a 429, or a send it accepts and then never answers (the
+connection drops: the caller cannot know it went). It can also play Twilio's part in sending
+signed status callbacks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import random
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -45,6 +50,10 @@ class FakeTwilio:
     deleted: list[str] = field(default_factory=list)  # message sids deleted, in order
     refuse_delete: set[str] = field(default_factory=set)  # sids whose delete answers 409
     received_held: asyncio.Event = field(default_factory=asyncio.Event)
+    chaos: float = 0.0  # the share of sends failed at random
+    chaos_seed: int = 18
+    unanswered: list[str] = field(default_factory=list)  # sids sent without an answer
+    _rng: random.Random | None = None
     _runner: web.AppRunner | None = None
     port: int = 0
 
@@ -97,24 +106,24 @@ class FakeTwilio:
         if self.failures:
             status, code = self.failures.pop(0)
             return self._error(status, code, "Injected failure")
+        if self.chaos:
+            self._rng = self._rng or random.Random(self.chaos_seed)
+            if self._rng.random() < self.chaos:
+                fault = self._rng.choice(("500", "503", "429", "unanswered"))
+                if fault != "unanswered":
+                    code = 20429 if fault == "429" else None
+                    return self._error(int(fault), code, "Injected failure")
+                self.unanswered.append(self._record(form, to, body))
+                assert request.transport is not None
+                request.transport.abort()  # taken, but the caller never hears
+                return web.Response(status=500)
         if not to.startswith("+") or not to[1:].isdigit():
             return self._error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
         if to in self.unsubscribed:
             return self._error(400, 21610, "Attempt to send to unsubscribed recipient")
         if not (form.get("From") or form.get("MessagingServiceSid")):
             return self._error(400, 21603, "A 'From' phone number is required.")
-        sid = "SM" + secrets.token_hex(16)
-        self.sent.append(
-            SentSms(
-                sid,
-                to,
-                body,
-                _opt(form.get("From")),
-                _opt(form.get("MessagingServiceSid")),
-                _opt(form.get("StatusCallback")),
-                _opt(form.get("ValidityPeriod")),
-            )
-        )
+        sid = self._record(form, to, body)
         return web.json_response(
             {
                 "sid": sid,
@@ -133,6 +142,21 @@ class FakeTwilio:
             },
             status=201,
         )
+
+    def _record(self, form: Any, to: str, body: str) -> str:
+        sid = "SM" + secrets.token_hex(16)
+        self.sent.append(
+            SentSms(
+                sid,
+                to,
+                body,
+                _opt(form.get("From")),
+                _opt(form.get("MessagingServiceSid")),
+                _opt(form.get("StatusCallback")),
+                _opt(form.get("ValidityPeriod")),
+            )
+        )
+        return sid
 
     async def _delete(self, request: web.Request) -> web.Response:
         """Twilio deletes a message's record, body included; one still sending answers 409."""

@@ -25,7 +25,9 @@ from telegram import (
 )
 from telegram.error import (
     BadRequest,
+    ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -173,10 +175,19 @@ class TelegramChannel:
             raise SendError(
                 f"Telegram refused the message: {exc.message}", code="400", transient=False
             ) from None
+        except ChatMigrated:
+            # The chat became a supergroup: not a private chat with one person any more.
+            raise SendError("the chat has moved", code="chat_migrated", transient=False) from None
+        except InvalidToken:
+            # The bot's token is wrong or revoked: every send fails until an operator fixes
+            # TELEGRAM_BOT_TOKEN, so tried again (the deadline ends it, with a case).
+            raise SendError("Telegram refused the bot token", code="401", transient=True) from None
         except (TimedOut, NetworkError) as exc:
             raise SendError(
                 f"Telegram could not be reached: {exc.message}", transient=True
             ) from None
+        except TelegramError as exc:
+            raise SendError(f"Telegram answered: {exc.message}", transient=True) from None
         return Sent(str(message.message_id), Delivery.SENT)
 
     async def handle(self, update: Update, receive: Receive, received_at: datetime) -> None:

@@ -31,6 +31,8 @@ LOOK_AGAIN = timedelta(days=7)
 CONVERSATION_OVER_AFTER = timedelta(days=7)
 GIVE_UP_AFTER = timedelta(weeks=16)  # past its first due date, a check-in is no longer timely
 CHECK_IN_FLOW = "check_in"
+# A check-in or its nudge not sent within this is given up, and a person told (a case).
+SEND_WITHIN = timedelta(days=3)
 
 
 async def schedule(
@@ -106,7 +108,7 @@ async def send(
     kind = "campaign" if message is not None else "check_in"
     priority = Priority.BULK if bulk else Priority.SCHEDULED
     message_id = await outgoing.to_client(
-        uow, client, Reply(text, kind, priority, buttons=buttons), now
+        uow, client, Reply(text, kind, priority, buttons=buttons), now, expires_at=now + SEND_WITHIN
     )
     assert message_id is not None  # the caller made sure they may be contacted
     kind = "message" if message is not None else CHECK_IN_FLOW
@@ -142,7 +144,7 @@ async def fire_nudge(uow: Unit, timer: DueTimer, service: ServiceInfo, now: date
     await uow.follow_ups.nudged(int(timer.subject), now)
     text = texts.FU_NUDGE.format(service=service.name)
     nudge = Reply(text, "check_in_nudge", Priority.SCHEDULED, buttons=check_in.BUTTONS)
-    await outgoing.to_client(uow, client, nudge, now)
+    await outgoing.to_client(uow, client, nudge, now, expires_at=now + SEND_WITHIN)
     return 1
 
 

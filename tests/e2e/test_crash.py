@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from bot.bootstrap import build
 from flows import texts
-from storage import outbox as sql
+from storage import claims
 from storage.tables import MessageRow
 from testkit.fake_twilio import (
     ACCOUNT_SID,
@@ -52,10 +52,16 @@ async def test_a_send_claimed_by_a_process_that_died_is_taken_over_after_its_lea
     """A claim left by a dead sender expires, and another sender sends the message."""
     await bot.webhooks.sms(PHONE, "Hello")
     async with bot.services.db.write() as session:
-        claimed, _ = await sql.claim_due(
-            session, bot.clock.now(), window_open=True, limit=10, lease=timedelta(seconds=60)
+        taken = await claims.claim_due(
+            session,
+            bot.clock.now(),
+            window_open=True,
+            limit=10,
+            lease=timedelta(seconds=60),
+            claim="a sender that dies",
+            deadline=timedelta(hours=72),
         )
-    assert len(claimed) == 1
+    assert len(taken.messages) == 1
     await bot.services.outbox.send_due()  # still leased: not sent twice
     assert bot.twilio.sent == []
     bot.clock.advance(timedelta(seconds=61))

@@ -10,11 +10,13 @@ from sqlmodel import col, select
 from flows import texts
 from flows.delivery import Delivery
 from flows.messages import Address, OutgoingDraft, Priority
+from storage import claims, outbox
 from storage.tables import ClientRow, DeliveryEventRow, MessageRow
 from storage.unit import SqlUnit
 from tests.conftest import Bot
 
 PHONE = "+447700900123"
+LEASE, DEADLINE = timedelta(seconds=60), timedelta(hours=72)
 
 
 async def _messages(bot: Bot, phone: str = PHONE) -> list[MessageRow]:
@@ -74,12 +76,26 @@ async def test_callback_that_overtakes_the_api_answer_is_applied(bot: Bot) -> No
     """A status callback arriving before the send was recorded is kept and applied after."""
     response = await bot.webhooks.status("SM" + "f" * 32, "delivered")
     assert response.status == 200
-    from storage import outbox as sql
-
     message_id = await _queue(bot, "Hi", Priority.REPLY)
     async with bot.services.db.write() as session:
-        await sql.record_sent(
-            session, message_id, "SM" + "f" * 32, Delivery.QUEUED, bot.clock.now()
+        taken = await claims.claim_due(
+            session,
+            bot.clock.now(),
+            window_open=True,
+            limit=1,
+            lease=LEASE,
+            claim="mine",
+            deadline=DEADLINE,
+        )
+        assert [m.id for m in taken.messages] == [message_id]
+        assert await outbox.record_sent(
+            session,
+            message_id,
+            "mine",
+            "twilio",
+            "SM" + "f" * 32,
+            Delivery.QUEUED,
+            bot.clock.now(),
         )
     [message] = await _messages(bot)
     assert message.status == "delivered"
@@ -139,15 +155,25 @@ async def test_network_errors_are_retried(bot: Bot) -> None:
     assert bot.twilio.to(PHONE) == [texts.welcome(bot.services.settings.service)]
 
 
-async def test_gives_up_after_the_last_attempt(bot: Bot) -> None:
-    bot.twilio.fail_next(500, None, times=20)
+async def test_keeps_trying_until_the_deadline_then_fails_with_a_case(bot: Bot) -> None:
+    """Twilio failing for three days: the message is tried until DELIVERY_DEADLINE (72 h),
+    then failed, and a case opened for a person; it is never given up earlier."""
+    bot.twilio.fail_next(500, None, times=100_000)
     await bot.text(PHONE, "Hello")
-    for _ in range(10):
-        bot.clock.advance(timedelta(minutes=16))
+    start = bot.clock.now()
+    while bot.clock.now() - start < timedelta(hours=71, minutes=30):
+        bot.clock.advance(timedelta(minutes=30))
         await bot.services.outbox.send_due()
     [message] = await _messages(bot)
-    assert message.status == "failed" and message.attempts == 8
-    assert bot.twilio.requests == 8
+    assert message.status == "pending" and message.attempts > 8
+    bot.clock.advance(timedelta(hours=1))
+    await bot.services.outbox.send_due()
+    [message] = await _messages(bot)
+    assert message.status == "failed" and message.error_code == "deadline"
+    token = await bot.staff_token()
+    status, cases = await bot.api("GET", "/api/v1/cases?status=open", token)
+    assert status == 200
+    assert [case["reason"] for case in cases["items"]] == ["undelivered"]
 
 
 async def test_scheduled_messages_wait_for_the_send_window_but_answers_do_not(
@@ -218,8 +244,8 @@ async def test_messaging_service_sid_is_used_when_configured(make_bot) -> None: 
     assert bot.twilio.sent[0].sender is None
 
 
-async def test_expired_messages_are_not_sent(bot: Bot) -> None:
-    """A message past its use-by time is recorded as expired, never sent late."""
+async def test_messages_past_their_deadline_are_never_sent_late(bot: Bot) -> None:
+    """A message past its own deadline is not sent late: it fails, and a person is told."""
     async with bot.services.db.write() as session:
         uow = SqlUnit(session, bot.services.directory)
         client = await uow.clients.add(Address(f"tel:{PHONE}"), PHONE, bot.clock.now())
@@ -238,4 +264,7 @@ async def test_expired_messages_are_not_sent(bot: Bot) -> None:
     await bot.services.outbox.send_due()
     assert bot.twilio.sent == []
     [message] = await _messages(bot)
-    assert message.status == "expired"
+    assert message.status == "failed" and message.error_code == "deadline"
+    status, cases = await bot.api("GET", "/api/v1/cases?status=open", await bot.staff_token())
+    assert status == 200
+    assert [case["reason"] for case in cases["items"]] == ["undelivered"]
