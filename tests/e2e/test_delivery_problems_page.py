@@ -293,3 +293,27 @@ async def test_each_list_is_limited_and_says_how_many_more(bot: Bot) -> None:
     assert len(found.not_delivered.rows) == 2 and found.not_delivered.more == 3
     assert [m.row.error_code for m in found.not_delivered.rows] == ["1", "1"]  # newest first
     assert found.inbound is not None and found.inbound.total == 2
+
+
+async def test_the_api_lists_the_same_problems_for_the_same_people(bot: Bot) -> None:
+    world = await _world(bot)
+    worker = await bot.staff_token(Role.LINK_WORKER, ["P92001"])
+    status, answer = await bot.api("GET", "/api/v1/deliveries", worker)
+    assert status == 200 and answer["next"] is None and answer["left_off"] == 0
+    kinds = sorted(
+        (item["problem"], item.get("error_code") or item.get("error")) for item in answer["items"]
+    )
+    assert kinds == [
+        ("not_delivered", "30003"),
+        ("timer", "ann-timer-trouble"),
+        ("timer", "database is locked"),
+        ("waiting", "20429"),
+    ]
+    assert {item["client_id"] for item in answer["items"]} == {str(world.ann)}
+    admin = await bot.staff_token()
+    status, answer = await bot.api("GET", "/api/v1/deliveries?limit=1", admin)
+    assert status == 200 and answer["left_off"] == 2 + 1 + 2 + 1
+    [kept] = [item for item in answer["items"] if item["problem"] == "inbound_kept"]
+    assert kept["from"] == "tel:" + KEPT_FROM and WORDS not in json.dumps(answer)
+    status, answer = await bot.api("GET", "/api/v1/deliveries?limit=0", admin)
+    assert status == 422
