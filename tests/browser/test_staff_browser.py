@@ -140,6 +140,7 @@ def _pages(case_id: str) -> list[str]:
         "/admin/audit",
         "/password",
         "/reports",
+        "/deliveries",
     ]
 
 

@@ -14,6 +14,7 @@ from bot.web.api import (
     campaigns,
     cases,
     clients,
+    deliveries,
     referrals,
     reports,
     scores,
@@ -64,5 +65,6 @@ def create(running: Services) -> web.Application:
     app[SERVICES] = running
     for resource in (cases, clients, referrals, appointments, campaigns, scores, services, reports):
         resource.add_routes(app)
+    deliveries.add_routes(app)
     app.router.add_route("*", PREFIX + "/{tail:.*}", not_found)
     return app

@@ -13,6 +13,7 @@ from bot.actions import cases, clients, commands
 from bot.actions.errors import Invalid
 from bot.web.api.render import client_json, hit_json, message_json
 from bot.web.http import parse_id, services_of
+from bot.web.staff.deliveries import delivery_note
 from bot.web.staff.pages import page, problem, user
 from flows import phones
 from flows.gsm import GSM_BASIC, GSM_EXTENDED, segments
@@ -97,7 +98,7 @@ async def show(
         case=case,
         client=details,
         checks=checks,
-        messages=[message_json(m) for m in shown.record.messages],
+        messages=[message_json(m) | {"note": delivery_note(m)} for m in shown.record.messages],
         names=shown.names,
         cases=shown.cases,
         assigned=shown.names.get(case.assigned_to or 0) if case else None,

@@ -10,8 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.actions import cases
+from bot.actions import cases, deliveries
 from bot.web.http import services_of
+from bot.web.staff.deliveries import mark
 from bot.web.staff.pages import TOKEN, page, user
 from storage import queries, web_sessions
 from storage.records import CaseLine
@@ -52,7 +53,8 @@ def _shown(line: CaseLine, now: datetime) -> dict[str, Any]:
 
 async def queue(request: web.Request) -> web.Response:
     """Open cases the user may see: most urgent first, then the longest waiting; filtered to
-    ``show`` (mine, unassigned or all), a ``practice`` code and a ``reason``."""
+    ``show`` (mine, unassigned or all), a ``practice`` code and a ``reason``. Above them, a
+    line when messages could not be delivered or timers failed lately."""
     services, me = services_of(request), user(request)
     now = services.clock.now()
     show = request.query.get("show", "all")
@@ -74,7 +76,15 @@ async def queue(request: web.Request) -> web.Response:
         "reasons": sorted({line.row.reason for line in lines}),
     }
     shown = [_shown(line, now) for line in chosen]
-    return page(request, "queue.html", cases=shown, filters=filters, more=following is not None)
+    problems = mark(await deliveries.recent(services, me))
+    return page(
+        request,
+        "queue.html",
+        cases=shown,
+        filters=filters,
+        more=following is not None,
+        problems=problems,
+    )
 
 
 async def queue_events(request: web.Request) -> web.StreamResponse:
