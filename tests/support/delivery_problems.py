@@ -67,15 +67,20 @@ async def message(
         )
 
 
+CLAIM = "a test's claim"  # as the outbox holds a message while it tries it
+
+
 async def failed(bot: Bot, message_id: int, provider: str, code: str) -> None:
     """Every try failed, the last with ``provider`` (which the outbox records on its claim)."""
     async with bot.services.db.write() as session:
         row = await session.get(MessageRow, message_id)
         assert row is not None
-        row.provider, row.attempts = provider, 3
+        row.attempts, row.status, row.claimed_by = 3, "sending", CLAIM
         await outbox.record_failed(
             session,
             message_id,
+            CLAIM,
+            provider,
             code,
             "The number is not reachable",
             bot.clock.now(),
@@ -88,8 +93,10 @@ async def _tried(bot: Bot, message_id: int, provider: str, retry_at: datetime) -
     async with bot.services.db.write() as session:
         row = await session.get(MessageRow, message_id)
         assert row is not None
-        row.provider, row.attempts = provider, 2
-        await outbox.record_retry(session, message_id, "20429", "Too many requests", retry_at)
+        row.attempts, row.status, row.claimed_by = 2, "sending", CLAIM
+        await outbox.record_retry(
+            session, message_id, CLAIM, provider, "20429", "Too many requests", retry_at
+        )
 
 
 async def _timer(
