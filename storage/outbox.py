@@ -135,6 +135,13 @@ async def fail_row(
     session.add(
         DeliveryEventRow(message_id=row.id, status=Delivery.FAILED.value, error_code=code, at=at)
     )
+    return await _undelivered(session, row, opted_out)
+
+
+async def _undelivered(session: AsyncSession, row: MessageRow, opted_out: bool) -> Undelivered:
+    """What a person must follow up about this message (for an update to a referrer: the
+    referral's client)."""
+    assert row.id is not None
     client_id = row.client_id
     if client_id is None and row.referral_id is not None:
         referral = await session.get(ReferralRow, row.referral_id)
@@ -161,9 +168,10 @@ async def record_status(
     error_code: str | None,
     opted_out: bool,
     at: datetime,
-) -> None:
+) -> Undelivered | None:
     """Record a provider's delivery report on the outgoing message with that provider id; one
-    that arrives before the send was recorded waits, and is applied then."""
+    that arrives before the send was recorded waits, and is applied then. Returns what a person
+    must follow up when the report is the first to say the message did not arrive."""
     stmt = select(MessageRow).where(
         col(MessageRow.provider_id) == provider_id, col(MessageRow.direction) == "out"
     )
@@ -177,11 +185,18 @@ async def record_status(
         at=at,
     )
     session.add(event)
-    if row is not None:
-        _advance(row, status, error_code, at)
-        if opted_out:
-            await mark_opted_out(session, row.client_id, at)
+    if row is None:
+        await session.flush()
+        return None
+    before = Delivery.of(row.status)
+    _advance(row, status, error_code, at)
+    if opted_out:
+        await mark_opted_out(session, row.client_id, at)
     await session.flush()
+    lost = (Delivery.UNDELIVERED, Delivery.FAILED)
+    if Delivery.of(row.status) in lost and before not in (*lost, Delivery.DELIVERED, Delivery.READ):
+        return await _undelivered(session, row, opted_out)
+    return None
 
 
 async def take_rate_slot(

@@ -268,3 +268,19 @@ async def test_messages_past_their_deadline_are_never_sent_late(bot: Bot) -> Non
     status, cases = await bot.api("GET", "/api/v1/cases?status=open", await bot.staff_token())
     assert status == 200
     assert [case["reason"] for case in cases["items"]] == ["undelivered"]
+
+
+async def test_a_report_that_a_message_did_not_arrive_opens_a_case(bot: Bot) -> None:
+    """Twilio took the message, then reports it undelivered (a phone switched off for days):
+    a person is told, once, however many reports say so."""
+    await bot.text(PHONE, "Hello")
+    [message] = await _messages(bot)
+    assert message.provider_id is not None
+    for _ in range(2):
+        response = await bot.webhooks.status(message.provider_id, "undelivered", "30003")
+        assert response.status == 200
+    status, cases = await bot.api("GET", "/api/v1/cases?status=open", await bot.staff_token())
+    assert status == 200
+    assert [case["reason"] for case in cases["items"]] == ["undelivered"]
+    [message] = await _messages(bot)
+    assert message.status == "undelivered" and message.error_code == "30003"

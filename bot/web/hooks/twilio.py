@@ -10,6 +10,7 @@ from bot.actions.inbound import receive
 from bot.actions.unit import change
 from bot.channels import sms
 from bot.web.http import services_of
+from flows.engine.delivery import undelivered
 from storage import outbox
 
 log = logging.getLogger(__name__)
@@ -56,15 +57,13 @@ async def status(request: web.Request) -> web.Response:
         log.warning("status callback without a usable MessageSid or MessageStatus")
         return _answer()
     services = services_of(request)
+    now = services.clock.now()
     async with change(services) as uow:
-        await outbox.record_status(
-            uow.session,
-            report.provider_id,
-            report.state,
-            report.error_code,
-            report.opted_out,
-            services.clock.now(),
+        lost = await outbox.record_status(
+            uow.session, report.provider_id, report.state, report.error_code, report.opted_out, now
         )
+        if lost is not None:  # it did not arrive: a person follows it up
+            await undelivered(uow, lost, now)
     return _answer()
 
 
