@@ -20,6 +20,7 @@ from testkit.fake_vonage import FakeVonage
 PHONE = "+447700900123"
 TEXT = "Your appointment with Sam is at 10:00"
 CALLBACK = "https://linkbot.example.org/sms/vonage/status"
+MESSAGE_ID = "0A0000001234567B"
 TO = Address.of(Channel.SMS, PHONE)
 METHODS = ["md5hash", "md5", "sha1", "sha256", "sha512"]
 
@@ -201,23 +202,23 @@ def test_an_https_base_url_is_required() -> None:
     ],
 )
 def test_each_receipt_status_has_its_delivery_state(status: str, state: Delivery) -> None:
-    report = delivery_report({"messageId": "0A0000001234567B", "status": status, "err-code": "0"})
+    report = delivery_report({"messageId": MESSAGE_ID, "status": status, "err-code": "0"})
     assert report is not None
-    assert (report.provider_id, report.state, report.error_code) == ("0A0000001234567B", state, None)
+    assert (report.provider_id, report.state, report.error_code) == (MESSAGE_ID, state, None)
     assert not report.opted_out
 
 
 def test_a_failed_receipt_keeps_its_error_code() -> None:
-    report = delivery_report({"messageId": "0A0000001234567B", "status": "failed", "err-code": "6"})
+    report = delivery_report({"messageId": MESSAGE_ID, "status": "failed", "err-code": "6"})
     assert report is not None and report.error_code == "6"
 
 
 @pytest.mark.parametrize(
     "params",
     [
-        {"messageId": "0A0000001234567B", "status": "unknown"},
-        {"messageId": "0A0000001234567B", "status": "sent-by-pigeon"},
-        {"messageId": "0A0000001234567B"},
+        {"messageId": MESSAGE_ID, "status": "unknown"},
+        {"messageId": MESSAGE_ID, "status": "sent-by-pigeon"},
+        {"messageId": MESSAGE_ID},
         {"status": "delivered"},
         {"messageId": "", "status": "delivered"},
         {"messageId": "0A00\x00", "status": "delivered"},
@@ -231,14 +232,14 @@ def test_an_unusable_receipt_is_no_report(params: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_a_receipt_signed_by_each_method_is_signed(fake: FakeVonage, method: str) -> None:
-    params = fake.receipt("0A0000001234567B", method=method, **{"client-ref": "a&b=c"})
+    params = fake.receipt(MESSAGE_ID, method=method, **{"client-ref": "a&b=c"})
     assert is_signed(params, fake.signature_secret, method)
     assert is_signed({**params, "sig": params["sig"].upper()}, fake.signature_secret, method)
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_a_tampered_or_unsigned_receipt_is_not(fake: FakeVonage, method: str) -> None:
-    params = fake.receipt("0A0000001234567B", method=method)
+    params = fake.receipt(MESSAGE_ID, method=method)
     secret = fake.signature_secret
     assert not is_signed({**params, "status": "failed"}, secret, method)
     assert not is_signed({**params, "extra": "1"}, secret, method)
