@@ -104,8 +104,9 @@ class FakeVonage:
         return [m.text for m in self.sent if m.to == number.removeprefix("+")]
 
     def fail_next(self, status_or_vonage_code: int, times: int = 1) -> None:
-        """Fail the next requests: an HTTP status (429, 500, 503 ...) or a Vonage status
-        (1 throttled, 5 internal error, 7 barred ...) in an HTTP 200 answer."""
+        """Fail the next requests: an HTTP status (429, with ``Retry-After: 7``, 500, 503 ...)
+        or a Vonage status (1 throttled, 5 internal error, 7 barred ...) in an HTTP 200
+        answer; a text of several parts then has only its last part refused."""
         self.failures.extend([status_or_vonage_code] * times)
 
     async def start(self, port: int = 0) -> None:
@@ -140,12 +141,15 @@ class FakeVonage:
             return {str(k): str(v) for k, v in body.items()} if isinstance(body, dict) else {}
         return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
 
-    @staticmethod
-    def _refusal(status: int, to: str = "") -> web.Response:
-        message = {"status": str(status), "error-text": ERROR_TEXTS.get(status, "Refused")}
+    def _refusal(self, status: int, to: str = "", parts: int = 1) -> web.Response:
+        """Vonage's answer refusing a message; of a text in ``parts`` parts, only the last is
+        refused, the others taken (what Vonage's partial failure looks like)."""
+        taken = [{"to": to, "message-id": f"{next(self._ids):016X}", "status": "0"}] * (parts - 1)
+        refused = {"status": str(status), "error-text": ERROR_TEXTS.get(status, "Refused")}
         if to:
-            message["to"] = to
-        return web.json_response({"message-count": "1", "messages": [message]})
+            refused["to"] = to
+        messages = [*taken, refused]
+        return web.json_response({"message-count": str(len(messages)), "messages": messages})
 
     async def _send(self, request: web.Request) -> web.Response:
         self.requests += 1
@@ -159,9 +163,11 @@ class FakeVonage:
             failure = self.failures.pop(0)
             if failure >= 100:
                 return web.json_response(
-                    {"type": "about:blank", "title": "Injected failure"}, status=failure
+                    {"type": "about:blank", "title": "Injected failure"},
+                    status=failure,
+                    headers={"Retry-After": "7"} if failure == 429 else None,
                 )
-            return self._refusal(failure)
+            return self._refusal(failure, parts=segments(fields.get("text", "")))
         if not self._authorised(request, fields):
             return self._refusal(4)
         to, text, sender = fields.get("to", ""), fields.get("text", ""), fields.get("from", "")

@@ -177,9 +177,12 @@ class VonageSms:
             callback=self._callback,
         )
         try:
+            # The SDK blocks (requests), so it runs in a thread. A thread cannot be stopped: at
+            # the timeout we stop waiting, and its request ends by the SDK's own timeout.
             async with asyncio.timeout(self._timeout):
                 response = await asyncio.to_thread(self._client.sms.send, message)
-        except PartialFailureError as exc:  # a long text, and Vonage refused a part of it
+        except PartialFailureError as exc:  # a long text, and Vonage refused a part of it;
+            # the parts before it have gone, and a retry sends them again
             refused = [m for m in exc.response["messages"] if m.get("status") != "0"]
             raise _refused(str(refused[0].get("status")) if refused else None) from None
         except SmsError as exc:  # the SDK keeps Vonage's status only in its words

@@ -118,6 +118,41 @@ async def test_each_failure_maps_to_a_send_error_of_its_kind(
     assert fake.sent == []
 
 
+async def test_too_many_requests_says_when_to_try_again(fake: FakeVonage, sms: VonageSms) -> None:
+    fake.fail_next(429)
+    error = await _refusal(sms)
+    assert (error.code, error.transient, error.retry_after) == ("429", True, 7.0)
+
+
+@pytest.mark.parametrize(("failure", "transient"), [(1, True), (6, False)])
+async def test_a_long_text_with_a_part_refused_is_refused_by_that_parts_status(
+    fake: FakeVonage, sms: VonageSms, failure: int, transient: bool
+) -> None:
+    fake.fail_next(failure)
+    error = await _refusal(sms, "x" * 400)
+    assert (error.code, error.transient) == (str(failure), transient)
+
+
+async def test_a_callback_url_too_long_for_vonage_is_left_to_the_dashboards(
+    fake: FakeVonage, caplog: pytest.LogCaptureFixture
+) -> None:
+    long_url = "https://linkbot.example.org/" + "a" * 80 + "/sms/vonage/status"
+    sms = VonageSms(
+        fake.api_key,
+        fake.api_secret,
+        fake.sender,
+        fake.base_url,
+        long_url,
+        ssl_context=fake.ssl_context(),
+    )
+    try:
+        await sms.send(TO, TEXT, validity_seconds=None)
+    finally:
+        await sms.close()
+    assert fake.sent[0].callback is None
+    assert any("dashboard" in r.getMessage() for r in caplog.records)
+
+
 async def test_a_barred_number_is_opted_out_and_never_retried(
     fake: FakeVonage, sms: VonageSms
 ) -> None:
