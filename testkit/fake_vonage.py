@@ -5,9 +5,10 @@ It answers ``POST /sms/json`` (a form, as the SDK sends it, or JSON) like Vonage
 ``{"message-count": ..., "messages": [...]}``, one entry per SMS part, each with a ``status``
 (``"0"`` when taken, else Vonage's code and its ``error-text``). The credentials come as HTTP
 basic auth (the SDK's way) or as ``api_key`` and ``api_secret`` fields. It can be told to fail
-the next requests with an HTTP status or a Vonage status, to be down (503), to hold requests,
-or to treat numbers as barred (status 7). It is stricter than Vonage in one way: ``to`` must
-be digits only, as Vonage documents it, so a ``+`` left on a number is caught.
+the next requests with an HTTP status or a Vonage status, to be down (503; once stopped, it
+refuses connections), to hold requests, or to treat numbers as barred (status 7). It is
+stricter than Vonage in one way: ``to`` must be digits only, as Vonage documents it, so a
+``+`` left on a number is caught.
 
 It also plays Vonage's part in sending delivery receipts: ``receipt`` builds the signed
 parameters of one, signed with the SDK's ``Auth.sign_params`` (and, for the dashboard's
@@ -144,7 +145,10 @@ class FakeVonage:
     def _refusal(self, status: int, to: str = "", parts: int = 1) -> web.Response:
         """Vonage's answer refusing a message; of a text in ``parts`` parts, only the last is
         refused, the others taken (what Vonage's partial failure looks like)."""
-        taken = [{"to": to, "message-id": f"{next(self._ids):016X}", "status": "0"}] * (parts - 1)
+        taken = [
+            {"to": to, "message-id": f"{next(self._ids):016X}", "status": "0"}
+            for _ in range(parts - 1)
+        ]
         refused = {"status": str(status), "error-text": ERROR_TEXTS.get(status, "Refused")}
         if to:
             refused["to"] = to
