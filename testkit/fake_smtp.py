@@ -1,9 +1,9 @@
 """A fake SMTP server on loopback that speaks real (E)SMTP to the real ``smtplib`` client.
 
 Built on aiosmtpd's ``SMTP`` protocol, served on the running event loop. It offers STARTTLS
-with a self-signed certificate made at start-up by the ``openssl`` command line (the
-``cryptography`` package is not installed), accepts AUTH LOGIN/PLAIN for one fixed user only
-once TLS is up, records what arrives, and can refuse the next recipient with a 550.
+with a self-signed certificate made at start-up (``testkit.certificates``), accepts AUTH
+LOGIN/PLAIN for one fixed user only once TLS is up, records what arrives, and can refuse the
+next recipient with a 550.
 
 Modes: ``tls="starttls"`` (the usual submission port), ``tls="implicit"`` (smtps://, TLS from
 the first byte) and ``tls="none"`` (no STARTTLS offered; AUTH is then allowed in clear, so a
@@ -15,16 +15,15 @@ from __future__ import annotations
 import asyncio
 import email.policy
 import ssl
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.parser import BytesParser
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from testkit.certificates import server_certificate
 
 USER = "linkbot@practice.example"
 PASSWORD = "s3cret p@ss/w:rd%"  # needs URL-encoding; smtplib only sends ASCII passwords
@@ -45,35 +44,6 @@ class AuthAttempt:
     login: str
     tls: bool
     success: bool
-
-
-def _make_certificate(folder: Path) -> tuple[Path, Path]:
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(  # noqa: S603 - fixed arguments, our own files
-        [  # noqa: S607 - openssl from PATH, as a developer would run it
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
 
 
 @dataclass
@@ -113,11 +83,7 @@ class FakeSmtp:
         return [r.message for r in self.received if address in r.rcpt_tos]
 
     async def start(self, port: int = 0) -> None:
-        with tempfile.TemporaryDirectory() as folder:
-            cert, key = await asyncio.to_thread(_make_certificate, Path(folder))
-            self._cert_pem = cert.read_text()
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(cert, key)
+        self._cert_pem, context = await server_certificate()
         self._server_context = context
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(

@@ -9,7 +9,7 @@ import logging
 from aiohttp import web
 
 from bot.bootstrap import Services
-from bot.web.hooks import simulator, telegram, twilio
+from bot.web.hooks import simulator, telegram, twilio, vonage
 from bot.web.http import SERVICES, services_of
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ def create(services: Services) -> web.Application:
     app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
     twilio.add_routes(app)
+    vonage.add_routes(app)
     telegram.add_routes(app)
     simulator.add_routes(app)
     return app
