@@ -13,6 +13,7 @@ from bot.channels.email import SmtpEmail
 from bot.channels.simulator import SimulatorSender
 from bot.channels.sms import TwilioSms
 from bot.channels.telegram import TelegramChannel
+from bot.channels.vonage import VonageSms
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.outbox import Outbox
@@ -37,7 +38,8 @@ class Services:
     sessions_ended: SessionsEnded = field(default_factory=SessionsEnded)
 
     async def close(self) -> None:
-        for sender in self.senders.values():
+        every = {id(s): s for s in [*self.senders.values(), *self.outbox.senders()]}
+        for sender in every.values():
             await sender.close()
         await self.db.dispose()
 
@@ -47,7 +49,7 @@ def build(
 ) -> Services:
     """Wire everything from settings. Call inside a running event loop (HTTP clients need one).
 
-    ``ssl_context`` is for e-mail: tests pass one that trusts their own SMTP server."""
+    ``ssl_context`` is for e-mail and Vonage: tests pass one that trusts their own servers."""
     clock = clock or SystemClock()
     db = Database(settings.database_url)
     senders: dict[Channel, Sender] = {}
@@ -78,6 +80,18 @@ def build(
             ssl_context=ssl_context,
         )
     routes: dict[Channel, list[Sender]] = {channel: [sender] for channel, sender in senders.items()}
+    if settings.vonage_enabled:
+        routes[Channel.SMS].append(
+            VonageSms(
+                settings.vonage_api_key,
+                settings.vonage_api_secret,
+                settings.vonage_from,
+                settings.vonage_api_base_url,
+                f"{settings.public_base_url}/sms/vonage/status",
+                ssl_context=ssl_context,
+            )
+        )
+        rates["vonage"] = settings.vonage_max_rate
     directory = DirectoryCache()
     outbox = Outbox(
         db,

@@ -107,11 +107,18 @@ class Settings(BaseSettings):
             raise ValueError("must be a port number from 1 to 65535")
         return value
 
-    @field_validator(
-        "public_base_url", "twilio_api_base_url", "telegram_api_base_url", "vonage_api_base_url"
-    )
+    @field_validator("public_base_url", "twilio_api_base_url", "telegram_api_base_url")
     @classmethod
     def _url(cls, value: str) -> str:
+        return _check_http_url(value)
+
+    @field_validator("vonage_api_base_url")
+    @classmethod
+    def _https_url(cls, value: str) -> str:
+        if urlsplit(value).scheme != "https":
+            raise ValueError(
+                f"{value!r} is not an https:// URL (Vonage's client speaks only https)"
+            )
         return _check_http_url(value)
 
     @field_validator("service_name")

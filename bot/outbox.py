@@ -79,6 +79,10 @@ class Outbox:
         self._claims = (f"{uuid.uuid4().hex[:12]}-{n}" for n in itertools.count())
         self._settled_at: datetime | None = None
 
+    def senders(self) -> list[Sender]:
+        """Every provider it sends through (to close them at shutdown)."""
+        return self._routes.senders()
+
     def wake(self) -> None:
         """Something was written: look for due messages now instead of at the next poll."""
         self._wake.set()

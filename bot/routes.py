@@ -27,6 +27,11 @@ class Routes:
         self._health: dict[str, Health] = {}
         self._probing: set[str] = set()  # down providers this pass may try once
 
+    def senders(self) -> list[Sender]:
+        """Every provider of every channel, once each."""
+        unique = {id(s): s for senders in self._routes.values() for s in senders}
+        return list(unique.values())
+
     def has(self, channel: Channel) -> bool:
         return channel in self._routes
 

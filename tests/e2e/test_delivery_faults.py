@@ -6,7 +6,9 @@ person; the figures are printed (run with -s to see them)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import col, select
@@ -16,9 +18,11 @@ from flows.messages import Address, Channel, OutgoingDraft, Priority
 from storage import claims, outbox
 from storage.tables import MessageRow
 from storage.unit import SqlUnit
+from testkit.fake_vonage import FakeVonage
 from tests.conftest import Bot
 from tests.support.delivery import account, drain, queue_every_kind, run_for
 
+PHONE = "+447700800001"
 OUTAGES = {"1h": timedelta(hours=1), "6h": timedelta(hours=6), "80h": timedelta(hours=80)}
 
 
@@ -217,3 +221,57 @@ async def test_a_send_raising_an_unexpected_error_never_stops_the_batch(make_bot
     sends = [(f"telegram:{chat}", f"To {chat}") for chat in (1001, 1002, 1003)]
     tally = await account(bot, sends, in_flight=set())  # the failed one has its case
     assert tally.failed_with_case == 1
+
+
+@pytest.fixture
+async def vonage() -> AsyncIterator[FakeVonage]:
+    fake = FakeVonage()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+async def test_crisis_replies_go_by_vonage_within_a_minute_of_twilio_failing(
+    make_bot: Any, vonage: FakeVonage
+) -> None:
+    bot = await make_bot(**vonage.env(), ssl_context=vonage.ssl_context())
+    await bot.twilio.stop()
+    written = bot.clock.now()
+    response = await bot.webhooks.sms(PHONE, "I want to end my life")
+    assert response.status == 200
+    await run_for(bot, timedelta(minutes=1), step=timedelta(seconds=5))
+    [crisis] = vonage.to(PHONE)
+    assert "116 123" in crisis
+    async with bot.services.db.read() as session:
+        [row] = (
+            await session.execute(select(MessageRow).where(MessageRow.direction == "out"))
+        ).scalars()
+    assert row.provider == "vonage" and row.attempts == 2
+    assert row.sent_at is not None and row.sent_at - written <= timedelta(minutes=1)
+    print(f"crisis reply by Vonage {(row.sent_at - written).total_seconds():.0f} s after writing")
+
+
+async def test_twilio_down_six_hours_with_vonage_every_message_goes_by_vonage_once(
+    make_bot: Any, vonage: FakeVonage
+) -> None:
+    """With a second provider, an outage of the first costs nobody a message: each fails over
+    after SMS_FAILOVER_AFTER tries or at once once Twilio is marked down."""
+    bot = await make_bot(**vonage.env(), ssl_context=vonage.ssl_context())
+    await bot.twilio.stop()
+    await queue_every_kind(bot, 200)
+    await run_for(bot, timedelta(hours=6), step=timedelta(minutes=5))
+    await bot.twilio.start(bot.twilio.port)
+    await drain(bot)
+    sends = [("+" + m.to, m.text) for m in vonage.sent] + _sends(bot)
+    tally = await account(bot, sends, in_flight=set())
+    print(tally.line("Twilio down 6h, Vonage up"), dict(tally.kinds_failed))
+    assert tally.sent == 200 and tally.duplicated == 0 and bot.twilio.sent == []
+    async with bot.services.db.read() as session:
+        providers = set(
+            (
+                await session.execute(
+                    select(MessageRow.provider).where(MessageRow.direction == "out")
+                )
+            ).scalars()
+        )
+    assert providers == {"vonage"}

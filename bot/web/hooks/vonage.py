@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.actions.unit import change
 from bot.channels import vonage
 from bot.web.http import services_of
+from flows.engine.delivery import undelivered
 from storage import outbox
 
 log = logging.getLogger(__name__)
@@ -61,15 +62,13 @@ async def status(request: web.Request) -> web.Response:
         # Nothing to record; answering 200 stops Vonage from resending a receipt we cannot use.
         log.warning("delivery receipt without a usable messageId or status")
         return web.Response(text="OK")
+    now = services.clock.now()
     async with change(services) as uow:
-        await outbox.record_status(
-            uow.session,
-            report.provider_id,
-            report.state,
-            report.error_code,
-            report.opted_out,
-            services.clock.now(),
+        lost = await outbox.record_status(
+            uow.session, report.provider_id, report.state, report.error_code, report.opted_out, now
         )
+        if lost is not None:  # it did not arrive: a person follows it up
+            await undelivered(uow, lost, now)
     return web.Response(text="OK")
 
 
