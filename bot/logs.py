@@ -115,6 +115,9 @@ def setup(level: str, stream: IO[str] | None = None) -> None:
     # or every scheduler tick.
     for noisy in (
         "twilio.http_client",
+        "vonage",
+        "vonage_http_client",
+        "urllib3",
         "httpx",
         "httpcore",
         "telegram",
