@@ -73,7 +73,7 @@ async def _after_fault(services: Services, timer: DueTimer, exc: Exception, now:
             if passing:
                 attempts = await uow.timers.retry(timer.id, now, why)
             else:
-                await uow.timers.fail(timer.id, why)
+                attempts = 0 if await uow.timers.fail(timer.id, why) else None
     except Exception as again:
         log.warning(
             "timer %s (%s): %s, and recording it met %s; trying at the next tick",
@@ -83,6 +83,9 @@ async def _after_fault(services: Services, timer: DueTimer, exc: Exception, now:
             reason(again),
         )
         return _Next.STOP
+    if attempts is None:  # it fired after all (the fault came after the commit), or was changed
+        log.warning("timer %s (%s): %s; it is no longer pending", timer.id, timer.kind, why)
+        return _Next.PASSED
     if passing:
         log.warning(
             "timer %s (%s) met a passing fault (%s); try %s, trying again later",
