@@ -1,9 +1,15 @@
 """Clients: finding a person by any address they have written from, their details, their
-opt-out and the conversation they are in."""
+opt-out and the conversation they are in.
+
+A client's row is the lock for everything of theirs: it is taken before any of their timers is
+touched (the lock order, storage/timers.py). Finding a client for a message (``by_address``),
+``get`` and ``lock`` take it; on SQLite the write transaction already holds the one lock.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +28,23 @@ from storage.tables import (
     ReferralRow,
     TimerRow,
 )
+
+
+async def lock(session: AsyncSession, client_ids: Iterable[int], *, wait: bool = True) -> set[int]:
+    """Lock these clients' rows until the transaction ends, in the order of their ids, so two
+    transactions locking several never wait for each other in a circle. Returns the ids locked:
+    all that exist when waiting; without waiting, only those no one else holds (PostgreSQL;
+    on SQLite the write transaction holds them all already)."""
+    ids = sorted(set(client_ids))
+    if not ids:
+        return set()
+    stmt = (
+        select(ClientRow.id)
+        .where(col(ClientRow.id).in_(ids))
+        .order_by(col(ClientRow.id))
+        .with_for_update(skip_locked=not wait)
+    )
+    return {int(i) for i in (await session.execute(stmt)).scalars() if i is not None}
 
 
 def to_client(row: ClientRow) -> Client:
@@ -119,7 +142,10 @@ class SqlClients:
         await self.session.flush()
 
     async def merge(self, from_id: int, into_id: int, address: Address) -> None:
-        """Move every row that names ``from_id`` to ``into_id``, then remove ``from_id``."""
+        """Move every row that names ``from_id`` to ``into_id``, then remove ``from_id``.
+
+        Both clients are locked before their timers move (the lock order)."""
+        await lock(self.session, (from_id, into_id))
         moves: tuple[tuple[Any, str], ...] = (
             (MessageRow, "client_id"),
             (CaseRow, "client_id"),
