@@ -10,7 +10,7 @@ from bot.bootstrap import Services
 from flows.appointments import AppointmentStatus, NewAppointment
 from flows.engine import appointments as booking
 from flows.model import StaffUser
-from storage import access
+from storage import access, clients
 from storage.appointments import to_appointment
 from storage.audit import audit
 from storage.clients import to_client
@@ -29,6 +29,7 @@ async def book(services: Services, user: StaffUser, body: commands.Book) -> book
         row = await access.client(uow.session, user, body.client_id)
         if row is None:
             raise Invalid("client_id: there is no such client.")
+        await clients.lock(uow.session, [row.id or 0])  # the lock order: client, then timers
         client = to_client(row)
         new = NewAppointment(
             client.id,
@@ -63,6 +64,8 @@ async def _found(
     found = await access.appointment(uow.session, user, appointment_id)
     if found is None:
         raise NotFound(f"There is no appointment {appointment_id}.")
+    # The client before anything of theirs is written: the lock order (storage/timers.py).
+    await clients.lock(uow.session, [found[1].id or 0])
     return found
 
 

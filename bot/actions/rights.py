@@ -14,7 +14,7 @@ from bot.actions.unit import change, viewed
 from bot.bootstrap import Services
 from bot.channels import KeepsCopies, SendError
 from flows.messages import Channel
-from storage import rights
+from storage import clients, rights
 from storage.audit import audit
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,7 @@ async def erase_client(
     then have Twilio delete its copies of their texts."""
     now = services.clock.now()
     async with change(services) as uow:
+        await clients.lock(uow.session, [client_id])  # the lock order: client, then the rest
         try:
             done = await rights.erase_client(uow.session, client_id, now)
         except rights.NoSuchClient as exc:
