@@ -1,0 +1,266 @@
+"""No inbound message is lost to database trouble: real faults in the real database (triggers
+that fail an insert), never a mock of linkbot.
+
+A text that cannot be handled is kept in the inbound spool and answered 200; once the fault
+clears, the tick handles it and the reply goes out, once. One that keeps failing for a reason
+of its own ends ``failed``; a passing fault keeps it pending with a capped back-off. When even
+the spool cannot be written the webhook answers 503 and leaves nothing half-done.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from bot.actions.inbound import SPOOL_LONGEST_RETRY, SPOOL_TRIES, handle_spooled
+from flows import texts
+from storage.db import Database
+from storage.tables import ClientRow, InboundSpoolRow, MessageRow, ProcessedUpdateRow
+from tests.conftest import Bot
+from tests.support.dialog import WEBHOOK_SECRET
+
+PHONE = "+447700900123"
+SID = "SM" + "d" * 32
+CHAT = 900456
+EMPTY_TWIML = "<Response></Response>"
+
+
+class Fault:
+    """A trigger that fails every insert into a table, installed and dropped by the test.
+
+    ``passing`` makes the failure one that passes (``storage.db.is_transient``): a deadlock
+    (SQLSTATE 40P01) on PostgreSQL; on SQLite, a trigger naming a table that is not there,
+    which fails as an ``OperationalError``. Otherwise a plain error: ``RAISE`` in a trigger."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.tables: list[str] = []
+
+    async def _run(self, *statements: str) -> None:
+        async with self.db.engine.begin() as conn:
+            for statement in statements:
+                await conn.execute(sa.text(statement))
+
+    async def on(self, *tables: str, passing: bool = False) -> None:
+        for table in tables:
+            name = f"fault_{table}"
+            if self.db.is_sqlite:
+                body = (
+                    "INSERT INTO fault_no_such_table VALUES (1);"
+                    if passing
+                    else "SELECT RAISE(ABORT, 'injected fault');"
+                )
+                await self._run(f"CREATE TRIGGER {name} BEFORE INSERT ON {table} BEGIN {body} END")
+            else:
+                code = "USING ERRCODE = '40P01'" if passing else ""
+                await self._run(
+                    f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
+                    f"$$ BEGIN RAISE EXCEPTION 'injected fault' {code}; END $$",
+                    f"CREATE TRIGGER {name} BEFORE INSERT ON {table} "
+                    f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+                )
+            self.tables.append(table)
+
+    async def clear(self) -> None:
+        for table in self.tables:
+            on = "" if self.db.is_sqlite else f" ON {table}"
+            await self._run(f"DROP TRIGGER IF EXISTS fault_{table}{on}")
+        self.tables.clear()
+
+
+async def _fault(bot: Bot) -> Fault:
+    return Fault(bot.services.db)
+
+
+async def _rows(bot: Bot, table: Any) -> list[Any]:
+    async with bot.services.db.read() as session:
+        return list((await session.execute(select(table))).scalars())
+
+
+async def _spool(bot: Bot) -> list[InboundSpoolRow]:
+    async with bot.services.db.read() as session:
+        stmt = select(InboundSpoolRow).order_by(col(InboundSpoolRow.id))
+        return list((await session.execute(stmt)).scalars())
+
+
+async def _inbound_texts(bot: Bot) -> list[str]:
+    return [m.text for m in await _rows(bot, MessageRow) if m.direction == "in"]
+
+
+def _welcome(bot: Bot) -> str:
+    return texts.welcome(bot.services.settings.service)
+
+
+def _data_free(row: InboundSpoolRow, *words: str) -> None:
+    """The reason kept is short and names no one: a class name, not a number or the text."""
+    assert row.error is not None and 0 < len(row.error) <= 200
+    assert row.error.isidentifier(), row.error
+    for word in words:
+        assert word not in row.error
+
+
+async def test_a_text_during_a_fault_is_kept_answered_and_handled_once_it_clears(
+    bot: Bot,
+) -> None:
+    fault = await _fault(bot)
+    await fault.on("message")
+    response = await bot.webhooks.sms(PHONE, "Hello, I need help", sid=SID)
+    assert response.status == 200
+    assert await response.text() == EMPTY_TWIML
+    [kept] = await _spool(bot)
+    assert (kept.status, kept.channel, kept.provider_id) == ("pending", "sms", SID)
+    assert kept.attempts == 0
+    _data_free(kept, PHONE, "Hello")
+    assert await _rows(bot, MessageRow) == []  # nothing half-done beside the spool row
+    assert await _rows(bot, ClientRow) == []
+
+    await bot.services.outbox.send_due()
+    assert bot.twilio.sent == []
+    await fault.clear()
+    assert await handle_spooled(bot.services) == 1
+    await bot.services.outbox.send_due()
+    assert bot.twilio.to(PHONE) == [_welcome(bot)]
+    assert await _inbound_texts(bot) == ["Hello, I need help"]
+    [done] = await _spool(bot)
+    assert (done.status, done.error, done.attempts) == ("done", None, 1)
+
+    # Twilio delivering the same MessageSid again, and the tick running again: no effect.
+    again = await bot.webhooks.sms(PHONE, "Hello, I need help", sid=SID)
+    assert again.status == 200
+    assert await handle_spooled(bot.services) == 0
+    await bot.services.outbox.send_due()
+    assert len(bot.twilio.sent) == 1
+    assert await _inbound_texts(bot) == ["Hello, I need help"]
+
+
+async def test_a_spooled_text_repeated_while_it_waits_is_handled_once(bot: Bot) -> None:
+    """Twilio sends the same message again after the fault clears and before the tick: the
+    engine takes the repeat, and the spooled copy is then dropped as a repeat."""
+    fault = await _fault(bot)
+    await fault.on("message")
+    assert (await bot.webhooks.sms(PHONE, "Hello", sid=SID)).status == 200
+    await fault.clear()
+    assert (await bot.webhooks.sms(PHONE, "Hello", sid=SID)).status == 200
+    assert await handle_spooled(bot.services) == 1
+    await bot.services.outbox.send_due()
+    assert bot.twilio.to(PHONE) == [_welcome(bot)]
+    assert await _inbound_texts(bot) == ["Hello"]
+    assert [row.status for row in await _spool(bot)] == ["done"]
+
+
+async def test_a_fault_that_never_clears_ends_failed_and_is_not_taken_again(bot: Bot) -> None:
+    fault = await _fault(bot)
+    await fault.on("message")
+    assert (await bot.webhooks.sms(PHONE, "Hello", sid=SID)).status == 200
+    for _ in range(SPOOL_TRIES):
+        bot.clock.advance(SPOOL_LONGEST_RETRY)
+        assert await handle_spooled(bot.services) == 0
+    [row] = await _spool(bot)
+    assert (row.status, row.attempts) == ("failed", SPOOL_TRIES)
+    _data_free(row, PHONE, "Hello")
+
+    bot.clock.advance(timedelta(hours=1))
+    await fault.clear()
+    assert await handle_spooled(bot.services) == 0
+    [still] = await _spool(bot)
+    assert (still.status, still.attempts) == ("failed", SPOOL_TRIES)
+    await bot.services.outbox.send_due()
+    assert bot.twilio.sent == []
+
+
+async def test_a_passing_fault_keeps_it_pending_with_a_capped_back_off(bot: Bot) -> None:
+    fault = await _fault(bot)
+    await fault.on("message", passing=True)
+    before = len(bot.clock.slept)
+    assert (await bot.webhooks.sms(PHONE, "Hello", sid=SID)).status == 200
+    assert len(bot.clock.slept) - before == 2  # tried three times, waiting a moment between
+    waits = []
+    for _ in range(SPOOL_TRIES * 2):
+        [row] = await _spool(bot)
+        assert row.status == "pending"
+        bot.clock.set(row.next_at)
+        assert await handle_spooled(bot.services) == 0
+        [row] = await _spool(bot)
+        waits.append(row.next_at - bot.clock.now())
+    assert row.status == "pending" and row.attempts == SPOOL_TRIES * 2
+    assert waits == sorted(waits) and waits[0] < waits[-1] == SPOOL_LONGEST_RETRY
+    _data_free(row, PHONE, "Hello")
+
+    await fault.clear()
+    bot.clock.set(row.next_at)
+    assert await handle_spooled(bot.services) == 1
+    await bot.services.outbox.send_due()
+    assert bot.twilio.to(PHONE) == [_welcome(bot)]
+
+
+@pytest.mark.parametrize("passing", [False, True], ids=["error", "passing"])
+async def test_when_even_the_spool_fails_the_answer_is_503_and_nothing_is_left(
+    bot: Bot, passing: bool
+) -> None:
+    fault = await _fault(bot)
+    await fault.on("message", "inbound_spool", passing=passing)
+    response = await bot.webhooks.sms(PHONE, "Hello", sid=SID)
+    assert response.status == 503
+    for table in (MessageRow, ClientRow, ProcessedUpdateRow, InboundSpoolRow):
+        assert await _rows(bot, table) == [], table.__tablename__
+
+    # Twilio sends it again (the URL's connection overrides ask it to): now it is handled.
+    await fault.clear()
+    assert (await bot.webhooks.sms(PHONE, "Hello", sid=SID)).status == 200
+    await bot.services.outbox.send_due()
+    assert bot.twilio.to(PHONE) == [_welcome(bot)]
+
+
+async def test_telegram_updates_during_a_fault_are_kept_then_answered_once(
+    make_bot: Any,
+) -> None:
+    bot: Bot = await make_bot(telegram="webhook")
+    assert bot.telegram is not None
+    headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    update = bot.telegram.message_update(CHAT, "Hello")
+    fault = await _fault(bot)
+
+    await fault.on("message", "inbound_spool")
+    response = await bot.client.post("/telegram/webhook", json=update, headers=headers)
+    assert response.status == 503  # Telegram delivers it again by itself
+    assert await _rows(bot, InboundSpoolRow) == []
+    await fault.clear()
+
+    await fault.on("message")
+    response = await bot.client.post("/telegram/webhook", json=update, headers=headers)
+    assert response.status == 200
+    [kept] = await _spool(bot)
+    assert (kept.channel, kept.provider_id) == ("telegram", str(update["update_id"]))
+    await fault.clear()
+    assert await handle_spooled(bot.services) == 1
+    await bot.services.outbox.send_due()
+    assert bot.telegram.to(CHAT) == [_welcome(bot)]
+
+    response = await bot.client.post("/telegram/webhook", json=update, headers=headers)
+    assert response.status == 200
+    await bot.services.outbox.send_due()
+    assert bot.telegram.to(CHAT) == [_welcome(bot)]
+    assert await _inbound_texts(bot) == ["Hello"]
+
+
+async def test_a_simulator_message_without_a_provider_id_is_handled_once(make_bot: Any) -> None:
+    """No provider id to drop a repeat by: marking the spool row done in the transaction that
+    handles it is what keeps it to one effect, however often the tick runs."""
+    bot: Bot = await make_bot(LINKBOT_SIMULATOR="on")
+    fault = await _fault(bot)
+    await fault.on("message")
+    response = await bot.client.post("/simulator/send", json={"from": PHONE, "text": "Hello"})
+    assert response.status == 200
+    assert await handle_spooled(bot.services) == 0  # still failing: tried, kept
+    await fault.clear()
+    bot.clock.advance(SPOOL_LONGEST_RETRY)
+    assert await handle_spooled(bot.services) == 1
+    bot.clock.advance(timedelta(hours=1))
+    assert await handle_spooled(bot.services) == 0
+    assert await _inbound_texts(bot) == ["Hello"]
+    [row] = await _spool(bot)
+    assert (row.status, row.provider_id, row.channel) == ("done", None, "simulator")
