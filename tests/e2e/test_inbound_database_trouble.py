@@ -15,11 +15,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
+from twilio.request_validator import RequestValidator
 
 from bot.actions.inbound import SPOOL_LONGEST_RETRY, SPOOL_TRIES, handle_spooled
+from bot.web.hooks.twilio import RETRY_FRAGMENT
 from flows import texts
 from storage.db import Database
 from storage.tables import ClientRow, InboundSpoolRow, MessageRow, ProcessedUpdateRow
+from testkit.fake_twilio import AUTH_TOKEN, sign
 from tests.conftest import Bot
 from tests.support.dialog import WEBHOOK_SECRET
 
@@ -45,7 +48,9 @@ class Fault:
             for statement in statements:
                 await conn.execute(sa.text(statement))
 
-    async def on(self, *tables: str, passing: bool = False) -> None:
+    async def on(self, *tables: str, passing: bool = False, done: bool = False) -> None:
+        """Fail inserts into ``tables``; with ``done``, updates that mark a row done instead."""
+        event, when = ("UPDATE", "NEW.status = 'done'") if done else ("INSERT", "")
         for table in tables:
             name = f"fault_{table}"
             if self.db.is_sqlite:
@@ -54,14 +59,18 @@ class Fault:
                     if passing
                     else "SELECT RAISE(ABORT, 'injected fault');"
                 )
-                await self._run(f"CREATE TRIGGER {name} BEFORE INSERT ON {table} BEGIN {body} END")
+                condition = f" WHEN {when}" if when else ""
+                await self._run(
+                    f"CREATE TRIGGER {name} BEFORE {event} ON {table}{condition} BEGIN {body} END"
+                )
             else:
                 code = "USING ERRCODE = '40P01'" if passing else ""
+                condition = f" WHEN ({when})" if when else ""
                 await self._run(
                     f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
                     f"$$ BEGIN RAISE EXCEPTION 'injected fault' {code}; END $$",
-                    f"CREATE TRIGGER {name} BEFORE INSERT ON {table} "
-                    f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+                    f"CREATE TRIGGER {name} BEFORE {event} ON {table} "
+                    f"FOR EACH ROW{condition} EXECUTE FUNCTION {name}()",
                 )
             self.tables.append(table)
 
@@ -264,3 +273,45 @@ async def test_a_simulator_message_without_a_provider_id_is_handled_once(make_bo
     assert await _inbound_texts(bot) == ["Hello"]
     [row] = await _spool(bot)
     assert (row.status, row.provider_id, row.channel) == ("done", None, "simulator")
+
+
+async def test_a_spooled_message_is_handled_and_marked_done_together(make_bot: Any) -> None:
+    """If marking the spool row done fails, the engine's work is undone with it: the message
+    is handled later, once, not twice (a simulator message has no provider id to save it)."""
+    bot: Bot = await make_bot(LINKBOT_SIMULATOR="on")
+    fault = await _fault(bot)
+    await fault.on("message")
+    response = await bot.client.post("/simulator/send", json={"from": PHONE, "text": "Hello"})
+    assert response.status == 200
+    await fault.clear()
+    await fault.on("inbound_spool", done=True)
+    assert await handle_spooled(bot.services) == 0
+    assert await _rows(bot, MessageRow) == []
+    [row] = await _spool(bot)
+    assert (row.status, row.attempts) == ("pending", 1)
+    await fault.clear()
+    bot.clock.set(row.next_at)
+    assert await handle_spooled(bot.services) == 1
+    bot.clock.advance(timedelta(hours=1))
+    assert await handle_spooled(bot.services) == 0
+    assert await _inbound_texts(bot) == ["Hello"]
+
+
+async def test_a_signature_over_the_url_with_twilios_retry_overrides_is_accepted(bot: Bot) -> None:
+    """Twilio is told to retry a 503 by a fragment on the webhook URL, which never reaches the
+    server; whether Twilio signs the URL with it or without, the webhook accepts it, and
+    nothing else."""
+    assert RETRY_FRAGMENT == "#rc=3&rp=5xx,ct,rt"
+    url = bot.webhooks.base + "/sms/inbound"
+    params = {"MessageSid": SID, "From": PHONE, "To": "+447700900001", "Body": "Hello"}
+    with_fragment = sign(AUTH_TOKEN, url + RETRY_FRAGMENT, params)
+    # The library signs exactly the URL it is given: the fragment changes the signature.
+    assert not RequestValidator(AUTH_TOKEN).validate(url, params, with_fragment)
+    response = await bot.webhooks.post("/sms/inbound", params, signature=with_fragment)
+    assert response.status == 200
+    again = {**params, "MessageSid": "SM" + "9" * 32}
+    other = sign(AUTH_TOKEN, url + "#rc=5", again)
+    response = await bot.webhooks.post("/sms/inbound", again, signature=other)
+    assert response.status == 403
+    await bot.services.outbox.send_due()
+    assert bot.twilio.to(PHONE) == [_welcome(bot)]
