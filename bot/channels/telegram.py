@@ -241,15 +241,18 @@ class TelegramChannel:
     async def poll(
         self, receive: Receive, now: Callable[[], datetime], stop: asyncio.Event
     ) -> None:
-        """Long polling until ``stop``: fetch, handle each update, confirm by offset."""
+        """Long polling until ``stop``: fetch, handle each update, confirm by offset.
+
+        Updates are fetched as plain JSON and read one by one with ``update_from``, so one
+        that cannot be read is skipped (and confirmed) rather than failing the whole batch, as
+        ``Bot.get_updates`` would (logging the batch, words and all). One that could not be
+        stored, not even in the inbound spool, is not confirmed: it comes again."""
         await self.start()
         await self.bot.delete_webhook()
         offset: int | None = None
         while not stop.is_set():
             try:
-                updates = await self.bot.get_updates(
-                    offset=offset, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES
-                )
+                batch = await self._fetch(offset)
             except RetryAfter as exc:
                 await asyncio.sleep(_seconds(exc))
                 continue
@@ -257,12 +260,34 @@ class TelegramChannel:
                 log.warning("Telegram polling failed (%s); trying again shortly", exc)
                 await asyncio.sleep(2)
                 continue
-            for update in updates:
-                try:
-                    await self.handle(update, receive, now())
-                except Exception:
-                    # Not confirmed: it comes again, and the engine drops a repeat.
-                    log.exception("a Telegram update could not be handled")
-                    await asyncio.sleep(1)
-                    break
-                offset = update.update_id + 1
+            for data in batch:
+                update = self.update_from(data)
+                if update is None:
+                    log.warning("ignored a Telegram update that could not be read")
+                else:
+                    try:
+                        await self.handle(update, receive, now())
+                    except Exception as exc:
+                        # Not confirmed: it comes again, and the engine drops a repeat.
+                        log.warning(
+                            "a Telegram update could not be stored (%s); it comes again",
+                            type(exc).__name__,
+                        )
+                        await asyncio.sleep(1)
+                        break
+                update_id = _id(data.get("update_id")) if isinstance(data, dict) else None
+                if update_id is not None:
+                    offset = int(update_id) + 1
+
+    async def _fetch(self, offset: int | None) -> list[object]:
+        """One long poll of ``getUpdates``, its result as the JSON it was."""
+        fields: dict[str, object] = {
+            "timeout": POLL_TIMEOUT_SECONDS,
+            "allowed_updates": ALLOWED_UPDATES,
+        }
+        if offset is not None:
+            fields["offset"] = offset
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "use Bot.get_updates": on purpose, not here
+            result = await self.bot.do_api_request("get_updates", api_kwargs=fields)
+        return list(result) if isinstance(result, list) else []

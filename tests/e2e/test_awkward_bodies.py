@@ -23,7 +23,7 @@ from storage.tables import MessageRow
 from testkit.fake_twilio import AUTH_TOKEN, sign
 from testkit.settings import PUBLIC_BASE_URL
 from tests.conftest import Bot
-from tests.support.dialog import WEBHOOK_SECRET
+from tests.support.dialog import WEBHOOK_SECRET, TelegramPhone
 
 CHAT = 900789
 PHONE = "+447700900123"
@@ -239,3 +239,22 @@ async def test_the_simulator_answers_awkward_bodies_under_500(
     assert _tracebacks(caplog) == []
     # The readable ones, cleaned: a lone surrogate replaced, a NUL dropped.
     assert await _inbound_texts(bot) == ["\ufffd", "", "Hi"]
+
+
+async def test_polling_skips_updates_it_cannot_read_and_answers_the_next(
+    make_bot: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Fetched by long polling, an unreadable update is skipped and confirmed, not left to fail
+    every later batch, and nothing is logged with it."""
+    caplog.set_level(logging.INFO)
+    bot: Bot = await make_bot(telegram="polling")
+    fake = bot.telegram
+    assert fake is not None
+    for n, bad in enumerate([{"message": 5}, {"message": [1]}, {"message": {"chat": 7}}]):
+        fake.push({"update_id": 500 + n, **bad})
+    person = TelegramPhone(bot, fake, CHAT, polling=True, press=False)
+    await person.deliver(fake.message_update(CHAT, "Hello \ud800", update_id=600))
+    await bot.services.outbox.send_due()
+    assert fake.to(CHAT) == [texts.welcome(bot.services.settings.service)]
+    assert await _inbound_texts(bot) == ["Hello \ufffd"]
+    assert _tracebacks(caplog) == []

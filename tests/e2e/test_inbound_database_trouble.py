@@ -9,6 +9,7 @@ the spool cannot be written the webhook answers 503 and leaves nothing half-done
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ from storage.db import Database
 from storage.tables import ClientRow, InboundSpoolRow, MessageRow, ProcessedUpdateRow
 from testkit.fake_twilio import AUTH_TOKEN, sign
 from tests.conftest import Bot
-from tests.support.dialog import WEBHOOK_SECRET
+from tests.support.dialog import WEBHOOK_SECRET, TelegramPhone
 
 PHONE = "+447700900123"
 SID = "SM" + "d" * 32
@@ -315,3 +316,24 @@ async def test_a_signature_over_the_url_with_twilios_retry_overrides_is_accepted
     assert response.status == 403
     await bot.services.outbox.send_due()
     assert bot.twilio.to(PHONE) == [_welcome(bot)]
+
+
+async def test_a_polled_update_that_cannot_be_stored_is_not_confirmed(make_bot: Any) -> None:
+    """Polling: an update neither handled nor spooled is fetched again until it is stored."""
+    bot: Bot = await make_bot(telegram="polling")
+    fake = bot.telegram
+    assert fake is not None
+    fault = await _fault(bot)
+    await fault.on("message", "inbound_spool")
+    fetched = fake.requests["getUpdates"]
+    update = fake.message_update(CHAT, "Hello")
+    fake.push(update)
+    async with asyncio.timeout(20):
+        while fake.requests["getUpdates"] < fetched + 3:  # noqa: ASYNC110  (the poller works)
+            await asyncio.sleep(0.01)
+    assert await _rows(bot, MessageRow) == [] and await _rows(bot, InboundSpoolRow) == []
+    await fault.clear()
+    await TelegramPhone(bot, fake, CHAT, polling=True, press=False).deliver(update)
+    await bot.services.outbox.send_due()
+    assert fake.to(CHAT) == [_welcome(bot)]
+    assert await _inbound_texts(bot) == ["Hello"]
