@@ -1,7 +1,8 @@
 """APScheduler drives the ticks; every schedule itself lives in the database.
 
-Ticks: fire due timers, nudge the outbox (a safety net beside its own wake-ups), prune old
-housekeeping rows and apply the retention rule. Each tick is an action.
+Ticks: fire due timers, handle inbound messages kept in the spool while the database was in
+trouble, nudge the outbox (a safety net beside its own wake-ups), prune old housekeeping rows
+and apply the retention rule. Each tick is an action.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.actions.housekeeping import prune_processed_ids
+from bot.actions.inbound import handle_spooled
 from bot.actions.rights import apply_retention
 from bot.actions.timers import fire_due
 from bot.bootstrap import Services
@@ -24,6 +26,14 @@ def start(services: Services) -> AsyncIOScheduler:
     scheduler.add_job(services.outbox.wake, "interval", seconds=TICK_SECONDS, id="outbox-nudge")
     scheduler.add_job(
         fire_due, "interval", seconds=TICK_SECONDS, args=[services], id="fire-due-timers", **once
+    )
+    scheduler.add_job(
+        handle_spooled,
+        "interval",
+        seconds=TICK_SECONDS,
+        args=[services],
+        id="handle-spooled-inbound",
+        **once,
     )
     scheduler.add_job(
         prune_processed_ids, "interval", hours=1, args=[services], id="prune-processed-ids", **once

@@ -3,8 +3,28 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime
+
+# The longest text kept from outside: Telegram's own limit for a message, above SMS's 1600.
+MAX_TEXT = 4096
+# C0 controls but tab and newline (a carriage return is a line break: it becomes a newline),
+# and every surrogate code point: in a Python string from outside, a surrogate is always
+# alone (json.loads joins a valid pair), and neither UTF-8 nor PostgreSQL can hold one.
+_NEWLINES = re.compile(r"\r\n?")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str, limit: int = MAX_TEXT) -> str:
+    """Text from outside (a text message, a chat message, a button's data), made safe to keep
+    on every database: NUL and the other C0 controls but tab and newline dropped (a carriage
+    return read as a newline), a lone surrogate replaced with U+FFFD, and at most ``limit``
+    characters. Everything else is kept as sent."""
+    text = _NEWLINES.sub("\n", text[: limit * 2])
+    text = _SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
+    return text[:limit]
 
 
 class Channel(enum.StrEnum):

@@ -17,8 +17,10 @@ from twilio.rest import Client as TwilioClient
 from bot.channels import SEND_TIMEOUT_SECONDS, DeliveryReport, SendError, Sent
 from flows import phones
 from flows.delivery import Delivery
-from flows.messages import Address, Button, Channel, Inbound
+from flows.messages import Address, Button, Channel, Inbound, clean_text
 
+MAX_SENDER = 40
+MAX_PROVIDER_ID = 64  # a MessageSid is 34 characters; the column holds 64
 OPTED_OUT_CODE = "21610"  # "Attempt to send to unsubscribed recipient"
 # Twilio's message states, and what each means here. "receiving" and "received" are states of
 # messages coming in, not going out: a report of them changes nothing.
@@ -42,12 +44,16 @@ def is_signed(form: Mapping[str, str], url: str, signature: str, auth_token: str
 
 
 def to_inbound(form: Mapping[str, str], received_at: datetime) -> Inbound:
-    """Turn Twilio's webhook form into an ``Inbound``. A strange ``From`` is kept as sent."""
-    sender = phones.normalise(form.get("From", "")) or "unknown"
+    """Turn Twilio's webhook form into an ``Inbound``, its words cleaned
+    (``flows.messages.clean_text``). A strange ``From`` is kept as sent, unless it could not be
+    an address at all (empty, or over 40 characters: then "unknown")."""
+    sender = phones.normalise(clean_text(form.get("From", ""), 100))
+    if not sender or len(sender) > MAX_SENDER:
+        sender = "unknown"
     return Inbound(
         address=Address.of(Channel.SMS, sender),
-        text=form.get("Body", ""),
-        provider_id=form.get("MessageSid") or None,
+        text=clean_text(form.get("Body", "")),
+        provider_id=clean_text(form.get("MessageSid", "").strip(), MAX_PROVIDER_ID) or None,
         received_at=received_at,
         phone=sender if sender.startswith("+") else None,
     )

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from telegram import (
     Bot,
@@ -38,7 +38,7 @@ from telegram.request import HTTPXRequest
 from bot.channels import SendError, Sent
 from flows import phones
 from flows.delivery import Delivery
-from flows.messages import Address, Button, Channel, Inbound
+from flows.messages import Address, Button, Channel, Inbound, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ GLOBAL_RATE = 30.0  # messages a second in all, as Telegram asks
 PER_CHAT_RATE = 1.0  # and about one a second to any one chat
 ALLOWED_UPDATES = ["message", "callback_query"]
 COMMANDS = {"/stop": "STOP", "/help": "HELP", "/link": "/link"}
+MAX_ID = 1 << 53  # Telegram's ids fit in 52 bits and a sign
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 Receive = Callable[[Inbound], Awaitable[object]]
 
@@ -83,38 +85,55 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | ReplyKeyboar
     return InlineKeyboardMarkup(rows)
 
 
+def _id(value: object) -> str | None:
+    """A Telegram id (an update's, a chat's) as text; None for anything that is not one."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < MAX_ID:
+        return str(value)
+    return None
+
+
+def _text(value: object) -> str:
+    """A string from an update, cleaned; anything else (a number where text belongs) is ""."""
+    return clean_text(value) if isinstance(value, str) else ""
+
+
 def to_inbound(update: Update, received_at: datetime) -> Inbound | None:
-    """A message or a pressed button as an ``Inbound``; anything else is ignored (None)."""
-    provider_id = str(update.update_id)
-    if update.callback_query is not None:
-        query = update.callback_query
-        chat = query.message.chat.id if query.message is not None else query.from_user.id
+    """A message or a pressed button as an ``Inbound``, its words cleaned
+    (``flows.messages.clean_text``); anything else, or anything of the wrong shape, is ignored
+    (None). It never raises: ``TelegramChannel.update_from`` relies on that."""
+    provider_id = _id(update.update_id)
+    if provider_id is None:
+        return None
+    query = update.callback_query
+    if query is not None:
+        on = query.message.chat if query.message is not None else query.from_user
+        chat = _id(getattr(on, "id", None))
+        if chat is None:
+            return None
         return Inbound(
-            Address.of(Channel.TELEGRAM, str(chat)), query.data or "", provider_id, received_at
+            Address.of(Channel.TELEGRAM, chat), _text(query.data), provider_id, received_at
         )
     message = update.message
-    if message is None or message.chat.type != "private":
+    chat = _id(getattr(message.chat, "id", None)) if message is not None else None
+    if message is None or chat is None or message.chat.type != "private":
         return None
-    address = Address.of(Channel.TELEGRAM, str(message.chat.id))
+    address = Address.of(Channel.TELEGRAM, chat)
     contact = message.contact
     if contact is not None:
         own = message.from_user is not None and contact.user_id == message.from_user.id
-        phone = phones.normalise(
-            contact.phone_number
-            if contact.phone_number.startswith("+")
-            else "+" + contact.phone_number
-        )
+        number = _text(contact.phone_number)[:40]
+        phone = phones.normalise(number if number.startswith("+") else "+" + number)
         if own and phone.startswith("+"):
             return Inbound(address, phone, provider_id, received_at, shared_phone=phone)
         return Inbound(address, "(shared a contact)", provider_id, received_at)
-    text = message.text or message.caption or ""
+    text = _text(message.text) or _text(message.caption)
     command, _, rest = text.partition(" ")
     command = command.split("@")[0].lower()  # "/help@linkbot_bot" in a group-style mention
     start_tag = None
     if command in COMMANDS:
         text = COMMANDS[command]
     elif command == "/start":
-        start_tag = rest.strip()  # a deep link's payload: t.me/<bot>?start=<tag>
+        start_tag = rest.strip()[:64]  # a deep link's payload: t.me/<bot>?start=<tag>
         text = f"/start {start_tag}".strip()
     if not text:
         text = "(a message with no text)"  # a sticker or photo: still someone talking to us
@@ -210,12 +229,21 @@ class TelegramChannel:
                     )
 
     def update_from(self, data: object) -> Update | None:
+        """An update we can read, from the JSON Telegram posted; None for anything else.
+
+        ``Update.de_json`` trusts its input's shape: a number where an object belongs, a
+        string for an id or a date out of range raise whatever the attribute access meets
+        (``AttributeError``, ``TypeError``, ``OverflowError``...). It is a pure parse, so any
+        exception here means "not a readable update"; so does one ``to_inbound`` could not
+        read, which it then never meets."""
         if not isinstance(data, dict):
             return None
         try:
-            return Update.de_json(data, self.bot)
-        except (KeyError, TypeError, ValueError):
+            update = Update.de_json(data, self.bot)
+            to_inbound(update, _EPOCH)
+        except Exception:
             return None
+        return update
 
     async def register_webhook(self, url: str, secret: str) -> None:
         await self.start()
@@ -224,15 +252,18 @@ class TelegramChannel:
     async def poll(
         self, receive: Receive, now: Callable[[], datetime], stop: asyncio.Event
     ) -> None:
-        """Long polling until ``stop``: fetch, handle each update, confirm by offset."""
+        """Long polling until ``stop``: fetch, handle each update, confirm by offset.
+
+        Updates are fetched as plain JSON and read one by one with ``update_from``, so one
+        that cannot be read is skipped (and confirmed) rather than failing the whole batch, as
+        ``Bot.get_updates`` would (logging the batch, words and all). One that could not be
+        stored, not even in the inbound spool, is not confirmed: it comes again."""
         await self.start()
         await self.bot.delete_webhook()
         offset: int | None = None
         while not stop.is_set():
             try:
-                updates = await self.bot.get_updates(
-                    offset=offset, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES
-                )
+                batch = await self._fetch(offset)
             except RetryAfter as exc:
                 await asyncio.sleep(_seconds(exc))
                 continue
@@ -240,12 +271,34 @@ class TelegramChannel:
                 log.warning("Telegram polling failed (%s); trying again shortly", exc)
                 await asyncio.sleep(2)
                 continue
-            for update in updates:
-                try:
-                    await self.handle(update, receive, now())
-                except Exception:
-                    # Not confirmed: it comes again, and the engine drops a repeat.
-                    log.exception("a Telegram update could not be handled")
-                    await asyncio.sleep(1)
-                    break
-                offset = update.update_id + 1
+            for data in batch:
+                update = self.update_from(data)
+                if update is None:
+                    log.warning("ignored a Telegram update that could not be read")
+                else:
+                    try:
+                        await self.handle(update, receive, now())
+                    except Exception as exc:
+                        # Not confirmed: it comes again, and the engine drops a repeat.
+                        log.warning(
+                            "a Telegram update could not be stored (%s); it comes again",
+                            type(exc).__name__,
+                        )
+                        await asyncio.sleep(1)
+                        break
+                update_id = _id(data.get("update_id")) if isinstance(data, dict) else None
+                if update_id is not None:
+                    offset = int(update_id) + 1
+
+    async def _fetch(self, offset: int | None) -> list[object]:
+        """One long poll of ``getUpdates``, its result as the JSON it was."""
+        fields: dict[str, object] = {
+            "timeout": POLL_TIMEOUT_SECONDS,
+            "allowed_updates": ALLOWED_UPDATES,
+        }
+        if offset is not None:
+            fields["offset"] = offset
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "use Bot.get_updates": on purpose, not here
+            result = await self.bot.do_api_request("get_updates", api_kwargs=fields)
+        return list(result) if isinstance(result, list) else []

@@ -1,4 +1,5 @@
-"""Bad and strange input: stored as sent, answered, and never a 5xx."""
+"""Bad and strange input: stored as sent (cleaned of controls: ``flows.messages.clean_text``),
+answered, and never a 5xx."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 from sqlmodel import col, select
 
 from flows import texts
+from flows.messages import clean_text
 from storage.tables import MessageRow
 from tests.conftest import Bot
 
@@ -51,15 +53,21 @@ async def test_any_body_is_stored_as_sent_and_answered(bot: Bot, body: str) -> N
     response = await bot.webhooks.sms(PHONE, body)
     assert response.status == 200
     await bot.services.outbox.send_due()
-    assert await _inbound_texts(bot) == [body]
+    assert await _inbound_texts(bot) == [clean_text(body)]
     assert bot.twilio.to(PHONE) == [texts.welcome(bot.services.settings.service)]
 
 
-async def test_nul_is_kept_as_a_replacement_character(bot: Bot) -> None:
-    """PostgreSQL cannot hold NUL in text; it becomes U+FFFD on every database alike."""
+async def test_control_characters_are_dropped_and_line_breaks_kept(bot: Bot) -> None:
+    response = await bot.webhooks.sms(PHONE, "line one\r\nline two\ttabbed\r\x07bell\x1b[31m")
+    assert response.status == 200
+    assert await _inbound_texts(bot) == ["line one\nline two\ttabbed\nbell[31m"]
+
+
+async def test_nul_is_dropped(bot: Bot) -> None:
+    """PostgreSQL cannot hold NUL in text; it is dropped on every database alike."""
     response = await bot.webhooks.sms(PHONE, "a\x00b")
     assert response.status == 200
-    assert await _inbound_texts(bot) == ["a\ufffdb"]
+    assert await _inbound_texts(bot) == ["ab"]
 
 
 async def test_unknown_form_fields_are_ignored(bot: Bot) -> None:

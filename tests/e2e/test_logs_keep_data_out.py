@@ -1,16 +1,22 @@
 """No phone number, name or message text reaches the log, even when the database fails on a
-message that holds them and the error quotes the row (bot/logs.py, storage/db.py)."""
+message that holds them and the error quotes the row (bot/logs.py, storage/db.py, and the
+inbound spool's reasons: a class name only, bot/actions/inbound.py)."""
 
 from __future__ import annotations
 
 import io
 import logging
+import traceback
 from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 
 from bot import logs
+from bot.actions.unit import change
+from bot.channels import sms
+from flows import engine
+from storage.tables import InboundSpoolRow
 from tests.conftest import Bot
 
 PHONE = "+447700900123"
@@ -58,36 +64,73 @@ async def _refuse_messages(bot: Bot) -> None:
             )
 
 
-async def test_a_database_error_on_a_risk_message_logs_no_number_name_or_words(
-    bot: Bot, log_lines: io.StringIO
-) -> None:
-    """The webhook fails and says so in the log, with its traceback, but nothing the person
-    wrote or their number is in any line."""
-    await _refuse_messages(bot)
-    response = await bot.webhooks.sms(PHONE, WORDS)
-    assert response.status == 500
-    written = log_lines.getvalue()
-    assert "Traceback" in written, written  # the failure is in the log...
-    assert "hidden" in written
-    for secret in SECRETS:  # ...and nothing of the person is
+async def _refuse_spooling(bot: Bot) -> None:
+    """A trigger that fails every row kept in the inbound spool too."""
+    async with bot.services.db.write() as session:
+        if bot.services.db.is_sqlite:
+            await session.execute(
+                sa.text(
+                    "CREATE TRIGGER refuse_spooling BEFORE INSERT ON inbound_spool "
+                    "BEGIN SELECT RAISE(ABORT, 'spooling refused'); END"
+                )
+            )
+        else:
+            await session.execute(
+                sa.text(
+                    "CREATE TRIGGER refuse_spooling BEFORE INSERT ON inbound_spool "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_message()"
+                )
+            )
+
+
+def _no_secrets(written: str) -> None:
+    for secret in SECRETS:
         assert secret not in written, f"{secret!r} reached the log:\n{written}"
 
 
-async def test_without_the_redaction_the_same_error_would_leak(bot: Bot) -> None:
-    """The error the database raises really does quote what the person wrote, so the test above
-    can fail: formatted the standard way, the exception holds their words or their number."""
+async def test_a_database_error_on_a_risk_message_logs_no_number_name_or_words(
+    bot: Bot, log_lines: io.StringIO
+) -> None:
+    """The message is kept in the inbound spool and the log says so, naming the error's class,
+    but nothing the person wrote or their number is in any line, nor in the reason kept."""
     await _refuse_messages(bot)
-    seen = io.StringIO()
-    handler = logging.StreamHandler(seen)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    try:
-        response = await bot.webhooks.sms(PHONE, WORDS)
-    finally:
-        root.removeHandler(handler)
-    assert response.status == 500
-    raw = seen.getvalue()
+    response = await bot.webhooks.sms(PHONE, WORDS)
+    assert response.status == 200
+    written = log_lines.getvalue()
+    assert "kept in the spool" in written, written  # the failure is in the log...
+    _no_secrets(written)  # ...and nothing of the person is
+    async with bot.services.db.read() as session:
+        reasons = list((await session.execute(sa.select(InboundSpoolRow.error))).scalars())
+    assert len(reasons) == 1
+    _no_secrets(str(reasons))
+
+
+async def test_when_the_spool_fails_too_the_log_still_holds_nothing_of_the_person(
+    bot: Bot, log_lines: io.StringIO
+) -> None:
+    await _refuse_messages(bot)
+    await _refuse_spooling(bot)
+    response = await bot.webhooks.sms(PHONE, WORDS)
+    assert response.status == 503
+    written = log_lines.getvalue()
+    assert "could not be handled" in written, written
+    _no_secrets(written)
+
+
+async def test_without_the_redaction_the_same_error_would_leak(bot: Bot) -> None:
+    """The error the database raises really does quote what the person wrote, so the tests
+    above can fail: formatted the standard way, the exception holds their words or their
+    number."""
+    await _refuse_messages(bot)
+    inbound = sms.to_inbound(
+        {"From": PHONE, "Body": WORDS, "MessageSid": "SM" + "c" * 32}, bot.clock.now()
+    )
+    with pytest.raises(sa.exc.DBAPIError) as raised:
+        async with change(bot.services) as uow:
+            await engine.handle_inbound(
+                uow, inbound, bot.services.settings.service, bot.clock.now()
+            )
+    raw = "".join(traceback.format_exception(raised.value))
     if bot.services.db.is_sqlite:
         assert "INSERT INTO message" in raw and "message refused" in raw
     else:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 from html import escape
 from importlib import resources
 
 from aiohttp import web
 from sqlmodel import col, select
 
-from bot.actions.inbound import receive
+from bot.actions.inbound import NotStored, receive
 from bot.web.http import services_of
 from flows import phones
-from flows.messages import Address, Channel, Inbound
+from flows.messages import Address, Channel, Inbound, clean_text
 from storage.tables import MessageRow
 
 MAX_TEXT = 1600
@@ -56,11 +55,12 @@ async def send(request: web.Request) -> web.Response:
     _check(request)
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, a number too long, too deep
         return web.json_response({"error": "The body is not valid JSON."}, status=400)
     if not isinstance(body, dict):
         return web.json_response({"error": "Send a JSON object."}, status=422)
-    address = _address(str(body.get("from", "")))
+    sender = body.get("from", "")
+    address = _address(clean_text(sender, 100)) if isinstance(sender, str) else None
     text = body.get("text")
     if address is None:
         return web.json_response({"error": "from: give a phone number."}, status=422)
@@ -68,24 +68,25 @@ async def send(request: web.Request) -> web.Response:
         return web.json_response({"error": f"text: up to {MAX_TEXT} characters."}, status=422)
     services = services_of(request)
     handle = address.handle
-    await receive(
-        services,
-        Inbound(
-            address,
-            text,
-            None,
-            services.clock.now(),
-            phone=handle if handle.startswith("+") else None,
-        ),
+    inbound = Inbound(
+        address,
+        clean_text(text),
+        None,
+        services.clock.now(),
+        phone=handle if handle.startswith("+") else None,
     )
+    try:
+        await receive(services, inbound)
+    except NotStored:
+        return web.json_response({"error": "Not stored: send it again."}, status=503)
     return web.json_response({"ok": True})
 
 
 async def messages(request: web.Request) -> web.Response:
     _check(request)
-    address = _address(request.query.get("from", ""))
+    address = _address(clean_text(request.query.get("from", ""), 100))
     after = request.query.get("after", "0")
-    if address is None or not after.isdigit():
+    if address is None or not (after.isascii() and after.isdigit() and len(after) < 19):
         return web.json_response({"error": "from: give a phone number."}, status=422)
     services = services_of(request)
     async with services.db.read() as session:

@@ -1,4 +1,9 @@
-"""``POST /telegram/webhook``: Telegram's updates, checked against the secret token."""
+"""``POST /telegram/webhook``: Telegram's updates, checked against the secret token.
+
+Any body that is not an update we can read is answered 200 "ignored", so that Telegram stops
+sending it. A message is answered 200 once it is stored (handled, or kept in the inbound
+spool); 503 when it could be neither, and Telegram delivers it again later.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from functools import partial
 
 from aiohttp import web
 
-from bot.actions.inbound import receive
+from bot.actions.inbound import NotStored, receive
 from bot.channels.telegram import TelegramChannel
 from bot.web.http import services_of
 from flows.messages import Channel
@@ -31,12 +36,15 @@ async def webhook(request: web.Request) -> web.Response:
         return web.Response(status=413, text="Too large")
     try:
         update = channel.update_from(json.loads(body))
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, a number too long, too deep
         update = None
     if update is None:
         # Not an update we can read: answering 200 stops Telegram resending it for ever.
         return web.Response(status=200, text="ignored")
-    await channel.handle(update, partial(receive, services), services.clock.now())
+    try:
+        await channel.handle(update, partial(receive, services), services.clock.now())
+    except NotStored:
+        return web.Response(status=503, text="Not stored: send it again")
     return web.Response(status=200, text="ok")
 
 

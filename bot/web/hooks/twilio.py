@@ -1,4 +1,11 @@
-"""Twilio's webhooks: inbound messages and delivery status callbacks, each signed."""
+"""Twilio's webhooks: inbound messages and delivery status callbacks, each signed.
+
+An inbound message is answered 200 once it is stored, as handled or in the inbound spool; 503
+when it could be neither, so that Twilio sends it again. Twilio retries a 5xx only when the
+webhook URL asks it to with its connection overrides, a fragment such as ``RETRY_FRAGMENT``:
+configure ``PUBLIC_BASE_URL/sms/inbound#rc=3&rp=5xx,ct,rt``. A fragment never reaches the
+server; a signature is accepted over the URL with or without it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ import logging
 
 from aiohttp import web
 
-from bot.actions.inbound import receive
+from bot.actions.inbound import NotStored, receive
 from bot.actions.unit import change
 from bot.channels import sms
 from bot.web.http import services_of
@@ -16,18 +23,33 @@ from storage import outbox
 log = logging.getLogger(__name__)
 
 EMPTY_TWIML = "<Response></Response>"
+# Twilio's connection overrides: three retries, on a 5xx, a failed connection or a read timeout.
+RETRY_FRAGMENT = "#rc=3&rp=5xx,ct,rt"
 
 
 async def _signed_form(request: web.Request) -> dict[str, str] | None:
-    """The form if Twilio's signature over PUBLIC_BASE_URL + path matches, else None."""
+    """The form if Twilio's signature over PUBLIC_BASE_URL + path matches, else None.
+
+    The URL is tried as called and with ``RETRY_FRAGMENT``, whichever one Twilio signed. A
+    body that is not a form at all (bytes that are not UTF-8, a broken multipart, an unknown
+    charset) is refused like an unsigned one; one over the size limit is answered 413."""
     settings = services_of(request).settings
     if not settings.sms_enabled:
         return None
-    posted = await request.post()
+    try:
+        posted = await request.post()
+    except web.HTTPException:
+        raise
+    except Exception as exc:  # whatever a parser meets in bytes from outside
+        log.warning(
+            "rejected a request to %s that is not a form (%s)", request.path, type(exc).__name__
+        )
+        return None
     form = {key: value for key, value in posted.items() if isinstance(value, str)}
     url = settings.public_base_url + request.path_qs
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not sms.is_signed(form, url, signature, settings.twilio_auth_token):
+    token = settings.twilio_auth_token
+    if not any(sms.is_signed(form, u, signature, token) for u in (url, url + RETRY_FRAGMENT)):
         log.warning("rejected a request to %s with a missing or wrong signature", request.path)
         return None
     return form
@@ -43,7 +65,10 @@ async def inbound(request: web.Request) -> web.Response:
     if form is None:
         return web.Response(status=403, text="Forbidden")
     services = services_of(request)
-    await receive(services, sms.to_inbound(form, services.clock.now()))
+    try:
+        await receive(services, sms.to_inbound(form, services.clock.now()))
+    except NotStored:
+        return web.Response(status=503, text="Not stored: send it again")
     return _answer()
 
 
