@@ -229,8 +229,6 @@ def sender_of(payload: str) -> str | None:
     except ValueError:
         return None
     address = kept.get("address") if isinstance(kept, dict) else None
-    if isinstance(address, dict):
-        address = address.get("value")
     return address[:100] if isinstance(address, str) else None
 
 
