@@ -25,6 +25,7 @@ from testkit.fake_twilio import (
     FakeTwilio,
     TwilioWebhooks,
 )
+from testkit.fake_vonage import FakeVonage
 from testkit.settings import PUBLIC_BASE_URL, settings_for
 from tests.support.dialog import WEBHOOK_SECRET
 
@@ -79,6 +80,14 @@ def clock() -> FakeClock:
 @pytest.fixture
 async def fake_twilio() -> AsyncIterator[FakeTwilio]:
     fake = FakeTwilio()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def fake_vonage() -> AsyncIterator[FakeVonage]:
+    fake = FakeVonage()
     await fake.start()
     yield fake
     await fake.stop()

@@ -6,7 +6,6 @@ person; the figures are printed (run with -s to see them)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -223,17 +222,10 @@ async def test_a_send_raising_an_unexpected_error_never_stops_the_batch(make_bot
     assert tally.failed_with_case == 1
 
 
-@pytest.fixture
-async def vonage() -> AsyncIterator[FakeVonage]:
-    fake = FakeVonage()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 async def test_crisis_replies_go_by_vonage_within_a_minute_of_twilio_failing(
-    make_bot: Any, vonage: FakeVonage
+    make_bot: Any, fake_vonage: FakeVonage
 ) -> None:
+    vonage = fake_vonage
     bot = await make_bot(**vonage.env(), ssl_context=vonage.ssl_context())
     await bot.twilio.stop()
     written = bot.clock.now()
@@ -252,10 +244,11 @@ async def test_crisis_replies_go_by_vonage_within_a_minute_of_twilio_failing(
 
 
 async def test_twilio_down_six_hours_with_vonage_every_message_goes_by_vonage_once(
-    make_bot: Any, vonage: FakeVonage
+    make_bot: Any, fake_vonage: FakeVonage
 ) -> None:
     """With a second provider, an outage of the first costs nobody a message: each fails over
     after SMS_FAILOVER_AFTER tries or at once once Twilio is marked down."""
+    vonage = fake_vonage
     bot = await make_bot(**vonage.env(), ssl_context=vonage.ssl_context())
     await bot.twilio.stop()
     await queue_every_kind(bot, 200)

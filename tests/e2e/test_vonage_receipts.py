@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -20,14 +19,6 @@ from tests.conftest import Bot
 PHONE = "+447700900123"
 PATH = "/sms/vonage/status"
 MESSAGE_ID = "0A0000001234567B"
-
-
-@pytest.fixture
-async def fake_vonage() -> AsyncIterator[FakeVonage]:
-    fake = FakeVonage()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

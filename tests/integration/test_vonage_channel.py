@@ -26,11 +26,8 @@ METHODS = ["md5hash", "md5", "sha1", "sha256", "sha512"]
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeVonage]:
-    server = FakeVonage()
-    await server.start()
-    yield server
-    await server.stop()
+def fake(fake_vonage: FakeVonage) -> FakeVonage:
+    return fake_vonage
 
 
 def _sender(

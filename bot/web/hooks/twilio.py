@@ -13,12 +13,10 @@ import logging
 
 from aiohttp import web
 
+from bot.actions import receipts
 from bot.actions.inbound import NotStored, receive
-from bot.actions.unit import change
 from bot.channels import sms
 from bot.web.http import services_of
-from flows.engine.delivery import undelivered
-from storage import outbox
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +80,7 @@ async def status(request: web.Request) -> web.Response:
         log.warning("status callback without a usable MessageSid or MessageStatus")
         return _answer()
     services = services_of(request)
-    now = services.clock.now()
-    async with change(services) as uow:
-        lost = await outbox.record_status(
-            uow.session, report.provider_id, report.state, report.error_code, report.opted_out, now
-        )
-        if lost is not None:  # it did not arrive: a person follows it up
-            await undelivered(uow, lost, now)
+    await receipts.record(services, report)
     return _answer()
 
 

@@ -9,11 +9,9 @@ import logging
 
 from aiohttp import web
 
-from bot.actions.unit import change
+from bot.actions import receipts
 from bot.channels import vonage
 from bot.web.http import services_of
-from flows.engine.delivery import undelivered
-from storage import outbox
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +60,7 @@ async def status(request: web.Request) -> web.Response:
         # Nothing to record; answering 200 stops Vonage from resending a receipt we cannot use.
         log.warning("delivery receipt without a usable messageId or status")
         return web.Response(text="OK")
-    now = services.clock.now()
-    async with change(services) as uow:
-        lost = await outbox.record_status(
-            uow.session, report.provider_id, report.state, report.error_code, report.opted_out, now
-        )
-        if lost is not None:  # it did not arrive: a person follows it up
-            await undelivered(uow, lost, now)
+    await receipts.record(services, report)
     return web.Response(text="OK")
 
 
