@@ -17,10 +17,6 @@ from datetime import UTC, datetime, timedelta
 
 from telegram import (
     Bot,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
     Update,
 )
 from telegram.error import (
@@ -36,9 +32,9 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.channels import SendError, Sent
-from flows import phones
+from bot.channels.telegram_updates import keyboard, telegram_id, to_inbound
 from flows.delivery import Delivery
-from flows.messages import Address, Button, Channel, Inbound, clean_text
+from flows.messages import Address, Button, Inbound
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +42,6 @@ POLL_TIMEOUT_SECONDS = 25
 GLOBAL_RATE = 30.0  # messages a second in all, as Telegram asks
 PER_CHAT_RATE = 1.0  # and about one a second to any one chat
 ALLOWED_UPDATES = ["message", "callback_query"]
-COMMANDS = {"/stop": "STOP", "/help": "HELP", "/link": "/link"}
-MAX_ID = 1 << 53  # Telegram's ids fit in 52 bits and a sign
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 Receive = Callable[[Inbound], Awaitable[object]]
@@ -60,84 +54,6 @@ def _seconds(error: RetryAfter) -> float:
         warnings.simplefilter("ignore")
         value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
-    """Short choices three to a row, longer ones one to a row; the share-my-number button is
-    Telegram's own contact request, shown in place of the keyboard."""
-    if not buttons:
-        return None
-    if any(b.asks_for_contact for b in buttons):
-        share = next(b for b in buttons if b.asks_for_contact)
-        return ReplyKeyboardMarkup(
-            [[KeyboardButton(share.label, request_contact=True)]],
-            one_time_keyboard=True,
-            resize_keyboard=True,
-        )
-    per_row = 3 if all(len(b.label) <= 10 for b in buttons) else 1
-    rows = [
-        [
-            InlineKeyboardButton(b.label, callback_data=b.value[:64])
-            for b in buttons[i : i + per_row]
-        ]
-        for i in range(0, len(buttons), per_row)
-    ]
-    return InlineKeyboardMarkup(rows)
-
-
-def _id(value: object) -> str | None:
-    """A Telegram id (an update's, a chat's) as text; None for anything that is not one."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < MAX_ID:
-        return str(value)
-    return None
-
-
-def _text(value: object) -> str:
-    """A string from an update, cleaned; anything else (a number where text belongs) is ""."""
-    return clean_text(value) if isinstance(value, str) else ""
-
-
-def to_inbound(update: Update, received_at: datetime) -> Inbound | None:
-    """A message or a pressed button as an ``Inbound``, its words cleaned
-    (``flows.messages.clean_text``); anything else, or anything of the wrong shape, is ignored
-    (None). It never raises: ``TelegramChannel.update_from`` relies on that."""
-    provider_id = _id(update.update_id)
-    if provider_id is None:
-        return None
-    query = update.callback_query
-    if query is not None:
-        on = query.message.chat if query.message is not None else query.from_user
-        chat = _id(getattr(on, "id", None))
-        if chat is None:
-            return None
-        return Inbound(
-            Address.of(Channel.TELEGRAM, chat), _text(query.data), provider_id, received_at
-        )
-    message = update.message
-    chat = _id(getattr(message.chat, "id", None)) if message is not None else None
-    if message is None or chat is None or message.chat.type != "private":
-        return None
-    address = Address.of(Channel.TELEGRAM, chat)
-    contact = message.contact
-    if contact is not None:
-        own = message.from_user is not None and contact.user_id == message.from_user.id
-        number = _text(contact.phone_number)[:40]
-        phone = phones.normalise(number if number.startswith("+") else "+" + number)
-        if own and phone.startswith("+"):
-            return Inbound(address, phone, provider_id, received_at, shared_phone=phone)
-        return Inbound(address, "(shared a contact)", provider_id, received_at)
-    text = _text(message.text) or _text(message.caption)
-    command, _, rest = text.partition(" ")
-    command = command.split("@")[0].lower()  # "/help@linkbot_bot" in a group-style mention
-    start_tag = None
-    if command in COMMANDS:
-        text = COMMANDS[command]
-    elif command == "/start":
-        start_tag = rest.strip()[:64]  # a deep link's payload: t.me/<bot>?start=<tag>
-        text = f"/start {start_tag}".strip()
-    if not text:
-        text = "(a message with no text)"  # a sticker or photo: still someone talking to us
-    return Inbound(address, text, provider_id, received_at, start_tag=start_tag)
 
 
 class TelegramChannel:
@@ -286,7 +202,7 @@ class TelegramChannel:
                         )
                         await asyncio.sleep(1)
                         break
-                update_id = _id(data.get("update_id")) if isinstance(data, dict) else None
+                update_id = telegram_id(data.get("update_id")) if isinstance(data, dict) else None
                 if update_id is not None:
                     offset = int(update_id) + 1
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from telegram import Update
 
-from bot.channels.telegram import to_inbound
+from bot.channels.telegram_updates import to_inbound
 
 CHAT = 900123
 
