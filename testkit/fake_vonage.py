@@ -236,6 +236,24 @@ class FakeVonage:
         params["sig"] = sign(params, self.signature_secret, method or self.signature_method)
         return params
 
+    def inbound(self, sender: str, text: str, message_id: str) -> dict[str, str]:
+        """The parameters of an inbound SMS (a person's reply to a Vonage number) as Vonage
+        sends them, signed like a receipt."""
+        params: dict[str, Any] = {
+            "msisdn": sender.removeprefix("+"),
+            "to": self.sender.removeprefix("+"),
+            "messageId": message_id,
+            "text": text,
+            "type": "text" if text.isascii() else "unicode",
+            "keyword": text.split(" ")[0].upper() if text else "",
+            "api-key": self.api_key,
+            "message-timestamp": "2026-11-24 10:00:00",
+            "timestamp": str(int(time.time())),
+            "nonce": str(uuid.uuid4()),
+        }
+        params["sig"] = sign(params, self.signature_secret, self.signature_method)
+        return params
+
 
 def sign(params: dict[str, Any], secret: str, method: str) -> str:
     """Vonage's signature over ``params`` (without ``sig``), as its dashboard's method says."""

@@ -12,6 +12,7 @@ import math
 import re
 import ssl
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,9 +23,10 @@ from vonage_http_client import HttpClientOptions, HttpRequestError
 from vonage_sms import PartialFailureError, SmsError, SmsMessage
 
 from bot.channels import SEND_TIMEOUT_SECONDS, DeliveryReport, SendError, Sent
+from flows import phones
 from flows.delivery import Delivery
 from flows.gsm import is_gsm7
-from flows.messages import Address, Button
+from flows.messages import Address, Button, Channel, Inbound, clean_text
 
 # The SDK logs every request's fields (the number, the text) and headers (the credentials) at
 # DEBUG: never let them through, whatever the log level.
@@ -93,6 +95,24 @@ def delivery_report(params: Mapping[str, str]) -> DeliveryReport | None:
     code = params.get("err-code", "").strip()
     error = code if _ERROR_CODE.fullmatch(code) and code != "0" else None
     return DeliveryReport(message_id, state, error, False)
+
+
+def to_inbound(params: Mapping[str, str], received_at: datetime) -> Inbound | None:
+    """An inbound SMS (Vonage's ``msisdn``, ``text``, ``messageId``) as an ``Inbound``, its
+    words cleaned; None when it has no sender we could answer. The parts of a long text come
+    as separate messages, and are handled one by one."""
+    number = params.get("msisdn", "").strip()
+    message_id = params.get("messageId", "").strip()
+    if not number.isdigit() or len(number) > 15 or not _MESSAGE_ID.fullmatch(message_id):
+        return None
+    sender = phones.normalise("+" + number)
+    return Inbound(
+        address=Address.of(Channel.SMS, sender),
+        text=clean_text(params.get("text", "")),
+        provider_id=message_id,
+        received_at=received_at,
+        phone=sender if sender.startswith("+") else None,
+    )
 
 
 class _TrustingAdapter(HTTPAdapter):

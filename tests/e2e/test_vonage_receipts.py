@@ -223,3 +223,30 @@ async def test_a_signed_receipt_with_a_strange_message_id_is_dropped(
     )
     assert response.status == 200
     assert await _state(vonage_bot, stored) == ("accepted", None, 0)
+
+
+async def test_a_reply_to_a_vonage_number_reaches_the_engine_once(
+    vonage_bot: Bot, fake_vonage: FakeVonage
+) -> None:
+    """Someone answers a message that went by Vonage: their reply comes in like any text,
+    gets its answer, and a repeat of the same messageId has no second effect."""
+    params = fake_vonage.inbound(PHONE, "Hello", "0B00000000000001")
+    for _ in range(2):
+        response = await vonage_bot.client.get("/sms/vonage/inbound", params=params)
+        assert response.status == 200
+    async with vonage_bot.services.db.read() as session:
+        rows = (await session.execute(select(MessageRow))).scalars().all()
+    assert [(row.direction, row.text) for row in rows if row.direction == "in"] == [("in", "Hello")]
+    await vonage_bot.services.outbox.send_due()
+    assert len(vonage_bot.twilio.to(PHONE)) == 1  # the welcome, by the first provider
+
+
+async def test_an_unsigned_inbound_sms_is_refused_and_stores_nothing(
+    vonage_bot: Bot, fake_vonage: FakeVonage
+) -> None:
+    params = fake_vonage.inbound(PHONE, "Hello", "0B00000000000002")
+    params["sig"] = "0" * 32
+    response = await vonage_bot.client.post("/sms/vonage/inbound", data=params)
+    assert response.status == 403
+    async with vonage_bot.services.db.read() as session:
+        assert (await session.execute(select(MessageRow))).scalars().all() == []
