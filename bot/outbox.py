@@ -146,7 +146,9 @@ class Outbox:
             try:
                 await self._send_one(message)
             except Exception:
-                log.exception("message %s: not recorded; it is taken again after its lease")
+                log.exception(
+                    "message %s: not recorded; it is taken again after its lease", message.id
+                )
 
     async def _send_one(self, message: claims.Claimed) -> None:
         channel = message.address.channel

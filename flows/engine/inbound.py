@@ -122,7 +122,11 @@ async def _decide(uow: Unit, ctx: Context, inbound: Inbound, is_new: bool) -> Ap
         check_in = registry.state_of(client, CheckInState)
         if check_in is not None:
             await uow.follow_ups.record(check_in.follow_up_id, None, None, case.id, False, now)
-        return Applied([Reply(texts.crisis(service), "crisis", Priority.CRISIS)], case)
+        # A direct answer to their own crisis message goes even to someone who opted out.
+        contacts = Reply(
+            texts.crisis(service), "crisis", Priority.CRISIS, allowed_when_opted_out=True
+        )
+        return Applied([contacts], case)
 
     if word is Keyword.HELP:
         return Applied([Reply(texts.help_text(service), "help")])
