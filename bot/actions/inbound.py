@@ -136,7 +136,8 @@ async def _not_yet(services: Services, item: Spooled, exc: Exception) -> None:
     try:
         async with services.db.write() as session:
             if passing or item.attempts < SPOOL_TRIES:
-                wait = min(SPOOL_FIRST_RETRY * 2 ** (item.attempts - 1), SPOOL_LONGEST_RETRY)
+                doubled = SPOOL_FIRST_RETRY * 2 ** min(10, max(0, item.attempts - 1))
+                wait = min(doubled, SPOOL_LONGEST_RETRY)
                 at = services.clock.now() + wait
                 await inbound_spool.retry_later(session, item.id, reason, at)
             else:
