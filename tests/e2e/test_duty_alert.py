@@ -244,3 +244,27 @@ async def test_the_tick_is_scheduled_every_minute_one_at_a_time(bot: Bot) -> Non
         assert job.trigger.interval == timedelta(minutes=1)
     finally:
         ticks.shutdown(wait=False)
+
+
+async def test_an_alert_that_cannot_be_sent_shows_on_delivery_problems_as_the_duty_contacts(
+    make_bot: Any,
+) -> None:
+    """Refused for good by Twilio: listed for admins as to the duty contact (not to a
+    referrer), with its case; no case opens for it, and the case is not alerted again."""
+    bot: Bot = await make_bot(DUTY_CONTACT=DUTY)
+    case_id = await _urgent_case(bot)
+    bot.clock.advance(timedelta(minutes=61))
+    bot.twilio.fail_next(400, 21211)  # not a valid number: final
+    assert await _tick(bot) == 1
+    assert bot.twilio.to(DUTY) == []
+    async with bot.services.db.read() as session:
+        [row] = (
+            await session.execute(select(MessageRow).where(col(MessageRow.kind) == "duty_alert"))
+        ).scalars()
+        cases = (await session.execute(select(CaseRow))).scalars().all()
+    assert row.status == "failed" and [case.id for case in cases] == [case_id]
+    page = await (await (await signed_in(bot)).get("/deliveries")).text()
+    failed = page[page.index('id="not-delivered"') :]
+    assert "The duty contact" in failed and f'href="/cases/{case_id}"' in failed
+    assert "update to their referrer" not in failed and "21211" in failed
+    assert await _tick(bot) == 0
