@@ -18,7 +18,9 @@ from pydantic import PrivateAttr, ValidationError, field_validator, model_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import questionnaires
+from bot.channels.email import looks_like_email
 from flows import phones
+from flows.messages import Address, Channel
 from flows.questionnaires import Questionnaire
 from flows.sendwindow import SendWindow
 from flows.texts import Nation, ServiceInfo
@@ -63,6 +65,7 @@ class Settings(BaseSettings):
     service_phone: str = ""
     service_timezone: str = "Europe/London"
     service_nation: Nation = Nation.ENGLAND
+    duty_contact: str = ""
     send_window: str = "08:00-20:00"
     reminder_offsets: str = "48h,2h"
     follow_up_after: str = "10w"
@@ -136,6 +139,20 @@ class Settings(BaseSettings):
         if not phones.is_possible(value):
             raise ValueError(f"{value!r} is not a phone number")
         return value.strip()
+
+    @field_validator("duty_contact")
+    @classmethod
+    def _duty_contact(cls, value: str) -> str:
+        """Empty, an e-mail address, or a phone number (kept in E.164)."""
+        value = value.strip()
+        if not value or ("@" in value and looks_like_email(value)):
+            return value
+        if "@" in value:
+            raise ValueError(f"{value!r} is not an e-mail address")
+        number = phones.normalise(value) if phones.is_possible(value) else ""
+        if not number.startswith("+"):
+            raise ValueError(f"{value!r} is neither a phone number nor an e-mail address")
+        return number
 
     @field_validator("service_timezone")
     @classmethod
@@ -292,6 +309,11 @@ class Settings(BaseSettings):
                 )
         if bool(self.smtp_url) != bool(self.email_from):
             raise _named("EMAIL_FROM", "set both SMTP_URL and EMAIL_FROM, or neither")
+        duty = self.duty_address
+        if duty is not None and duty.channel is Channel.SMS and not self.sms_enabled:
+            raise _named("DUTY_CONTACT", "a phone number needs SMS on: set up Twilio first")
+        if duty is not None and duty.channel is Channel.EMAIL and not self.email_enabled:
+            raise _named("DUTY_CONTACT", "an e-mail address needs SMTP_URL and EMAIL_FROM set")
         try:
             self._loaded_questionnaires = questionnaires.load(self.questionnaires_dir or None)
         except questionnaires.QuestionnaireFileError as exc:
@@ -317,6 +339,15 @@ class Settings(BaseSettings):
     @property
     def follow_up_delta(self) -> timedelta:
         return parse_duration(self.follow_up_after)
+
+    @property
+    def duty_address(self) -> Address | None:
+        """Where an urgent case nobody has taken in time is told: by SMS or e-mail; None when
+        ``DUTY_CONTACT`` is off."""
+        if not self.duty_contact:
+            return None
+        channel = Channel.EMAIL if "@" in self.duty_contact else Channel.SMS
+        return Address.of(channel, self.duty_contact)
 
     @property
     def sms_enabled(self) -> bool:

@@ -1,8 +1,9 @@
 """APScheduler drives the ticks; every schedule itself lives in the database.
 
 Ticks: fire due timers, handle inbound messages kept in the spool while the database was in
-trouble, nudge the outbox (a safety net beside its own wake-ups), prune old housekeeping rows
-and apply the retention rule. Each tick is an action.
+trouble, nudge the outbox (a safety net beside its own wake-ups), alert the duty contact about
+urgent cases nobody has taken in time, prune old housekeeping rows and apply the retention
+rule. Each tick is an action.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.actions import duty
 from bot.actions.housekeeping import prune_processed_ids
 from bot.actions.inbound import handle_spooled
 from bot.actions.rights import apply_retention
@@ -33,6 +35,14 @@ def start(services: Services) -> AsyncIOScheduler:
         seconds=TICK_SECONDS,
         args=[services],
         id="handle-spooled-inbound",
+        **once,
+    )
+    scheduler.add_job(
+        duty.alert_overdue,
+        "interval",
+        seconds=duty.EVERY_SECONDS,
+        args=[services],
+        id="duty-alerts",
         **once,
     )
     scheduler.add_job(

@@ -72,6 +72,14 @@ class Cases(Protocol):
         self, case_id: int, outcome: str, onward: list[str], by: int, at: datetime
     ) -> None: ...
 
+    async def overdue_unclaimed(self, now: datetime) -> list[int]:
+        """Open urgent cases nobody has taken, past their due time, whose duty contact has not
+        been told: their ids, the longest overdue first."""
+
+    async def mark_duty_alerted(self, case_id: int, at: datetime) -> bool:
+        """Record that the duty contact is told about the case now; False when it no longer
+        needs telling (taken, closed, or told already), so nothing is to be sent."""
+
 
 class Messages(Protocol):
     async def claim_provider_id(self, key: str, at: datetime) -> bool:

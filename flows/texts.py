@@ -262,6 +262,12 @@ REFERRER_FIRST_CONTACT = (
 )
 REFERRER_CLOSED = "{service}: referral {reference} is now closed. Thank you for referring."
 EMAIL_SUBJECT = "{service}: referral update"
+# To the service's duty contact (DUTY_CONTACT), not a client: the case's number and nothing
+# of the client, neither their name nor a word of what they wrote.
+DUTY_ALERT = (
+    "{service}: an urgent case (#{case}) has waited over an hour with no one on it. Please "
+    "open the queue now."
+)
 # Follow-up check-ins, two to three months after the last session. No health details.
 FU_CHECK_IN = (
     "Hello from the {service}. How are things since you last saw your link worker? Reply 1 "
@@ -341,6 +347,10 @@ def opted_in(service: ServiceInfo) -> str:
     return _fill(OPTED_IN, service)
 
 
+def duty_alert(service: ServiceInfo, case_id: int) -> str:
+    return DUTY_ALERT.format(service=service.name, case=case_id)
+
+
 def crisis(service: ServiceInfo) -> str:
     return CRISIS[service.nation] + " " + _fill(CRISIS_FOLLOW_UP, service, CRISIS_PHONE_LINE)
 
@@ -368,6 +378,7 @@ ONE_SEGMENT_TEMPLATES = {
         "APPT",
         "FU",
         "Q",
+        "DUTY",
     }
     and not name.endswith("_LINE")
 }

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -25,6 +27,17 @@ def to_case(row: CaseRow) -> Case:
         created_at=row.created_at,
         due_by=row.due_by,
     )
+
+
+def _needs_duty_alert(now: datetime) -> list[Any]:
+    """Open, urgent, taken by nobody, past its due time, and the duty contact not yet told."""
+    return [
+        col(CaseRow.status) == CaseStatus.OPEN.value,
+        col(CaseRow.priority) == CasePriority.URGENT.value,
+        col(CaseRow.assigned_to).is_(None),
+        col(CaseRow.due_by) < now,
+        col(CaseRow.duty_alerted_at).is_(None),
+    ]
 
 
 class SqlCases:
@@ -87,3 +100,22 @@ class SqlCases:
         row.outcome, row.onward_referrals = outcome, json.dumps(onward)
         row.closed_at, row.closed_by = at, by
         await self.session.flush()
+
+    async def overdue_unclaimed(self, now: datetime) -> list[int]:
+        stmt = (
+            select(CaseRow.id)
+            .where(*_needs_duty_alert(now))
+            .order_by(col(CaseRow.due_by), col(CaseRow.id))
+        )
+        return [case_id for case_id in (await self.session.execute(stmt)).scalars() if case_id]
+
+    async def mark_duty_alerted(self, case_id: int, at: datetime) -> bool:
+        """One conditional update: of two instances marking the same case, one wins."""
+        stmt = (
+            sa.update(CaseRow)
+            .where(col(CaseRow.id) == case_id, *_needs_duty_alert(at))
+            .values(duty_alerted_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        result: Any = await self.session.execute(stmt)
+        return bool(result.rowcount == 1)

@@ -60,7 +60,12 @@ class MessageProblem:
 
     @property
     def to_referrer(self) -> bool:
-        return self.row.client_id is None
+        return self.row.client_id is None and self.row.referral_id is not None
+
+    @property
+    def to_duty_contact(self) -> bool:
+        """An alert to the service's duty contact: no client's, and no referral's."""
+        return self.row.client_id is None and self.row.referral_id is None
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,16 +120,19 @@ async def user_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     return {uid: name for uid, name in rows.all() if uid is not None}
 
 
-async def queue_state(session: AsyncSession, user: StaffUser) -> tuple[int, int, int]:
-    """What the queue page shows, in brief: open cases, a fingerprint of their assignments and
-    the latest message from a client in them. A change in any means the page is out of date."""
+async def queue_state(session: AsyncSession, user: StaffUser) -> tuple[int, int, int, int]:
+    """What the queue page shows, in brief: open cases, a fingerprint of their assignments, the
+    latest message from a client in them and how many have had the duty contact alerted. A
+    change in any means the page is out of date."""
     seen = of_visible_client(user, col(CaseRow.client_id))
-    count, assigned, latest = (
+    alerted = sa.case((col(CaseRow.duty_alerted_at).is_not(None), col(CaseRow.id)))
+    count, assigned, latest, duty = (
         await session.execute(
             sa.select(
                 sa.func.count(sa.distinct(col(CaseRow.id))),
                 sa.func.coalesce(sa.func.sum(col(CaseRow.assigned_to)), 0),
                 sa.func.coalesce(sa.func.max(col(MessageRow.id)), 0),
+                sa.func.count(sa.distinct(alerted)),
             )
             .select_from(CaseRow)
             .outerjoin(
@@ -141,7 +144,7 @@ async def queue_state(session: AsyncSession, user: StaffUser) -> tuple[int, int,
             .where(col(CaseRow.status) == "open", seen)
         )
     ).one()
-    return int(count or 0), int(assigned or 0), int(latest or 0)
+    return int(count or 0), int(assigned or 0), int(latest or 0), int(duty or 0)
 
 
 SEARCH_LIMIT = 50

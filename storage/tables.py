@@ -125,6 +125,8 @@ class CaseRow(SQLModel, table=True):
     closed_by: int | None = Field(default=None, foreign_key="staff_user.id")
     outcome: str | None = None
     onward_referrals: str = "[]"  # JSON list of service ids
+    # When the duty contact was told nobody had taken this urgent case in time (at most once).
+    duty_alerted_at: datetime | None = _time(nullable=True)
 
 
 class ReferralRow(SQLModel, table=True):

@@ -1,6 +1,6 @@
-"""The one way a message is queued for a person: a client on their own channel, or a
-professional referrer. Nothing is written for a client who has opted out, except a reply that
-may go to them even so (the opt-out confirmation itself)."""
+"""The one way a message is queued for a person: a client on their own channel, a
+professional referrer, or the service's duty contact. Nothing is written for a client who has
+opted out, except a reply that may go to them even so (the opt-out confirmation itself)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from datetime import datetime
 from flows.messages import Address, OutgoingDraft, Priority, Reply
 from flows.model import Client
 from flows.ports import Unit
+
+DUTY_ALERT = "duty_alert"  # the kind of a message to the duty contact
 
 
 async def to_client(
@@ -46,5 +48,21 @@ async def to_referrer(
     """An update to a professional referrer, as soon as it can go."""
     draft = OutgoingDraft(
         None, address, text, "referrer_update", Priority.REPLY, now, referral_id=referral_id
+    )
+    return await uow.messages.add_outgoing(draft)
+
+
+async def to_duty(uow: Unit, address: Address, text: str, case_id: int, now: datetime) -> int:
+    """An alert to the service's duty contact about a case: at once and at any hour (crisis
+    priority). It is no client's message, so no client's opt-out holds it back."""
+    draft = OutgoingDraft(
+        None,
+        address,
+        text,
+        DUTY_ALERT,
+        Priority.CRISIS,
+        now,
+        case_id=case_id,
+        allowed_when_opted_out=True,
     )
     return await uow.messages.add_outgoing(draft)

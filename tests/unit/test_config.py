@@ -196,3 +196,62 @@ def test_questionnaire_wording_makes_swemwbs_askable(tmp_path: Path) -> None:
     swemwbs = settings.service.questionnaire("swemwbs")
     assert without is not None and not without.askable
     assert swemwbs is not None and swemwbs.askable and swemwbs.items == tuple(items)
+
+
+SMS_ON = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_FROM": "+447700900001"}
+SMTP_ON = {"SMTP_URL": "smtp://user:pw@mail.example.org:587", "EMAIL_FROM": "bot@example.org"}
+
+
+def test_the_duty_contact_is_off_by_default() -> None:
+    """With no duty contact nothing is alerted, and nothing else has to be set up."""
+    assert load_settings({}).duty_address is None
+    assert load_settings({"DUTY_CONTACT": "  "}).duty_address is None
+
+
+@pytest.mark.parametrize(
+    ("value", "address"),
+    [
+        ("07700 900123", "tel:+447700900123"),
+        ("+44 7700 900123", "tel:+447700900123"),
+        ("01942 000111", "tel:+441942000111"),
+    ],
+)
+def test_a_duty_phone_number_is_kept_in_e164_and_goes_by_sms(value: str, address: str) -> None:
+    """However the number is written, alerts go to one E.164 number by SMS."""
+    settings = load_settings(SMS_ON | {"DUTY_CONTACT": value})
+    assert str(settings.duty_address) == address
+
+
+def test_a_duty_email_address_goes_by_email() -> None:
+    """An e-mail duty contact is reached through the SMTP server set up for referrers."""
+    settings = load_settings(SMTP_ON | {"DUTY_CONTACT": " duty@practice.nhs.uk "})
+    assert str(settings.duty_address) == "mailto:duty@practice.nhs.uk"
+
+
+@pytest.mark.parametrize(
+    "value", ["hello", "12", "+44", "duty@", "duty@nowhere", "two@at@example.org", "a b@c.org"]
+)
+def test_a_duty_contact_that_is_neither_a_number_nor_an_address_is_refused(value: str) -> None:
+    """A mistyped duty contact would mean alerts that go nowhere: stop at start-up instead."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(SMS_ON | SMTP_ON | {"DUTY_CONTACT": value})
+    message = str(caught.value)
+    assert message.startswith("DUTY_CONTACT: ") and "\n" not in message, message
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({"DUTY_CONTACT": "07700 900123"}, "SMS"),
+        (SMTP_ON | {"DUTY_CONTACT": "07700 900123"}, "SMS"),
+        ({"DUTY_CONTACT": "duty@practice.nhs.uk"}, "SMTP_URL"),
+        (SMS_ON | {"DUTY_CONTACT": "duty@practice.nhs.uk"}, "SMTP_URL"),
+    ],
+)
+def test_a_duty_contact_needs_its_channel_on(env: dict[str, str], problem: str) -> None:
+    """A number with SMS off, or an address with SMTP off, could never be alerted."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env)
+    message = str(caught.value)
+    assert message.startswith("DUTY_CONTACT: ") and problem in message, message
+    assert "\n" not in message

@@ -36,6 +36,8 @@ PERSONAL = {
     "count",
     "low",
     "high",
+    # a case's number, in the duty contact's alert
+    "case",
 }
 
 

@@ -128,6 +128,7 @@ def _message(found: MessageProblem, deadline: timedelta, now: datetime) -> dict[
         "client_id": found.client_id,
         "client": found.client_name or "Not yet named",
         "to_referrer": found.to_referrer,
+        "to_duty_contact": found.to_duty_contact,
         "case_id": row.case_id,
         "open_case_id": found.open_case_id if found.open_case_id != row.case_id else None,
         "kind": row.kind.replace("_", " "),

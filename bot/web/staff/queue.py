@@ -1,5 +1,6 @@
 """The queue page: open cases the user may see, most urgent first, with how long each has
-waited and has left; and the event stream that keeps it up to date."""
+waited and has left, an urgent case nobody has taken in time marked (and when the duty contact
+was alerted about it); and the event stream that keeps it up to date."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import contextlib
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -14,6 +16,7 @@ from bot.actions import cases, deliveries
 from bot.web.http import services_of
 from bot.web.staff.deliveries import mark
 from bot.web.staff.pages import TOKEN, page, user
+from flows.model import CasePriority
 from storage import queries, web_sessions
 from storage.records import CaseLine
 
@@ -30,9 +33,20 @@ def _waiting(since: datetime, now: datetime) -> str:
     return f"{minutes // 1440} days"
 
 
-def _shown(line: CaseLine, now: datetime) -> dict[str, Any]:
+def _alerted(at: datetime | None, now: datetime, zone: ZoneInfo) -> str | None:
+    """When the duty contact was alerted, in the service's time: "at 14:05", with the day
+    when it was not today."""
+    if at is None:
+        return None
+    local = at.astimezone(zone)
+    day = "" if local.date() == now.astimezone(zone).date() else f" on {local:%d %b}"
+    return f"Duty contact alerted{day} at {local:%H:%M}"
+
+
+def _shown(line: CaseLine, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     row = line.row
     late = row.due_by < now
+    unclaimed = late and row.priority == CasePriority.URGENT and row.assigned_to is None
     due = (
         f"overdue by {_waiting(row.due_by, now)}"
         if late
@@ -46,6 +60,8 @@ def _shown(line: CaseLine, now: datetime) -> dict[str, Any]:
         "waiting": _waiting(row.created_at, now),
         "due": due,
         "late": late,
+        "unclaimed": unclaimed,
+        "alerted": _alerted(row.duty_alerted_at, now, zone),
         "assigned": line.assigned_name,
         "client": line.client_name,
     }
@@ -75,7 +91,7 @@ async def queue(request: web.Request) -> web.Response:
         "practices": sorted({line.practice_code for line in lines if line.practice_code}),
         "reasons": sorted({line.row.reason for line in lines}),
     }
-    shown = [_shown(line, now) for line in chosen]
+    shown = [_shown(line, now, services.settings.zone) for line in chosen]
     problems = mark(await deliveries.recent(services, me))
     return page(
         request,
