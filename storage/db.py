@@ -78,6 +78,22 @@ def is_transient(exc: BaseException) -> bool:
     return state is not None and state.startswith(_PASSING_STATES)
 
 
+def fault_reason(exc: BaseException) -> str:
+    """Why something failed, in words that carry no one's data: the exception's class, the
+    driver's error under it and its code (a PostgreSQL SQLSTATE, SQLite's error name), never
+    its message, which can quote a row."""
+    words = [type(exc).__name__]
+    inner = getattr(exc, "orig", None)
+    for error in (inner, getattr(inner, "__cause__", None)):
+        if error is None:
+            continue
+        words.append(type(error).__name__)
+        code = getattr(error, "sqlstate", None) or getattr(error, "sqlite_errorname", None)
+        if isinstance(code, str):
+            words.append(code)
+    return " ".join(dict.fromkeys(words))
+
+
 def _sqlstate(error: BaseException | None) -> str | None:
     """The SQLSTATE of a driver's error (asyncpg's, through SQLAlchemy's adapter), if any."""
     for candidate in (error, getattr(error, "__cause__", None)):

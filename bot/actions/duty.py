@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.actions.timers import reason
 from bot.actions.unit import change, look
 from bot.bootstrap import Services
 from flows.engine.duty import alert_duty
 from storage.audit import audit
+from storage.db import fault_reason
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ async def alert_overdue(services: Services) -> int:
         async with look(services) as uow:
             overdue = await uow.cases.overdue_unclaimed(now)
     except Exception as exc:
-        log.warning("could not look for overdue urgent cases (%s); trying again", reason(exc))
+        log.warning("could not look for overdue urgent cases (%s); trying again", fault_reason(exc))
         return 0
     alerted = 0
     for case_id in overdue:
@@ -51,7 +51,7 @@ async def alert_overdue(services: Services) -> int:
             log.warning(
                 "case %s: could not alert the duty contact (%s); trying at the next tick",
                 case_id,
-                reason(exc),
+                fault_reason(exc),
             )
             continue
         if message_id is not None:

@@ -18,7 +18,7 @@ from bot.actions.unit import change
 from bot.bootstrap import Services
 from flows import engine
 from flows.model import DueTimer
-from storage.db import is_transient
+from storage.db import fault_reason, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,9 @@ async def _fire_next(services: Services, passed: set[int]) -> _Next:
             await engine.fire_timer(uow, timer, services.settings.service, now)
     except Exception as exc:
         if timer is None:
-            log.warning("could not look for due timers (%s); trying at the next tick", reason(exc))
+            log.warning(
+                "could not look for due timers (%s); trying at the next tick", fault_reason(exc)
+            )
             return _Next.STOP
         return await _after_fault(services, timer, exc, now)
     return _Next.FIRED
@@ -67,7 +69,7 @@ async def _fire_next(services: Services, passed: set[int]) -> _Next:
 async def _after_fault(services: Services, timer: DueTimer, exc: Exception, now: datetime) -> _Next:
     """Record why the timer did not fire, in a fresh transaction: tried again later after a
     passing fault, failed for good after any other."""
-    why, passing = reason(exc), is_transient(exc)
+    why, passing = fault_reason(exc), is_transient(exc)
     try:
         async with change(services) as uow:
             if passing:
@@ -80,7 +82,7 @@ async def _after_fault(services: Services, timer: DueTimer, exc: Exception, now:
             timer.id,
             timer.kind,
             why,
-            reason(again),
+            fault_reason(again),
         )
         return _Next.STOP
     if attempts is None:  # it fired after all (the fault came after the commit), or was changed
@@ -97,19 +99,3 @@ async def _after_fault(services: Services, timer: DueTimer, exc: Exception, now:
         return _Next.RETRY
     log.error("timer %s (%s) failed: %s; marked failed", timer.id, timer.kind, why, exc_info=exc)
     return _Next.FAILED
-
-
-def reason(exc: BaseException) -> str:
-    """Why something failed, in words that carry no one's data: the exception's class, the
-    driver's error under it and its code (a PostgreSQL SQLSTATE, SQLite's error name), never
-    its message, which can quote a row."""
-    words = [type(exc).__name__]
-    inner = getattr(exc, "orig", None)
-    for error in (inner, getattr(inner, "__cause__", None)):
-        if error is None:
-            continue
-        words.append(type(error).__name__)
-        code = getattr(error, "sqlstate", None) or getattr(error, "sqlite_errorname", None)
-        if isinstance(code, str):
-            words.append(code)
-    return " ".join(dict.fromkeys(words))

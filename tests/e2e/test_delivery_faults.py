@@ -102,7 +102,7 @@ async def _queue(bot: Bot, count: int) -> list[int]:
         return ids
 
 
-async def test_a_sender_killed_holding_a_claim_loses_nothing(make_bot) -> None:  # type: ignore[no-untyped-def]
+async def test_a_sender_killed_holding_a_claim_loses_nothing(make_bot: Any) -> None:
     """One instance is killed mid-send; another takes its claim over after the lease, and
     only the send in flight at the kill can go twice."""
     first = await make_bot(TWILIO_MAX_RATE="10")
@@ -126,7 +126,7 @@ async def test_a_sender_killed_holding_a_claim_loses_nothing(make_bot) -> None: 
     assert tally.sent == 10 and tally.duplicated <= 1
 
 
-async def test_a_slow_batch_renews_its_claim_and_is_not_sent_twice(make_bot) -> None:  # type: ignore[no-untyped-def]
+async def test_a_slow_batch_renews_its_claim_and_is_not_sent_twice(make_bot: Any) -> None:
     """A batch held up past its first lease keeps its claim; another instance sends none."""
     first = await make_bot(TWILIO_MAX_RATE="10")
     second = await make_bot(TWILIO_MAX_RATE="10")
@@ -177,7 +177,7 @@ async def test_a_result_is_recorded_only_under_the_senders_own_claim(bot: Bot) -
         assert row.status == "queued"
 
 
-async def test_a_send_raising_an_unexpected_error_never_stops_the_batch(make_bot) -> None:  # type: ignore[no-untyped-def]
+async def test_a_send_raising_an_unexpected_error_never_stops_the_batch(make_bot: Any) -> None:
     """A chat id that is not a number makes python-telegram-bot's call raise ValueError; a
     token Telegram refuses raises InvalidToken. Neither leaves a message 'sending', and the
     other messages of the batch go."""
