@@ -16,7 +16,6 @@ from sqlmodel import select
 
 from bot.bootstrap import build
 from flows import texts
-from storage import claims
 from storage.tables import MessageRow
 from testkit.fake_twilio import (
     ACCOUNT_SID,
@@ -26,6 +25,7 @@ from testkit.fake_twilio import (
     sign,
 )
 from tests.conftest import PUBLIC_BASE_URL, Bot, settings_for
+from tests.support.delivery import claim_as
 
 PHONE = "+447700900123"
 
@@ -51,17 +51,8 @@ async def test_a_send_claimed_by_a_process_that_died_is_taken_over_after_its_lea
 ) -> None:
     """A claim left by a dead sender expires, and another sender sends the message."""
     await bot.webhooks.sms(PHONE, "Hello")
-    async with bot.services.db.write() as session:
-        taken = await claims.claim_due(
-            session,
-            bot.clock.now(),
-            window_open=True,
-            limit=10,
-            lease=timedelta(seconds=60),
-            claim="a sender that dies",
-            deadline=timedelta(hours=72),
-        )
-    assert len(taken.messages) == 1
+    taken = await claim_as(bot, "a sender that dies")
+    assert len(taken) == 1
     await bot.services.outbox.send_due()  # still leased: not sent twice
     assert bot.twilio.sent == []
     bot.clock.advance(timedelta(seconds=61))

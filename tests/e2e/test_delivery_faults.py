@@ -14,12 +14,12 @@ from sqlmodel import col, select
 
 from flows.delivery import Delivery
 from flows.messages import Address, Channel, OutgoingDraft, Priority
-from storage import claims, outbox
+from storage import outbox
 from storage.tables import MessageRow
 from storage.unit import SqlUnit
 from testkit.fake_vonage import FakeVonage
 from tests.conftest import Bot
-from tests.support.delivery import account, drain, queue_every_kind, run_for
+from tests.support.delivery import account, claim_as, drain, queue_every_kind, run_for
 
 PHONE = "+447700800001"
 OUTAGES = {"1h": timedelta(hours=1), "6h": timedelta(hours=6), "80h": timedelta(hours=80)}
@@ -150,18 +150,8 @@ async def test_a_slow_batch_renews_its_claim_and_is_not_sent_twice(make_bot: Any
 
 async def test_a_result_is_recorded_only_under_the_senders_own_claim(bot: Bot) -> None:
     [message_id] = await _queue(bot, 1)
-    lease, deadline = timedelta(seconds=30), timedelta(hours=72)
-    async with bot.services.db.write() as session:
-        taken = await claims.claim_due(
-            session,
-            bot.clock.now(),
-            window_open=True,
-            limit=1,
-            lease=lease,
-            claim="old",
-            deadline=deadline,
-        )
-    assert [m.id for m in taken.messages] == [message_id]
+    taken = await claim_as(bot, "old", limit=1, lease=timedelta(seconds=30))
+    assert [m.id for m in taken] == [message_id]
     bot.clock.advance(timedelta(seconds=31))
     await bot.services.outbox.send_due()  # the lease ran out: another sender sends it
     async with bot.services.db.write() as session:

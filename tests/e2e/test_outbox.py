@@ -10,13 +10,13 @@ from sqlmodel import col, select
 from flows import texts
 from flows.delivery import Delivery
 from flows.messages import Address, OutgoingDraft, Priority
-from storage import claims, outbox
+from storage import outbox
 from storage.tables import ClientRow, DeliveryEventRow, MessageRow
 from storage.unit import SqlUnit
 from tests.conftest import Bot
+from tests.support.delivery import claim_as
 
 PHONE = "+447700900123"
-LEASE, DEADLINE = timedelta(seconds=60), timedelta(hours=72)
 
 
 async def _messages(bot: Bot, phone: str = PHONE) -> list[MessageRow]:
@@ -77,17 +77,9 @@ async def test_callback_that_overtakes_the_api_answer_is_applied(bot: Bot) -> No
     response = await bot.webhooks.status("SM" + "f" * 32, "delivered")
     assert response.status == 200
     message_id = await _queue(bot, "Hi", Priority.REPLY)
+    taken = await claim_as(bot, "mine", limit=1)
+    assert [m.id for m in taken] == [message_id]
     async with bot.services.db.write() as session:
-        taken = await claims.claim_due(
-            session,
-            bot.clock.now(),
-            window_open=True,
-            limit=1,
-            lease=LEASE,
-            claim="mine",
-            deadline=DEADLINE,
-        )
-        assert [m.id for m in taken.messages] == [message_id]
         assert await outbox.record_sent(
             session,
             message_id,

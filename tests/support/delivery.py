@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from flows.delivery import HANDED_OVER, Delivery
 from flows.messages import Address, OutgoingDraft, Priority
+from storage import claims
 from storage.tables import CaseRow, MessageRow, ReferralRow
 from storage.unit import SqlUnit
 from tests.conftest import Bot
@@ -86,6 +87,24 @@ async def _referral(session: AsyncSession, client_id: int, now: datetime) -> int
     await session.flush()
     assert row.id is not None
     return row.id
+
+
+async def claim_as(
+    bot: Bot, claim: str, *, limit: int = 10, lease: timedelta = timedelta(seconds=60)
+) -> list[claims.Claimed]:
+    """Claim what is due as a sender named ``claim`` would, and do nothing more with it (a
+    sender that dies, or one that is about to record a result by hand)."""
+    async with bot.services.db.write() as session:
+        taken = await claims.claim_due(
+            session,
+            bot.clock.now(),
+            window_open=True,
+            limit=limit,
+            lease=lease,
+            claim=claim,
+            deadline=bot.services.settings.delivery_deadline_delta,
+        )
+    return taken.messages
 
 
 async def run_for(bot: Bot, duration: timedelta, step: timedelta) -> None:
