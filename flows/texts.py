@@ -8,8 +8,11 @@ they are sent whole, whatever they cost.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from flows.safety import Concern
 
 if TYPE_CHECKING:
     from flows.questionnaires import Questionnaire
@@ -68,24 +71,82 @@ OPTED_IN = (
     "Text HELP for help or STOP to stop."
 )
 
-CRISIS = {
+# Contacts for each kind of concern (flows/safety), as sentences: a message that raises more
+# than one gets each sentence once, in the order of REPLY_ORDER.
+_DANGER = "If you are in danger now, call 999."
+_SAMARITANS = "Samaritans: 116 123, free, day or night."
+_SHOUT = "Or text SHOUT to 85258."
+_NHS_111 = "For urgent mental health help call NHS 111 and choose option 2."
+_SILENT = "If you cannot speak on the call, press 55 when asked."
+_CHILDLINE = "Under 18? Childline: 0800 1111."
+_OTHER_DANGER = "If someone else is in danger now, or has taken an overdose, call 999."
+CRISIS: dict[Nation, tuple[str, ...]] = {
+    Nation.ENGLAND: (_DANGER, _NHS_111, _SAMARITANS, _SHOUT),
+    Nation.WALES: (_DANGER, _NHS_111, _SAMARITANS, _SHOUT),
+    Nation.SCOTLAND: (
+        _DANGER,
+        "NHS 24: call 111.",
+        "Breathing Space: 0800 83 85 87.",
+        _SAMARITANS,
+        _SHOUT,
+    ),
+    Nation.NORTHERN_IRELAND: (_DANGER, "Lifeline: 0808 808 8000.", _SAMARITANS, _SHOUT),
+}
+SAFEGUARDING: dict[Nation, tuple[str, ...]] = {
     Nation.ENGLAND: (
-        "If you are in danger now, call 999. For urgent mental health help call NHS 111 "
-        "and choose option 2. Samaritans: 116 123, free, day or night. Or text SHOUT to 85258."
+        _DANGER,
+        _SILENT,
+        "National Domestic Abuse Helpline: 0808 2000 247, free, day or night.",
+        _CHILDLINE,
+        _SAMARITANS,
     ),
     Nation.WALES: (
-        "If you are in danger now, call 999. For urgent mental health help call NHS 111 "
-        "and choose option 2. Samaritans: 116 123, free, day or night. Or text SHOUT to 85258."
+        _DANGER,
+        _SILENT,
+        "Live Fear Free helpline: 0808 80 10 800, free, day or night.",
+        _CHILDLINE,
+        _SAMARITANS,
     ),
     Nation.SCOTLAND: (
-        "If you are in danger now, call 999. NHS 24: call 111. Breathing Space: "
-        "0800 83 85 87. Samaritans: 116 123, free, day or night. Or text SHOUT to 85258."
+        _DANGER,
+        _SILENT,
+        "Domestic Abuse and Forced Marriage Helpline: 0800 027 1234, free, day or night.",
+        _CHILDLINE,
+        _SAMARITANS,
     ),
     Nation.NORTHERN_IRELAND: (
-        "If you are in danger now, call 999. Lifeline: 0808 808 8000. Samaritans: 116 123, "
-        "free, day or night. Or text SHOUT to 85258."
+        _DANGER,
+        _SILENT,
+        "Domestic and Sexual Abuse Helpline: 0808 802 1414, free, day or night.",
+        _CHILDLINE,
+        _SAMARITANS,
     ),
 }
+SOMEONE_AT_RISK: dict[Nation, tuple[str, ...]] = {
+    Nation.ENGLAND: (
+        _OTHER_DANGER,
+        "For urgent mental health help for them, call NHS 111 and choose option 2.",
+        _SAMARITANS,
+    ),
+    Nation.WALES: (
+        _OTHER_DANGER,
+        "For urgent mental health help for them, call NHS 111 and choose option 2.",
+        _SAMARITANS,
+    ),
+    Nation.SCOTLAND: (_OTHER_DANGER, "For urgent help for them, call NHS 24 on 111.", _SAMARITANS),
+    Nation.NORTHERN_IRELAND: (
+        _OTHER_DANGER,
+        "Lifeline, for them or for you: 0808 808 8000.",
+        _SAMARITANS,
+    ),
+}
+CONTACTS = {
+    Concern.SELF_HARM: CRISIS,
+    Concern.HARM_FROM_OTHERS: SAFEGUARDING,
+    Concern.SOMEONE_ELSE: SOMEONE_AT_RISK,
+}
+# The texter's own risk first, then harm from others, then someone else's.
+REPLY_ORDER = (Concern.SELF_HARM, Concern.HARM_FROM_OTHERS, Concern.SOMEONE_ELSE)
 CRISIS_FOLLOW_UP = "We have asked a link worker to contact you as soon as they can{phone_line}."
 CRISIS_PHONE_LINE = ". You can also call us on {phone}"
 
@@ -351,8 +412,22 @@ def duty_alert(service: ServiceInfo, case_id: int) -> str:
     return DUTY_ALERT.format(service=service.name, case=case_id)
 
 
-def crisis(service: ServiceInfo) -> str:
-    return CRISIS[service.nation] + " " + _fill(CRISIS_FOLLOW_UP, service, CRISIS_PHONE_LINE)
+def crisis(service: ServiceInfo, concerns: Iterable[Concern] = (Concern.SELF_HARM,)) -> str:
+    """The contacts for every concern raised, each sentence once, then that a link worker will
+    be in touch."""
+    raised = set(concerns) or {Concern.SELF_HARM}
+    sentences: list[str] = []
+    for concern in REPLY_ORDER:
+        if concern in raised:
+            sentences += [s for s in CONTACTS[concern][service.nation] if s not in sentences]
+    return " ".join([*sentences, _fill(CRISIS_FOLLOW_UP, service, CRISIS_PHONE_LINE)])
+
+
+def case_reason(concerns: Iterable[Concern]) -> str:
+    """The urgent case's reason: each concern raised, the texter's own first (at most 40
+    characters: "crisis+safeguarding+risk_to_someone_else")."""
+    raised = set(concerns) or {Concern.SELF_HARM}
+    return "+".join(c.case_reason for c in REPLY_ORDER if c in raised)
 
 
 # Templates that must fit one segment with the longest service name and every personal detail
@@ -388,5 +463,9 @@ ALL_TEMPLATES = {
     "HELP_PHONE_LINE": HELP_PHONE_LINE,
     "CRISIS_FOLLOW_UP": CRISIS_FOLLOW_UP,
     "CRISIS_PHONE_LINE": CRISIS_PHONE_LINE,
-    **{f"CRISIS_{nation.name}": text for nation, text in CRISIS.items()},
+    **{
+        f"{concern.name}_{nation.name}": " ".join(sentences)
+        for concern, by_nation in CONTACTS.items()
+        for nation, sentences in by_nation.items()
+    },
 }

@@ -116,15 +116,17 @@ async def _decide(uow: Unit, ctx: Context, inbound: Inbound, is_new: bool) -> Ap
         if linked is not None:
             return linked
 
-    if safety.suggests_risk(inbound.text):
+    concerns = safety.concerns(inbound.text)
+    if concerns:
         # The conversation they were in carries on afterwards: its state is left as it was.
-        case = await open_case(uow, client, "crisis", now, CasePriority.URGENT)
+        reason = texts.case_reason(concerns)
+        case = await open_case(uow, client, reason, now, CasePriority.URGENT)
         check_in = registry.state_of(client, CheckInState)
         if check_in is not None:
             await uow.follow_ups.record(check_in.follow_up_id, None, None, case.id, False, now)
         # A direct answer to their own crisis message goes even to someone who opted out.
         contacts = Reply(
-            texts.crisis(service), "crisis", Priority.CRISIS, allowed_when_opted_out=True
+            texts.crisis(service, concerns), "crisis", Priority.CRISIS, allowed_when_opted_out=True
         )
         return Applied([contacts], case)
 

@@ -1,17 +1,23 @@
-"""Safeguarding in every state of every flow: every risk message gets the crisis contacts at
-once and an urgent case at the top of the queue, and the conversation it interrupted is kept."""
+"""Safeguarding in every state of every flow, over SMS and Telegram: every message of the public
+set gets the contacts for its concerns at once and an urgent case at the top of the queue, and
+the conversation it interrupted is kept."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
-from flows import texts
+from flows import safety, texts
 from storage.tables import CaseRow, ClientRow
 from tests.conftest import Bot
 from tests.support.crisis_messages import EVERYDAY_MESSAGES, RISK_MESSAGES
+from tests.support.dialog import SmsPhone, TelegramPhone
+
+Phone = SmsPhone | TelegramPhone
 
 SELF = ["Hello", "1", "yes", "Ann", "14/3/52", "Pemberton", "1", "no", "1"]
 FRIEND = ["Hello", "2", "Jean", "07700 901999", "neighbour", "Bob"]
@@ -50,13 +56,11 @@ async def _invite(bot: Bot, number: str, i: int) -> None:
         await bot.text(referrer, said)
 
 
-async def _client(bot: Bot, number: str) -> ClientRow | None:
+async def _client(bot: Bot, phone: Phone) -> ClientRow | None:
+    column = ClientRow.telegram_chat_id if isinstance(phone, TelegramPhone) else ClientRow.phone
     async with bot.services.db.read() as session:
-        return (
-            (await session.execute(select(ClientRow).where(ClientRow.phone == number)))
-            .scalars()
-            .first()
-        )
+        found = await session.execute(select(ClientRow).where(column == phone.number))
+        return found.scalars().first()
 
 
 async def _urgent_cases(bot: Bot, client_id: int) -> list[CaseRow]:
@@ -67,54 +71,73 @@ async def _urgent_cases(bot: Bot, client_id: int) -> list[CaseRow]:
         return [c for c in rows.scalars() if c.priority == "urgent"]
 
 
-async def test_every_risk_message_in_every_state_gets_contacts_and_an_urgent_case(
+def _phone(bot: Bot, i: int, telegram: bool) -> Phone:
+    if telegram:
+        assert bot.telegram is not None
+        return TelegramPhone(bot, bot.telegram, 7_000_000 + i, polling=False, press=False)
+    return SmsPhone(bot, f"+4477009{i:05d}")
+
+
+# The detector does not touch the database: the whole set runs on SQLite, over both channels.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_every_risk_message_in_every_state_gets_its_contacts_and_an_urgent_case(
     make_bot: Any,
 ) -> None:
-    bot: Bot = await make_bot()
+    """Two people in each state, one by SMS and one on Telegram (an invitation only reaches a
+    phone number: both of those are by SMS), share the set: each message gets its contacts, the
+    urgent case is there, and the state they were in is kept for the next message."""
+    bot: Bot = await make_bot(telegram="webhook")
     await bot.add_practice("P92001", "Pemberton Surgery")
     await bot.add_practice("P92002", "Hindley Health Centre")
     await bot.add_practice("P92003", "Hindley Green Surgery")
-    crisis = texts.crisis(bot.services.settings.service)
+    service = bot.services.settings.service
     token = await bot.staff_token()
-    names = list(STATES)
-    assert len(RISK_MESSAGES) >= 60
-    for i, message in enumerate(RISK_MESSAGES):
-        state = names[i % len(names)]
-        number = f"+4477009{i:05d}"
+    people = [(state, on_telegram) for state in STATES for on_telegram in (False, True)]
+    share = Counter[str]()
+    for i, (state, on_telegram) in enumerate(people):
+        phone = _phone(bot, i, on_telegram and state != INVITED)
         for said in STATES[state]:
-            await bot.text(number, said)
+            await phone.say(said)
         if state == INVITED:
-            await _invite(bot, number, i)
+            await _invite(bot, phone.number, i)
             await bot.services.outbox.send_due()
-        before = await _client(bot, number)
-        sent = len(bot.twilio.to(number))
-        await bot.text(number, message)
-        answer = bot.twilio.to(number)[sent:]
-        assert answer == [crisis], f"{message!r} in state {state!r}: {answer}"
-        after = await _client(bot, number)
-        assert after is not None and after.id is not None
-        [urgent] = await _urgent_cases(bot, after.id)
-        assert urgent.reason == "crisis"
-        if before is not None:  # the conversation can carry on where it was
-            assert (after.flow, json.loads(after.flow_state)) == (
-                before.flow,
-                json.loads(before.flow_state),
-            ), state
+        before = await _client(bot, phone)
+        first_reason = None
+        for concern, message in RISK_MESSAGES[i :: len(people)]:
+            share[type(phone).__name__] += 1
+            answer = await phone.say(message)
+            raised = safety.concerns(message)
+            assert concern in raised, message
+            assert answer == [texts.crisis(service, raised)], f"{message!r} in {state!r}: {answer}"
+            after = await _client(bot, phone)
+            assert after is not None and after.id is not None
+            [urgent] = await _urgent_cases(bot, after.id)
+            first_reason = first_reason or texts.case_reason(raised)
+            assert first_reason in urgent.reason, (message, urgent.reason)
+            if before is not None:  # the conversation can carry on where it was
+                assert (after.flow, json.loads(after.flow_state)) == (
+                    before.flow,
+                    json.loads(before.flow_state),
+                ), state
         _, queue = await bot.api("GET", "/api/v1/cases?limit=1", token)
         assert queue["items"][0]["priority"] == "urgent"
-    # Every state was tried at least three times.
-    assert len(RISK_MESSAGES) >= 3 * len(STATES)
+    assert sum(share.values()) == len(RISK_MESSAGES)
+    # Each person sent at least five, and each channel carried a third of the set or more.
+    assert len(RISK_MESSAGES) >= 5 * len(people)
+    assert min(share.values()) >= len(RISK_MESSAGES) // 3, share
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_everyday_messages_get_no_crisis_reply(make_bot: Any) -> None:
-    bot: Bot = await make_bot()
-    crisis = texts.crisis(bot.services.settings.service)
-    assert len(EVERYDAY_MESSAGES) >= 40
+    """Each everyday message, as the first from a new number or chat, gets no contacts and no
+    urgent case."""
+    bot: Bot = await make_bot(telegram="webhook")
+    service = bot.services.settings.service
+    every_reply = {texts.crisis(service, [c]) for c in safety.Concern}
     for i, message in enumerate(EVERYDAY_MESSAGES):
-        number = f"+4477009{i:05d}"
-        await bot.text(number, "Hello")
-        await bot.text(number, message)
-        assert crisis not in bot.twilio.to(number), message
-        client = await _client(bot, number)
+        phone = _phone(bot, i, bool(i % 2))
+        answer = await phone.say(message)
+        assert answer and not every_reply & set(answer), message
+        client = await _client(bot, phone)
         assert client is not None and client.id is not None
         assert await _urgent_cases(bot, client.id) == [], message

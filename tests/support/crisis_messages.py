@@ -1,283 +1,44 @@
-"""Crisis detection test sets: texts the service really gets, written the way people write them.
+"""The public crisis test sets (tests/fixtures/safety/*.tsv): messages written the way people
+write them, each with the concern it must raise, or ``everyday`` for one that must raise none.
 
-RISK_MESSAGES must all reach the crisis contacts and an urgent case. EVERYDAY_MESSAGES must not:
-every false alarm sends crisis numbers to someone asking about a bus and swamps the staff. When a
-real message is missed or wrongly flagged, add it here first, then change flows/safety.py.
+Each set was written by someone outside the detector's design. ``messages.tsv`` came first and
+the detector was built against it; ``second.tsv`` was written afterwards without sight of the
+detector or the first set, and measured before the detector was changed for it; ``third.tsv``
+the same after that. The detector is now held to all three. When a real message is missed or
+wrongly flagged, add it to a set first, then change flows/safety/phrases.toml.
 """
 
 from __future__ import annotations
 
-RISK_MESSAGES: tuple[str, ...] = (
-    # Found in review: violence said plainly, an overdose in txt speak, wishing to die.
-    "my son takes my pension and hits me",
-    "been hit again",
-    "I'm being hurt at home",
-    "OD'd last night",
-    "od last night",
-    "I feel like dying",
-    "I might as well be dead",
-    # Suicide, said directly (misspelt, without apostrophes, in capitals, in text speak).
-    "I want to kill myself",
-    "I’m going to kill myself tonight",
-    "I KEEP THINKING ABOUT KILLING MYSELF",
-    "im gonna kill meself",
-    "i want to kil my self",
-    "gonna kil myself tonite",
-    "I feel suicidal",
-    "Suicidal thoughts again",
-    "feeling sucidal again tonight",
-    "im thinking about sucide",
-    "thinking of suiside",
-    "I've been thinking of taking my own life",
-    "i'm going to end my life",
-    "I want to die",
-    "i just wanna die",
-    "i want 2 die",
-    "I'm going to top myself",
-    "going to do myself in",
-    "honestly might just kms",
-    "I tried to kill myself last year and the feelings are back",
-    "I'm a danger to myself",
-    # Suicide, said indirectly.
-    "I dont want to be here anymore",
-    "I don’t want to be here anymore",
-    "i dont wanna live no more",
-    "I don't want to wake up tomorrow",
-    "I want to go to sleep and never wake up",
-    "I want to go to bed and not wake up",
-    "I hope I don't wake up in the morning",
-    "I can't go on like this",
-    "I CANT GO ON",
-    "I can’t carry on",
-    "i cant take it anymore",
-    "everyone would be better off without me",
-    "Everyone would be better off if I was gone",
-    "nobody would miss me if I was gone",
-    "I wish I was dead",
-    "Id rather be dead",
-    "there's no point in living",
-    "I don't see the point anymore",
-    "whats the point in going on",
-    "life isn't worth living",
-    "Nothing to live for anymore",
-    "I have no reason to carry on",
-    "I'm tired of living",
-    "I'm going to end it all",
-    "I keep thinking about ending it",
-    "i want to end things",
-    "I just want it all to stop",
-    "I won't be here much longer",
-    "im ready to go and join my husband now",
-    "I might do something stupid tonight",
-    # Plans and means: hanging, jumping, trains, water, stockpiling.
-    "I want to hang myself",
-    "I've bought a rope",
-    "I'm going to jump off the bridge",
-    "thinking of jumping off the multi storey car park",
-    "I'm going to step in front of a train",
-    "I keep thinking of throwing myself under a bus",
-    "Im going to walk into the sea",
-    "I've been saving up my tablets",
-    "Ive been looking up how many paracetamol it takes",
-    "I'm standing on the bridge now",
-    "i feel like throwing myself in the canal",
-    # Goodbyes.
-    "I just wanted to say goodbye to everyone",
-    "this is goodbye, thank you for trying",
-    "by the time you read this i'll be gone",
-    "Tell my daughter I love her. I've written letters for everyone",
-    # Self-harm.
-    "I've been self harming again",
-    "I self-harm when it gets bad",
-    "self harmimg again",
-    "I've been cutting myself",
-    "I've started cutting again",
-    "I cut my wrists last night",
-    "i burnt my arm with a lighter on purpose",
-    "I scratch my arms till they bleed",
-    # Overdose.
-    "I took an overdose",
-    "I OD'd last night",
-    "I've taken too many pills",
-    "I'm going to take all my pills",
-    "I took a load of tablets about an hour ago",
-    "swallowed a whole packet of paracetamol",
-    "i took 30 paracetamol",
-    "im going to take every tablet in the house",
-    "I have sleeping pills and I'm going to take them all",
-    # Harm to others and threats.
-    "I'm going to hurt someone",
-    "I want to murder him",
-    "I'm going to kill my neighbour",
-    "I'll stab him if he comes near me again",
-    "I'm scared I'll hurt the baby",
-    "I've got a knife and I'm going to use it",
-    "someone's going to get hurt",
-    "my ex keeps turning up and threatening me",
-    "Please help my neighbour is beating his wife",
-    "the lads on the estate beat me up",
-    "my son says he wants to kill himself",
-    # Domestic abuse and coercive control.
-    "my husband hits me",
-    "He hurts me",
-    "he beats me when he drinks",
-    "he pushed me down the stairs",
-    "my boyfriend strangled me last night",
-    "he grabbed me by the throat",
-    "my partner is abusive",
-    "he threatened to kill me",
-    "he says he'll kill me if I leave",
-    "I'm scared to go home",
-    "I don't feel safe at home",
-    "he won't let me leave the house",
-    "he takes all my money and says he'll hurt me",
-    "He checks my phone and wont let me see my friends",
-    "she keeps me locked in",
-    "im frightened of him",
-    "my husband gets violent when he drinks",
-    "my brother smashed my phone and punched me",
-    "I'm scared to be at home with him",
-    # Sexual abuse.
-    "I was raped",
-    "he forced himself on me",
-    "he makes me have sex when I dont want to",
-    "my boss keeps groping me",
-    "my uncle touched me when i was little and i cant stop thinking about it",
-    # A child at risk.
-    "my kids aren't safe with him",
-    "he hits the kids when he's drunk",
-    "My granddaughter says her stepdad hits her",
-    "the kids next door are left on their own all night",
-    # Older people: abuse and neglect.
-    "I think my carer is stealing from me",
-    "My son has my bank card and won't give me my money, I've no food in",
-    "my daughter in law shouts at me and wont let me see my friends",
-    "The carers leave me in wet pads all day",
-    "My mum is being left in soiled sheets by the carers",
-    "im 84 and my grandson pushes me about and takes my pension",
-    # Risk buried in a longer everyday message.
-    "Can you help with my gas bill? I'm behind again and honestly everyone would be better off "
-    "without me",
-    "Pemberton Surgery. tbh I want to end it all",
-    "Money and housing please. My partner takes all my money and says he'll hurt me if I tell "
-    "anyone",
-    "Mornings please. I took a load of tablets last night and feel strange",
-    "Thanks for the lunch club info but I won't be around to go, I've decided to end my life",
-    "hi its Margaret, can you ring me about the council tax, ive been stockpiling my tablets "
-    "because i dont see the point anymore",
-    # An idiom next to a real risk is still a risk.
-    "my feet are killing me and I want to kill myself",
-    "killing time before I end it all",
-    "I could murder a takeaway but I'd rather be dead",
-    "I fell and hurt myself, and I want to hurt myself again",
-)
+from pathlib import Path
 
-EVERYDAY_MESSAGES: tuple[str, ...] = (
-    # Idioms that use risk words.
-    "my feet are killing me",
-    "My back is killing me today",
-    "this heat is killing me",
-    "the suspense is killing me",
-    "I could murder a takeaway",
-    "I could kill for a cup of tea",
-    "I could kill for a bacon sandwich",
-    "dying for a cuppa",
-    "I'm dying for a cup of tea",
-    "I'm dying to see the grandkids",
-    "killing time before my appointment",
-    "I killed it at the quiz last night",
-    "nearly died laughing at the panto",
-    "I was killing myself laughing",
-    "I'll kill two birds with one stone and see the nurse too",
-    "my phone is dead, ring the landline",
-    "I'm dead tired after the hospital",
-    "I'm dead bored at home",
-    "my new grandson is drop dead gorgeous",
-    "I'm bored to death in this flat",
-    "I'll die of boredom if I stay in another day",
-    "my daughter will kill me if I forget her birthday again",
-    "my grandson always beats me at draughts",
-    "I'm drowning in debt",
-    "I shot myself in the foot there",
-    # Everyday things that sound like self-harm or overdose.
-    "I've been trying to cut down on sugar",
-    "I need a haircut",
-    "I'm cutting my hair tomorrow",
-    "I overdid it at the gym",
-    "I fell over and hurt myself in the garden",
-    "I cut myself shaving this morning",
-    "I forgot to take my tablets this morning",
-    "I took 2 paracetamol for my headache",
-    "I have to take 10 tablets a day",
-    "I take loads of tablets for my heart",
-    "I've taken all my tablets this morning",
-    "I hurt my back lifting the shopping",
-    "I hit my head on the cupboard",
-    "my mum hit her head when she fell",
-    "I jumped off the bus at the wrong stop",
-    "I'm going to the Bridge Club on Thursday",
-    "I get panic attacks and feel like I'm going to die",
-    "my phone's about to die, can you ring me back",
-    "I tried to kill the slugs in my garden",
-    "I threw myself in at the deep end with volunteering",
-    "my tablets are ready for collection",
-    "How many tablets to take a day?",
-    "I'll take all my tablets to the review",
-    # Answers to the referral questions.
-    "Pemberton Surgery",
-    "Killingworth Medical Centre",
-    "Mary Hurst",
-    "Skelmersdale",
-    "14/3/52",
-    "money and housing",
-    "1 3 4",
-    "mornings please",
-    "I never wake up before 9 so afternoons please",
-    "I can't go on Tuesday, can we make it Thursday?",
-    "I can't go on the computer, can you post it?",
-    "I can't carry on with the walking group, my knees are bad",
-    "I won't be around tomorrow, can you ring Friday?",
-    "my daughter pushed me to get in touch",
-    "My husband pushes me in my wheelchair",
-    "She takes my pension to the post office for me",
-    "the doctor says I'm not safe to drive any more",
-    # Loneliness, bereavement, low mood and money: not a crisis by themselves.
-    "my husband died last year and I'm lonely",
-    "I feel lonely since my wife passed away",
-    "I am 72 and my mum died last year",
-    "my mum is dying, she's in the hospice",
-    "I want to die at home when the time comes, not in hospital",
-    "I lost my husband to suicide two years ago",
-    "my friend died of an overdose last year",
-    "I care for my mum who has dementia",
-    "I feel low and anxious",
-    "I'm fed up and lonely",
-    "I don't want to be a burden on my family",
-    "I don't want to live in a care home",
-    "I'm sick of living in this damp flat",
-    "I'm tired of living alone",
-    "I'm struggling with debt",
-    "I'm struggling with money",
-    "the bailiffs keep threatening me with court",
-    "I need help with my gas bill",
-    "the end of the month is hard for money",
-    "please stop texting me about the end of my tether",
-    "I'm scared of going out on my own since my fall",
-    "I'm scared of my neighbour's dog",
-    "I don't feel safe going out after dark",
-    "the pavement isn't safe for my mobility scooter",
-    "I don't want to hurt her feelings but I need a break from caring",
-    "It really hurt me when my son didn't ring on my birthday",
-    "Mum is left on her own while I'm at work, is there a day centre?",
-    "my landlord wants to kick me out",
-    "the pain won't let me sleep",
-    "My son won't let me pay for anything",
-    "my daughter hit the jackpot at bingo",
-    # Plain requests.
-    "Can I change my appointment to Tuesday?",
-    "Where is the nearest food bank?",
-    "Could I join a walking group?",
-    "I'd like to volunteer at the skills cafe",
-    "I want to stop smoking",
-    "Thanks for your help",
+from flows.safety import Concern
+
+SETS = Path(__file__).resolve().parents[1] / "fixtures" / "safety"
+NAMES = ("messages.tsv", "second.tsv", "third.tsv")
+EVERYDAY = "everyday"
+
+
+def load(name: str) -> list[tuple[str, str]]:
+    """(category, message) pairs, in file order; the category is a ``Concern`` or everyday."""
+    lines = (SETS / name).read_text(encoding="utf-8").splitlines()
+    if lines[0] != "category\tmessage":
+        raise ValueError(f"{name}: the first line must be the header")
+    pairs = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip() or line.startswith("#"):
+            continue
+        category, sep, message = line.partition("\t")
+        if not sep or "\t" in message or category not in {*Concern, EVERYDAY}:
+            raise ValueError(f"{name} line {number}: expected a category, a tab and a message")
+        pairs.append((category, message))
+    return pairs
+
+
+BY_SET = {name: load(name) for name in NAMES}
+# Every set together, each message once (two writers sometimes wrote the same words).
+PUBLIC = list(dict.fromkeys(pair for pairs in BY_SET.values() for pair in pairs))
+RISK_MESSAGES: tuple[tuple[Concern, str], ...] = tuple(
+    (Concern(c), m) for c, m in PUBLIC if c != EVERYDAY
 )
+EVERYDAY_MESSAGES: tuple[str, ...] = tuple(m for c, m in PUBLIC if c == EVERYDAY)

@@ -9,6 +9,7 @@ import pytest
 from flows import texts
 from flows.conversations.self_referral import NEEDS_MENU
 from flows.gsm import is_gsm7, segments
+from flows.safety import Concern
 from flows.texts import Nation, ServiceInfo
 
 LONGEST_NAME = "Wigan and Leigh Community Link Service X"
@@ -61,7 +62,8 @@ def test_every_template_is_gsm7(name: str) -> None:
 def test_every_sms_template_is_checked_for_length() -> None:
     """Every template meant for clients is in the one-segment set, bar the crisis contacts."""
     exempt = {"EMAIL_SUBJECT", "HELP_PHONE_LINE", "CRISIS_FOLLOW_UP", "CRISIS_PHONE_LINE"}
-    exempt |= {name for name in texts.ALL_TEMPLATES if name.startswith("CRISIS_")}
+    contacts = tuple(f"{concern.name}_" for concern in texts.CONTACTS)
+    exempt |= {name for name in texts.ALL_TEMPLATES if name.startswith(("CRISIS_", *contacts))}
     assert set(texts.ALL_TEMPLATES) - exempt == set(texts.ONE_SEGMENT_TEMPLATES)
     assert len(texts.ONE_SEGMENT_TEMPLATES) > 50
 
@@ -146,3 +148,48 @@ def test_crisis_text_ends_with_the_service_phone_when_there_is_one() -> None:
     without = texts.crisis(ServiceInfo(LONGEST_NAME, None, Nation.ENGLAND))
     assert with_phone.endswith("You can also call us on 01942 000000.")
     assert without.endswith("contact you as soon as they can.")
+
+
+@pytest.mark.parametrize("nation", list(Nation))
+def test_safeguarding_contacts_for_every_nation(nation: Nation) -> None:
+    """Harm from others: 999 (silently, with 55), the nation's domestic abuse helpline,
+    Childline for under-18s and Samaritans, then that a link worker will be in touch."""
+    text = texts.crisis(ServiceInfo(LONGEST_NAME, PHONE, nation), [Concern.HARM_FROM_OTHERS])
+    helpline = {
+        Nation.ENGLAND: "National Domestic Abuse Helpline: 0808 2000 247",
+        Nation.WALES: "Live Fear Free helpline: 0808 80 10 800",
+        Nation.SCOTLAND: "Domestic Abuse and Forced Marriage Helpline: 0800 027 1234",
+        Nation.NORTHERN_IRELAND: "Domestic and Sexual Abuse Helpline: 0808 802 1414",
+    }[nation]
+    for expected in ("call 999", "press 55", helpline, "Childline: 0800 1111", "116 123"):
+        assert expected in text, expected
+    assert "SHOUT" not in text and text.endswith("You can also call us on 01942 000000.")
+    assert is_gsm7(text)
+    assert texts.case_reason([Concern.HARM_FROM_OTHERS]) == "safeguarding"
+
+
+@pytest.mark.parametrize("nation", list(Nation))
+def test_someone_else_at_risk_gets_what_to_do_for_them(nation: Nation) -> None:
+    """The texter is not the one at risk: 999 if the other person is in danger or has taken an
+    overdose, and help for them."""
+    text = texts.crisis(ServiceInfo(LONGEST_NAME, PHONE, nation), [Concern.SOMEONE_ELSE])
+    assert text.startswith("If someone else is in danger now, or has taken an overdose, call 999.")
+    assert "for them" in text and "116 123" in text
+    assert "If you are in danger" not in text
+    assert is_gsm7(text)
+    assert texts.case_reason([Concern.SOMEONE_ELSE]) == "risk_to_someone_else"
+
+
+def test_a_message_raising_several_concerns_gets_each_contact_once() -> None:
+    """Every concern's contacts, the texter's own first, no sentence twice; the case reason
+    names them all and fits its column."""
+    service = ServiceInfo(LONGEST_NAME, PHONE, Nation.ENGLAND)
+    every = list(reversed(Concern))
+    text = texts.crisis(service, every)
+    assert text.startswith(texts.crisis(service).rsplit(" We have asked", 1)[0])
+    for concern in Concern:
+        for sentence in texts.CONTACTS[concern][Nation.ENGLAND]:
+            assert text.count(sentence) == 1, sentence
+    assert text.count("We have asked a link worker") == 1
+    reason = texts.case_reason(every)
+    assert reason == "crisis+safeguarding+risk_to_someone_else" and len(reason) <= 40
