@@ -99,6 +99,7 @@ SAFEGUARDING: dict[Nation, tuple[str, ...]] = {
         "National Domestic Abuse Helpline: 0808 2000 247, free, day or night.",
         _CHILDLINE,
         _SAMARITANS,
+        _SHOUT,
     ),
     Nation.WALES: (
         _DANGER,
@@ -106,6 +107,7 @@ SAFEGUARDING: dict[Nation, tuple[str, ...]] = {
         "Live Fear Free helpline: 0808 80 10 800, free, day or night.",
         _CHILDLINE,
         _SAMARITANS,
+        _SHOUT,
     ),
     Nation.SCOTLAND: (
         _DANGER,
@@ -113,6 +115,7 @@ SAFEGUARDING: dict[Nation, tuple[str, ...]] = {
         "Domestic Abuse and Forced Marriage Helpline: 0800 027 1234, free, day or night.",
         _CHILDLINE,
         _SAMARITANS,
+        _SHOUT,
     ),
     Nation.NORTHERN_IRELAND: (
         _DANGER,
@@ -120,6 +123,7 @@ SAFEGUARDING: dict[Nation, tuple[str, ...]] = {
         "Domestic and Sexual Abuse Helpline: 0808 802 1414, free, day or night.",
         _CHILDLINE,
         _SAMARITANS,
+        _SHOUT,
     ),
 }
 SOMEONE_AT_RISK: dict[Nation, tuple[str, ...]] = {
@@ -127,17 +131,25 @@ SOMEONE_AT_RISK: dict[Nation, tuple[str, ...]] = {
         _OTHER_DANGER,
         "For urgent mental health help for them, call NHS 111 and choose option 2.",
         _SAMARITANS,
+        _SHOUT,
     ),
     Nation.WALES: (
         _OTHER_DANGER,
         "For urgent mental health help for them, call NHS 111 and choose option 2.",
         _SAMARITANS,
+        _SHOUT,
     ),
-    Nation.SCOTLAND: (_OTHER_DANGER, "For urgent help for them, call NHS 24 on 111.", _SAMARITANS),
+    Nation.SCOTLAND: (
+        _OTHER_DANGER,
+        "For urgent help for them, call NHS 24 on 111.",
+        _SAMARITANS,
+        _SHOUT,
+    ),
     Nation.NORTHERN_IRELAND: (
         _OTHER_DANGER,
         "Lifeline, for them or for you: 0808 808 8000.",
         _SAMARITANS,
+        _SHOUT,
     ),
 }
 CONTACTS = {

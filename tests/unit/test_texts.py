@@ -150,6 +150,16 @@ def test_crisis_text_ends_with_the_service_phone_when_there_is_one() -> None:
     assert without.endswith("contact you as soon as they can.")
 
 
+@pytest.mark.parametrize("concern", list(Concern))
+@pytest.mark.parametrize("nation", list(Nation))
+def test_every_concerns_contacts_have_999_samaritans_and_shout(
+    nation: Nation, concern: Concern
+) -> None:
+    """Whatever the concern, the contacts that work across the UK are given."""
+    text = texts.crisis(ServiceInfo(LONGEST_NAME, PHONE, nation), [concern])
+    assert "999" in text and "Samaritans: 116 123" in text and "SHOUT to 85258" in text
+
+
 @pytest.mark.parametrize("nation", list(Nation))
 def test_safeguarding_contacts_for_every_nation(nation: Nation) -> None:
     """Harm from others: 999 (silently, with 55), the nation's domestic abuse helpline,
@@ -163,7 +173,7 @@ def test_safeguarding_contacts_for_every_nation(nation: Nation) -> None:
     }[nation]
     for expected in ("call 999", "press 55", helpline, "Childline: 0800 1111", "116 123"):
         assert expected in text, expected
-    assert "SHOUT" not in text and text.endswith("You can also call us on 01942 000000.")
+    assert text.endswith("You can also call us on 01942 000000.")
     assert is_gsm7(text)
     assert texts.case_reason([Concern.HARM_FROM_OTHERS]) == "safeguarding"
 
