@@ -5,6 +5,7 @@ in its history and changes nothing, and a plain message joins the case as it is.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -12,9 +13,9 @@ from sqlmodel import select
 from flows.engine.cases import open_case
 from flows.messages import Address
 from flows.model import CasePriority, due_by
-from storage.db import Database
+from storage.db import Database, upgrade, upgrade_to
 from storage.directory import DirectoryCache
-from storage.tables import CaseEventRow
+from storage.tables import CaseEventRow, CaseRow, ClientRow
 from storage.unit import SqlUnit
 
 OPENED = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # a Tuesday
@@ -105,5 +106,38 @@ async def test_a_second_request_on_an_open_case(
             events = list((await session.execute(stmt.order_by(CaseEventRow.id))).scalars())
         assert [(e.reason, CasePriority(e.priority), e.taken) for e in events] == history
         assert [e.at for e in events] == [OPENED, LATER][: len(events)]
+    finally:
+        await db.dispose()
+
+
+async def test_cases_held_before_there_was_a_history_start_it_from_what_they_hold(
+    tmp_path: Path,
+) -> None:
+    """Migration 0018 gives each case already held one entry: its reason and priority now, at
+    its opening (SQLite here; the same SQL runs on PostgreSQL in the suite's migrations)."""
+    db = Database(f"sqlite:///{tmp_path}/before.db")
+    try:
+        await upgrade_to(db, "0017")
+        async with db.write() as session:
+            client = ClientRow(address="tel:+447700900123", created_at=OPENED, last_seen_at=OPENED)
+            session.add(client)
+            await session.flush()
+            assert client.id is not None
+            session.add(
+                CaseRow(
+                    client_id=client.id,
+                    reason="dna",
+                    priority="high",
+                    priority_rank=HIGH.rank,
+                    status="open",
+                    created_at=OPENED,
+                    due_by=due_by(HIGH, OPENED),
+                )
+            )
+        await upgrade(db)
+        async with db.read() as session:
+            [event] = (await session.execute(select(CaseEventRow))).scalars()
+        assert (event.reason, event.priority, event.at) == ("dna", "high", OPENED)
+        assert event.taken
     finally:
         await db.dispose()
