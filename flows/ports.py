@@ -59,14 +59,21 @@ class Cases(Protocol):
 
     async def add(self, case: NewCase) -> Case: ...
 
-    async def escalate(
-        self, case_id: int, priority: CasePriority, reason: str, due_by: datetime
-    ) -> None: ...
+    async def retake(
+        self, case_id: int, reason: str, priority: CasePriority, due_by: datetime, at: datetime
+    ) -> None:
+        """The case now stands for ``reason`` at ``priority``, due by ``due_by``; its history
+        records the change at ``at``."""
+
+    async def note_request(
+        self, case_id: int, reason: str, priority: CasePriority, at: datetime
+    ) -> None:
+        """Record in the case's history a request it did not take: it stays as it is."""
 
     async def assign(self, case_id: int, user_id: int) -> None: ...
 
-    async def route(self, case_id: int, practice_id: int | None, reason: str | None) -> None:
-        """Give a case its practice when it had none, and a new reason when one is given."""
+    async def route(self, case_id: int, practice_id: int | None) -> None:
+        """Give a case its practice when it had none."""
 
     async def close(
         self, case_id: int, outcome: str, onward: list[str], by: int, at: datetime

@@ -1,4 +1,6 @@
-"""Cases: the link worker queue's items, opened, escalated, routed, given and closed."""
+"""Cases: the link worker queue's items, opened, escalated, routed, given and closed. Each
+opening, each change of reason or priority and each request a case did not take is written to
+its history (``case_event``) here, so no caller can change a case without it."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from sqlmodel import col, select
 
 from flows.model import Case, CasePriority, CaseStatus, NewCase
 from storage.db import row_of
-from storage.tables import CaseRow
+from storage.tables import CaseEventRow, CaseRow
 
 
 def to_case(row: CaseRow) -> Case:
@@ -66,17 +68,36 @@ class SqlCases:
         )
         self.session.add(row)
         await self.session.flush()
+        assert row.id is not None
+        self._event(row.id, case.reason, case.priority, case.created_at)
+        await self.session.flush()
         return to_case(row)
+
+    def _event(
+        self, case_id: int, reason: str, priority: CasePriority, at: datetime, taken: bool = True
+    ) -> None:
+        self.session.add(
+            CaseEventRow(
+                case_id=case_id, at=at, reason=reason, priority=priority.value, taken=taken
+            )
+        )
 
     async def _row(self, case_id: int) -> CaseRow:
         return await row_of(self.session, CaseRow, case_id)
 
-    async def escalate(
-        self, case_id: int, priority: CasePriority, reason: str, due_by: datetime
+    async def retake(
+        self, case_id: int, reason: str, priority: CasePriority, due_by: datetime, at: datetime
     ) -> None:
         row = await self._row(case_id)
         row.priority, row.priority_rank = priority.value, priority.rank
         row.reason, row.due_by = reason, due_by
+        self._event(case_id, reason, priority, at)
+        await self.session.flush()
+
+    async def note_request(
+        self, case_id: int, reason: str, priority: CasePriority, at: datetime
+    ) -> None:
+        self._event(case_id, reason, priority, at, taken=False)
         await self.session.flush()
 
     async def assign(self, case_id: int, user_id: int) -> None:
@@ -84,12 +105,10 @@ class SqlCases:
         row.assigned_to = user_id
         await self.session.flush()
 
-    async def route(self, case_id: int, practice_id: int | None, reason: str | None) -> None:
+    async def route(self, case_id: int, practice_id: int | None) -> None:
         row = await self._row(case_id)
         if row.practice_id is None and practice_id is not None:
             row.practice_id = practice_id
-        if reason is not None:
-            row.reason = reason
         await self.session.flush()
 
     async def close(

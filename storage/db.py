@@ -186,10 +186,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 async def upgrade(db: Database) -> None:
     """Apply Alembic migrations up to the newest."""
+    await upgrade_to(db, "head")
+
+
+async def upgrade_to(db: Database, revision: str) -> None:
+    """Apply Alembic migrations up to ``revision`` (tests of a migration start before it)."""
     from alembic import command
 
     def run(sync_conn: sa.Connection) -> None:
-        command.upgrade(_alembic_config(sync_conn), "head")
+        command.upgrade(_alembic_config(sync_conn), revision)
 
     async with db.engine.begin() as conn:
         await conn.run_sync(run)

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from storage import queries
 from storage.tables import (
     AppointmentRow,
+    CaseEventRow,
     CaseNoteRow,
     CaseRow,
     ClientRow,
@@ -107,6 +108,16 @@ async def transcript(session: AsyncSession, client_id: int) -> list[MessageRow]:
 async def cases_of(session: AsyncSession, client_id: int) -> list[CaseRow]:
     """All the client's cases, newest first."""
     return await _of(session, CaseRow, client_id, col(CaseRow.id).desc())
+
+
+async def history_of(session: AsyncSession, case_id: int) -> list[CaseEventRow]:
+    """What the case was opened for and each request since, oldest first."""
+    stmt = (
+        select(CaseEventRow)
+        .where(CaseEventRow.case_id == case_id)
+        .order_by(col(CaseEventRow.at), col(CaseEventRow.id))
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 async def notes_of(session: AsyncSession, client_id: int) -> list[CaseNoteRow]:

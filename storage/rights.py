@@ -7,7 +7,8 @@ chat, date of birth, every address, the words of every message to and from them 
 referrer or a friend they suggested about them), referral details in their own words, case
 outcomes, follow-up words and staff notes. It keeps what the figures count, with no one to
 tie it to: the referral's source, pathway, practice and need codes; dates; appointment
-statuses; scores; onward referrals. Anything still to be sent or to fire is stopped.
+statuses; scores; onward referrals; each case's reason and priority, and its history of
+them. Anything still to be sent or to fire is stopped.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from storage.db import rows_changed
 from storage.tables import (
     AppointmentRow,
     AuditRow,
+    CaseEventRow,
     CaseNoteRow,
     CaseRow,
     ClientAddressRow,
@@ -91,6 +93,11 @@ async def client_record(session: AsyncSession, client_id: int) -> dict[str, Any]
         "addresses": addresses,
         "referrals": referrals,
         "cases": await _rows(session, CaseRow, col(CaseRow.client_id) == client_id),
+        "case_history": await _rows(
+            session,
+            CaseEventRow,
+            col(CaseEventRow.case_id).in_(select(CaseRow.id).where(CaseRow.client_id == client_id)),
+        ),
         "messages": messages,
         "appointments": await _rows(
             session, AppointmentRow, col(AppointmentRow.client_id) == client_id

@@ -129,6 +129,19 @@ class CaseRow(SQLModel, table=True):
     duty_alerted_at: datetime | None = _time(nullable=True)
 
 
+class CaseEventRow(SQLModel, table=True):
+    """A case's history: its opening, each change of its reason or priority, and each request
+    it did not take because it was already more urgent (a crisis is never relabelled)."""
+
+    __tablename__ = "case_event"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    at: datetime = _time()
+    reason: str = Field(max_length=40)
+    priority: str = Field(max_length=10)
+    taken: bool = True  # False: asked for while the case was more urgent, which it stayed
+
+
 class ReferralRow(SQLModel, table=True):
     """A referral to the service: by the person themselves, a friend's suggestion, or a
     professional. Self and friend referrals start as ``incomplete`` until the person confirms."""

@@ -15,7 +15,7 @@ from storage import access, directory, queries, records, staff
 from storage.audit import audit
 from storage.cases import to_case
 from storage.records import CaseLine, ClientRecord
-from storage.tables import CaseRow, ClientRow, MessageRow, StaffUserRow
+from storage.tables import CaseEventRow, CaseRow, ClientRow, MessageRow, StaffUserRow
 from storage.unit import SqlUnit
 
 STATUSES = (CaseStatus.OPEN, CaseStatus.CLOSED)
@@ -26,6 +26,7 @@ MAX_PAGE = 200
 class CaseView:
     line: CaseLine
     client: ClientRecord
+    history: list[CaseEventRow]
 
 
 async def queue(
@@ -58,7 +59,8 @@ async def view(services: Services, user: StaffUser, case_id: int | None) -> Case
         uow = viewing.uow
         case, client = await found(uow, user, case_id)
         [line] = await records.case_lines(uow.session, [case])
-        shown = CaseView(line, await records.client_record(uow.session, client, messages=True))
+        record = await records.client_record(uow.session, client, messages=True)
+        shown = CaseView(line, record, await records.history_of(uow.session, case.id or 0))
         viewing.saw(f"client:{client.id}")
     return shown
 

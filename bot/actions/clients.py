@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.actions.cases import found as found_case
@@ -19,6 +19,7 @@ from storage import access, notes, queries, records
 from storage.audit import audit
 from storage.records import ClientRecord
 from storage.tables import (
+    CaseEventRow,
     CaseNoteRow,
     CaseRow,
     ClientRow,
@@ -46,6 +47,7 @@ class ClientPage:
     templates: list[ReplyTemplateRow]
     suggestions: list[Hit] = field(default_factory=list)
     suggested_for: str | None = None
+    history: list[CaseEventRow] = field(default_factory=list)  # of the case, when one is shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +163,7 @@ async def page(
             # Who the case can be given to: only asked when there is a case to give.
             assignable=await _assignable(uow, case, row),
             templates=await notes.templates(uow.session),
+            history=await records.history_of(uow.session, case.id or 0) if case else [],
         )
         if case is not None:
             shown = await _with_suggestions(uow, shown, services_wanted)
@@ -193,17 +196,7 @@ async def _with_suggestions(uow: SqlUnit, shown: ClientPage, words: str) -> Clie
         needs -= {"other"}
         hits = index.search(needs=sorted(needs), area=area, limit=SUGGESTED)
         described = ("for their needs" + (f" near {area}" if area else "")) if needs else None
-    return ClientPage(
-        shown.record,
-        shown.case,
-        shown.notes,
-        shown.cases,
-        shown.names,
-        shown.assignable,
-        shown.templates,
-        hits if described else [],
-        described,
-    )
+    return replace(shown, suggestions=hits if described else [], suggested_for=described)
 
 
 async def add_note(

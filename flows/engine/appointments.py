@@ -22,7 +22,7 @@ from flows.appointments import (
 from flows.engine import check_ins, outgoing
 from flows.engine.cases import open_case
 from flows.messages import Priority, Reply
-from flows.model import Client, DueTimer
+from flows.model import CasePriority, Client, DueTimer
 from flows.ports import Unit
 from flows.sendwindow import SendWindow
 from flows.texts import ServiceInfo
@@ -230,4 +230,4 @@ async def record_attendance(
     await check_ins.schedule(uow, client.id, now, after=follow_up_after, window=window)
     if outcome is AppointmentStatus.DNA:
         await _tell(uow, client, texts.APPT_DNA, "appointment_dna", now)
-        await open_case(uow, client, "dna", now)
+        await open_case(uow, client, "dna", now, CasePriority.HIGH)

@@ -8,7 +8,7 @@ from datetime import datetime
 from flows.delivery import Undelivered
 from flows.engine.cases import open_case
 from flows.messages import Priority
-from flows.model import Case, CasePriority, due_by
+from flows.model import Case, CasePriority
 from flows.ports import Unit
 
 CRISIS_REPLY_UNDELIVERED = "crisis_reply_undelivered"
@@ -26,12 +26,8 @@ async def undelivered(uow: Unit, message: Undelivered, now: datetime) -> Case | 
     if client is None:
         return None
     if crisis:
-        # The urgent case says so, even when it is already urgent: a person must phone them.
-        case = await open_case(uow, client, CRISIS_REPLY_UNDELIVERED, now, CasePriority.URGENT)
-        if case.reason != CRISIS_REPLY_UNDELIVERED:
-            urgent = CasePriority.URGENT
-            await uow.cases.escalate(case.id, urgent, CRISIS_REPLY_UNDELIVERED, due_by(urgent, now))
-            case = await uow.cases.open_for(client.id) or case
-        return case
+        # The urgent case says so, even when it is already urgent (``open_case`` relabels a
+        # case of the same priority): a person must phone them.
+        return await open_case(uow, client, CRISIS_REPLY_UNDELIVERED, now, CasePriority.URGENT)
     reason = REFERRER_UPDATE_UNDELIVERED if message.to_referrer else UNDELIVERED
     return await open_case(uow, client, reason, now)

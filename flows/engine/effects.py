@@ -147,9 +147,9 @@ async def _save_referral(
     await uow.referrals.save(referral.id, details, ReferralStatus.SUBMITTED, now)
     dob = details.date_of_birth.isoformat() if details.date_of_birth else None
     await uow.clients.fill_details(client.id, details.name, dob, details.practice_id)
+    # A case kept for their half-told referral becomes the referral (``open_case``'s rule).
     case = await open_case(uow, client, "referral", now, practice_id=details.practice_id)
-    reason = "referral" if case.reason == "incomplete_referral" else None
-    await uow.cases.route(case.id, details.practice_id, reason)
+    await uow.cases.route(case.id, details.practice_id)
     await uow.referrals.link_case(referral.id, case.id)
     return case
 

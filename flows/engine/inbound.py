@@ -150,7 +150,8 @@ async def _decide(uow: Unit, ctx: Context, inbound: Inbound, is_new: bool) -> Ap
         if answered is not None:
             replies, rearrange = answered
             if rearrange:
-                return Applied(replies, await open_case(uow, client, "rearrange", now))
+                case = await open_case(uow, client, "rearrange", now, CasePriority.HIGH)
+                return Applied(replies, case)
             return Applied(replies, open_now)
 
     if current is not None:

@@ -104,7 +104,7 @@ async def refer(
     )
     await uow.referrals.save(saved.id, details, ReferralStatus.SUBMITTED, now)
     case = await open_case(uow, client, "referral", now, practice_id=home)
-    await uow.cases.route(case.id, home, None)
+    await uow.cases.route(case.id, home)
     await uow.referrals.link_case(saved.id, case.id)
 
     if referral.client_can_text:

@@ -4,10 +4,11 @@ worker refused another practice's case."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from playwright.async_api import Browser, Page, expect
 
+from bot.actions.timers import fire_due
 from flows.gsm import segments
 from flows.model import Role
 from tests.browser.conftest import SCREENSHOTS
@@ -78,6 +79,49 @@ async def test_a_worker_cannot_open_another_practices_case_by_its_address(
     response = await page.goto(_url(bot, f"/cases/{case_id}"))
     assert response is not None and response.status == 404
     assert "Ann Lee" not in await page.content()
+
+
+async def test_a_no_to_a_reminder_shows_the_referral_case_as_a_high_rearrange_request(
+    bot: Bot, chromium: Browser
+) -> None:
+    """The queue shows what the client asked for now, and the case page what it was before."""
+    case_id = await referred_case(bot, "P92001", PHONE)
+    admin = await bot.staff_token()
+    _, client = await bot.api("GET", f"/api/v1/clients?phone=%2B{PHONE[1:]}", admin)
+    session = {
+        "client_id": client["items"][0]["id"],
+        "starts_at": "2026-11-26T14:00:00+00:00",
+        "duration_minutes": 45,
+        "location": "Pemberton Library",
+        "worker": "Sam Jones",
+    }
+    status, _ = await bot.api("POST", "/api/v1/appointments", admin, session)
+    assert status == 201
+    await bot.services.outbox.send_due()
+    page = await _sign_in(bot, chromium, role=Role.LINK_WORKER, practices=["P92001"])
+    row = page.get_by_role("row").filter(has_text="Ann Lee")
+    await expect(row.get_by_role("link", name="referral")).to_be_visible()
+    await expect(row).to_contain_text("normal")
+
+    bot.clock.set(datetime(2026, 11, 24, 14, 0, tzinfo=UTC))  # the 48-hour reminder
+    await fire_due(bot.services)
+    await bot.services.outbox.send_due()
+    assert "a reminder of your session" in bot.twilio.to(PHONE)[-1]
+    await bot.text(PHONE, "No sorry I can't make Thursday")
+    await page.reload()
+    await expect(row.get_by_role("link", name="rearrange")).to_be_visible()
+    await expect(row).to_contain_text("high")
+    await expect(row).not_to_contain_text("normal")
+
+    await row.get_by_role("link", name="rearrange").click()
+    await expect(page).to_have_url(re.compile(f"/cases/{case_id}$"))
+    await expect(page.locator("h1 .tag")).to_have_text("high")
+    history = page.locator("#case-history")
+    await expect(history).to_have_text(
+        "referral, normal, 24 Nov 10:00 \u2192 rearrange, high, 24 Nov 14:00"
+    )
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / "case-history.png"))
 
 
 async def test_booking_a_session_from_the_case_page_in_the_browser(

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from bot.actions import cases, commands
 from bot.web.api.base import PREFIX, body, limit, path_id, user
-from bot.web.api.render import case_json, client_json, message_json
+from bot.web.api.render import case_event_json, case_json, client_json, message_json
 from bot.web.http import services_of
 
 
@@ -27,6 +27,7 @@ async def get_case(request: web.Request) -> web.Response:
     answer = case_json(view.line)
     answer["client"] = client_json(view.client)
     answer["messages"] = [message_json(m) for m in view.client.messages]
+    answer["history"] = [case_event_json(e) for e in view.history]
     return web.json_response(answer)
 
 

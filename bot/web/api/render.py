@@ -14,7 +14,14 @@ from flows.gsm import is_gsm7, segments
 from services_directory.model import Address, Service
 from services_directory.search import Hit
 from storage.records import CaseLine, ClientRecord
-from storage.tables import AppointmentRow, FollowUpRow, MessageRow, ReferralRow, ScoreRow
+from storage.tables import (
+    AppointmentRow,
+    CaseEventRow,
+    FollowUpRow,
+    MessageRow,
+    ReferralRow,
+    ScoreRow,
+)
 
 
 def iso(at: datetime | None) -> str | None:
@@ -49,6 +56,12 @@ def case_json(line: CaseLine) -> dict[str, Any]:
         if referral
         else None,
     }
+
+
+def case_event_json(row: CaseEventRow) -> dict[str, Any]:
+    """One step of a case's history; ``taken`` is false for a request the case did not take
+    because it was already more urgent."""
+    return {"reason": row.reason, "priority": row.priority, "at": iso(row.at), "taken": row.taken}
 
 
 def message_json(row: MessageRow) -> dict[str, Any]:

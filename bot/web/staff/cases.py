@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.actions import cases, clients, commands
 from bot.actions.errors import Invalid
-from bot.web.api.render import client_json, hit_json, message_json
+from bot.web.api.render import case_event_json, client_json, hit_json, message_json
 from bot.web.http import parse_id, services_of
 from bot.web.staff.deliveries import delivery_note
 from bot.web.staff.pages import page, problem, user
@@ -108,6 +108,7 @@ async def show(
         max_text=commands.MAX_TEXT,
         draft_segments=segments(draft),
         notes=shown.notes,
+        history=[case_event_json(e) for e in shown.history],
         staff=shown.assignable,
         templates=shown.templates,
         gsm_basic=GSM_BASIC,
