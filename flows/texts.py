@@ -435,11 +435,13 @@ def crisis(service: ServiceInfo, concerns: Iterable[Concern] = (Concern.SELF_HAR
     return " ".join([*sentences, _fill(CRISIS_FOLLOW_UP, service, CRISIS_PHONE_LINE)])
 
 
-def case_reason(concerns: Iterable[Concern]) -> str:
-    """The urgent case's reason: each concern raised, the texter's own first (at most 40
-    characters: "crisis+safeguarding+risk_to_someone_else")."""
-    raised = set(concerns) or {Concern.SELF_HARM}
-    return "+".join(c.case_reason for c in REPLY_ORDER if c in raised)
+def case_reason(concerns: Iterable[Concern], earlier: str = "") -> str:
+    """The urgent case's reason: each concern raised, now or in the ``earlier`` reason of the
+    case, the texter's own first. At most 40 characters, as the column allows:
+    "crisis+safeguarding+risk_to_someone_else"."""
+    before = set(earlier.split("+"))
+    raised = set(concerns) | {c for c in Concern if c.case_reason in before}
+    return "+".join(c.case_reason for c in REPLY_ORDER if c in (raised or {Concern.SELF_HARM}))
 
 
 # Templates that must fit one segment with the longest service name and every personal detail

@@ -119,7 +119,11 @@ async def _decide(uow: Unit, ctx: Context, inbound: Inbound, is_new: bool) -> Ap
     concerns = safety.concerns(inbound.text)
     if concerns:
         # The conversation they were in carries on afterwards: its state is left as it was.
-        reason = texts.case_reason(concerns)
+        # A case already urgent for another concern keeps it: "crisis" then "safeguarding" is
+        # both, not the later one alone.
+        open_now = await uow.cases.open_for(client.id)
+        urgent = open_now is not None and open_now.priority is CasePriority.URGENT
+        reason = texts.case_reason(concerns, open_now.reason if open_now and urgent else "")
         case = await open_case(uow, client, reason, now, CasePriority.URGENT)
         check_in = registry.state_of(client, CheckInState)
         if check_in is not None:

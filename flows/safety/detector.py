@@ -127,14 +127,13 @@ def concerns(text: str) -> tuple[Concern, ...]:
         plain = idiom.sub(" ", plain)
     found: list[Concern] = []
     for concern, rule in rules.items():
-        spans = [m.span() for p in rule.patterns for m in p.finditer(plain)]
-        words = plain.split()
-        places = rule.phrases.places(words)
-        if not spans and not places:
-            continue
-        found.append(concern)
-        if concern is Concern.SOMEONE_ELSE:  # set aside, so it is not read as the texter's
-            plain = _set_aside(plain, spans, rule.phrases)
+        if concern is Concern.SOMEONE_ELSE:  # found, then set aside: not read as the texter's
+            spans = [m.span() for p in rule.patterns for m in p.finditer(plain)]
+            if spans or rule.phrases.places(plain.split()):
+                found.append(concern)
+                plain = _set_aside(plain, spans, rule.phrases)
+        elif any(p.search(plain) for p in rule.patterns) or rule.phrases.places(plain.split()):
+            found.append(concern)
     return tuple(found)
 
 

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from flows import texts
 from flows.engine.delivery import CRISIS_REPLY_UNDELIVERED
+from flows.safety import Concern
 from storage.tables import CaseRow, ClientRow
 from tests.conftest import Bot
 from tests.support.dialog import TelegramPhone
@@ -72,3 +73,29 @@ async def test_after_blocking_the_bot_a_crisis_message_on_telegram_gets_the_cont
     assert fake.to(CHAT) == [texts.crisis(bot.services.settings.service)]
     [case] = await _urgent_cases(bot)
     assert case.reason == "crisis"
+
+
+async def test_after_stop_a_disclosure_of_abuse_gets_the_safeguarding_contacts(bot: Bot) -> None:
+    """Every concern is answered after STOP, each with its own contacts: here harm from others."""
+    service = bot.services.settings.service
+    await bot.text(PHONE, "STOP")
+    await bot.text(PHONE, "my dad is hurting me")
+    safeguarding = texts.crisis(service, [Concern.HARM_FROM_OTHERS])
+    assert bot.twilio.to(PHONE) == [texts.opted_out(service), safeguarding]
+    assert "0808 2000 247" in safeguarding and "Childline: 0800 1111" in safeguarding
+    [case] = await _urgent_cases(bot)
+    assert case.reason == "safeguarding"
+
+
+async def test_a_second_concern_joins_the_urgent_case_reason(bot: Bot) -> None:
+    """A crisis, then a disclosure of abuse: the urgent case names both, shown by the API."""
+    service = bot.services.settings.service
+    await bot.text(PHONE, CRISIS)
+    await bot.text(PHONE, "and my husband hits me when he drinks")
+    assert bot.twilio.to(PHONE)[-1] == texts.crisis(service, [Concern.HARM_FROM_OTHERS])
+    [case] = await _urgent_cases(bot)
+    _, queue = await bot.api("GET", "/api/v1/cases?status=open", await bot.staff_token())
+    assert [(c["reason"], c["priority"]) for c in queue["items"]] == [
+        ("crisis+safeguarding", "urgent")
+    ]
+    assert case.reason == "crisis+safeguarding"

@@ -10,37 +10,15 @@ import pytest
 from flows.model import Role
 from testkit.fake_smtp import FakeSmtp
 from tests.conftest import Bot
+from tests.support.referrals import referral_body
 
 CLIENT, GP = "+447700900123", "+447700900777"
 NOTES = "Recently widowed, type 2 diabetes, low mood since March"
 
 
 def _referral(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "referrer": {
-            "name": "Dr Asha Patel",
-            "role": "GP",
-            "organisation": "Pemberton Surgery",
-            "pathway": "primary_care",
-            "phone": "07700 900777",
-        },
-        "client": {
-            "name": "Mary O'Brien",
-            "phone": "07700 900123",
-            "date_of_birth": "1952-03-14",
-            "practice": "P92001",
-            "needs": ["loneliness", "debt advice", "bereavement", "his allotment"],
-            "notes": NOTES,
-        },
-        "client_consent": True,
-    }
-    for path, value in changes.items():
-        part, _, field = path.partition("__")
-        if field:
-            body[part][field] = value
-        else:
-            body[part] = value
-    return body
+    needs = ["loneliness", "debt advice", "bereavement", "his allotment"]
+    return referral_body(**({"client__needs": needs, "client__notes": NOTES} | changes))
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from flows.model import Role
 from storage import rights
 from storage.tables import CaseRow, ClientRow, PracticeRow
 from tests.conftest import Bot
+from tests.support.referrals import referral_body
 
 CLIENT, OTHER = "+447700900123", "+447700900456"
 # The fake clock starts on Tuesday 24 November 2026 at 10:00 in London (GMT).
@@ -24,27 +25,6 @@ REMINDER_48H = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
 # For the check-in: a session on Monday 23 November; ten weeks on, the window opens at 08:00.
 SESSION = "2026-11-23T21:00:00+00:00"
 CHECK_IN_SENT = datetime(2027, 2, 2, 8, 0, tzinfo=UTC)
-
-
-def _referral() -> dict[str, Any]:
-    return {
-        "referrer": {
-            "name": "Dr Asha Patel",
-            "role": "GP",
-            "organisation": "Pemberton Surgery",
-            "pathway": "primary_care",
-            "phone": "07700 900777",
-        },
-        "client": {
-            "name": "Mary O'Brien",
-            "phone": "07700 900123",
-            "date_of_birth": "1952-03-14",
-            "practice": "P92001",
-            "needs": ["loneliness"],
-            "notes": "Lives alone",
-        },
-        "client_consent": True,
-    }
 
 
 async def _bot(make_bot: Any) -> tuple[Bot, str]:
@@ -72,7 +52,7 @@ async def _older_case(bot: Bot) -> None:
 
 async def _referred(bot: Bot, token: str) -> tuple[str, str]:
     """A professional referral: the client and their open normal "referral" case."""
-    status, made = await bot.api("POST", "/api/v1/referrals", token, _referral())
+    status, made = await bot.api("POST", "/api/v1/referrals", token, referral_body())
     assert status == 201, made
     await bot.services.outbox.send_due()
     _, case = await bot.api("GET", f"/api/v1/cases/{made['case_id']}", token)

@@ -203,3 +203,11 @@ def test_a_message_raising_several_concerns_gets_each_contact_once() -> None:
     assert text.count("We have asked a link worker") == 1
     reason = texts.case_reason(every)
     assert reason == "crisis+safeguarding+risk_to_someone_else" and len(reason) <= 40
+
+
+def test_the_case_reason_keeps_the_concerns_the_case_already_had() -> None:
+    """A second risk message adds its concern to the urgent case's reason; a reason that is no
+    concern (a rearrange request) is not carried."""
+    assert texts.case_reason([Concern.HARM_FROM_OTHERS], "crisis") == "crisis+safeguarding"
+    assert texts.case_reason([Concern.SELF_HARM], "crisis+safeguarding") == "crisis+safeguarding"
+    assert texts.case_reason([Concern.SOMEONE_ELSE], "rearrange") == "risk_to_someone_else"
