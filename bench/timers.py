@@ -1,6 +1,7 @@
 """Benchmark of durable timers and the outbox, run by hand from the project root::
 
     .venv/bin/python bench/timers.py [--pending N] [--due N] [--send N] [--database-url URL]
+        [--json FILE]
 
 It prints figures and asserts nothing about speed. In one run it:
 
@@ -14,13 +15,15 @@ It prints figures and asserts nothing about speed. In one run it:
    fake Twilio server on loopback with ``TWILIO_MAX_RATE=1000``.
 
 The clock is the fake one from the tests, so rate-limit waits do not sleep; everything else
-(database, HTTP to the fake Twilio through the twilio library) is real.
+(database, HTTP to the fake Twilio through the twilio library) is real. ``--json FILE`` also
+writes the printed figures to FILE.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -65,7 +68,7 @@ async def _fill(db: Database, clients_from: int, count: int, now: datetime) -> N
         written += size
 
 
-async def run(args: argparse.Namespace) -> None:
+async def run(args: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
         kind = "postgresql" if url.startswith("postgres") else "sqlite"
@@ -110,6 +113,21 @@ async def run(args: argparse.Namespace) -> None:
         f"= {tried / send_seconds:,.0f} messages/s (TWILIO_MAX_RATE=1000)"
     )
     print(f"  fake Twilio received {len(twilio.sent):,} messages")
+    return {
+        "bench": "timers",
+        "database": kind,
+        "pending": args.pending,
+        "due": args.due,
+        "seed_seconds": seeded,
+        "fire_due": {"fired": fired, "seconds": fire_seconds, "per_s": fired / fire_seconds},
+        "outbox": {
+            "sent": tried,
+            "seconds": send_seconds,
+            "per_s": tried / send_seconds,
+            "max_rate": 1000,
+        },
+        "twilio_received": len(twilio.sent),
+    }
 
 
 def main() -> None:
@@ -118,10 +136,13 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--send", type=int, default=2_000)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--json", default="", metavar="FILE", help="also write the figures here")
     args = parser.parse_args()
     if not 0 < args.due <= args.pending or not 0 < args.send <= args.due:
         parser.error("need 0 < --send <= --due <= --pending")
-    asyncio.run(run(args))
+    figures = asyncio.run(run(args))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":
