@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -42,7 +41,7 @@ from bot.bootstrap import build
 from bot.runtime import Runtime
 from bot.web.app import create_app
 from flows.safety import Concern, concerns
-from storage.db import Database, upgrade
+from testkit.databases import fresh_sqlite
 from testkit.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio, sign
 from testkit.settings import PUBLIC_BASE_URL, settings_for
 from tests.support.crisis_messages import EVERYDAY, NAMES, load
@@ -132,11 +131,7 @@ def _summary(took: list[float]) -> str:
 
 
 async def hand_over(count: int, queued: int) -> None:
-    folder = tempfile.mkdtemp(prefix="linkbot-bench-")
-    url = f"sqlite:///{folder}/bench.db"
-    db = Database(url)
-    await upgrade(db)
-    await db.dispose()
+    url = await fresh_sqlite("bench")
     fake = FakeTwilio()
     await fake.start()
     settings = settings_for(url, fake, LINKBOT_SIMULATOR="off", LOG_LEVEL="WARNING")

@@ -25,7 +25,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,7 +34,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project root
 
-from storage.db import Database, upgrade
+from testkit.databases import fresh_sqlite
 from testkit.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio, sign
 from testkit.settings import PUBLIC_BASE_URL
 
@@ -91,11 +90,7 @@ async def _post_all(url: str, count: int) -> int:
 
 
 async def measure(requests: int) -> dict[str, float | int]:
-    folder = tempfile.mkdtemp(prefix="linkbot-serving-")
-    database_url = f"sqlite:///{folder}/serving.db"
-    db = Database(database_url)
-    await upgrade(db)
-    await db.dispose()
+    database_url = await fresh_sqlite("serving")
     fake = FakeTwilio()
     await fake.start()
     port = _free_port()
