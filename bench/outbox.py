@@ -148,7 +148,7 @@ async def paced(url: str, first: int, rate: float, seconds: float) -> dict[str, 
         sending = asyncio.create_task(services.outbox.send_due())
         limit = time.perf_counter() + 30
         # The fake records each message in its own handler: poll for the first.
-        while not twilio.arrived and time.perf_counter() < limit and not sending.done():  # noqa: ASYNC110
+        while not twilio.arrived and time.perf_counter() < limit and not sending.done():  # noqa: ASYNC110  (the fake records in its own task)
             await asyncio.sleep(0.01)
         if not twilio.arrived:
             raise RuntimeError("the fake Twilio received nothing in 30 s")

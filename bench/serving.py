@@ -131,7 +131,7 @@ async def measure(requests: int) -> dict[str, float | int]:
         idle = _memory_mb(process.pid)
         ok = await _post_all(base + PATH, requests)
         deadline = time.perf_counter() + 60
-        while fake.requests < ok and time.perf_counter() < deadline:  # noqa: ASYNC110
+        while fake.requests < ok and time.perf_counter() < deadline:  # noqa: ASYNC110  (another process sends)
             await asyncio.sleep(0.05)
         busy = _memory_mb(process.pid)
     finally:

@@ -20,6 +20,7 @@ from storage import staff
 from storage.db import Database, upgrade
 from testkit import postgres
 from testkit.clock import FakeClock
+from testkit.fake_smtp import FakeSmtp
 from testkit.fake_telegram import FakeTelegram
 from testkit.fake_twilio import (
     FakeTwilio,
@@ -80,6 +81,14 @@ def clock() -> FakeClock:
 @pytest.fixture
 async def fake_twilio() -> AsyncIterator[FakeTwilio]:
     fake = FakeTwilio()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def fake_smtp() -> AsyncIterator[FakeSmtp]:
+    fake = FakeSmtp()
     await fake.start()
     yield fake
     await fake.stop()

@@ -4,11 +4,9 @@ marks it. On both databases, through the real tick, outbox and fake Twilio or SM
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import col, select
 
@@ -29,14 +27,6 @@ DUTY = "+447700900500"
 DUTY_EMAIL = "duty@practice.nhs.uk"
 NIGHT = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # a Tuesday, 01:00 in London (GMT)
 OVERDUE_MARK = "Overdue: no one has taken this urgent case"
-
-
-@pytest.fixture
-async def fake_smtp() -> AsyncIterator[FakeSmtp]:
-    fake = FakeSmtp()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def _urgent_case(bot: Bot) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,14 +18,6 @@ NOTES = "Recently widowed, type 2 diabetes, low mood since March"
 def _referral(**changes: Any) -> dict[str, Any]:
     needs = ["loneliness", "debt advice", "bereavement", "his allotment"]
     return referral_body(**({"client__needs": needs, "client__notes": NOTES} | changes))
-
-
-@pytest.fixture
-async def fake_smtp() -> AsyncIterator[FakeSmtp]:
-    fake = FakeSmtp()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def _bot(make_bot: Any, **env: Any) -> Bot:

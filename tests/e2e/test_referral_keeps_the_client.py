@@ -5,10 +5,8 @@ referral is taken even when no update can reach its referrer."""
 from __future__ import annotations
 
 import html
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel, col, select
 
@@ -57,14 +55,6 @@ def _referral(
         "client": client,
         "client_consent": True,
     }
-
-
-@pytest.fixture
-async def fake_smtp() -> AsyncIterator[FakeSmtp]:
-    fake = FakeSmtp()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def _bot(make_bot: Any, **env: Any) -> Bot:
