@@ -16,6 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from storage import sqlite_inline
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # PostgreSQL's SQLSTATEs for faults that pass: a serialisation failure, a deadlock, a lock not
 # available, a statement cancelled by a timeout, and the connection classes (08...) and
@@ -56,7 +58,7 @@ def async_url(url: str) -> URL:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return parsed.set(drivername="sqlite+aiosqlite")
+        return parsed.set(drivername="sqlite+inline")  # storage.sqlite_inline
     if backend in ("postgresql", "postgres"):
         return parsed.set(drivername="postgresql+asyncpg")
     raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
@@ -121,7 +123,7 @@ class Database:
             database = self.url.database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            kwargs["connect_args"] = {"timeout": sqlite_inline.BLOCKING_WAIT_MS / 1000}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -173,15 +175,18 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={sqlite_inline.BLOCKING_WAIT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        write = conn.get_execution_options().get("linkbot_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if conn.get_execution_options().get("linkbot_write", False):
+            # Waits for another process's write lock on the event loop, not in SQLite.
+            sqlite_inline.begin_immediate(conn.connection.dbapi_connection, SQLITE_BUSY_TIMEOUT_MS)
+        else:
+            conn.exec_driver_sql("BEGIN")
 
 
 async def upgrade(db: Database) -> None:
@@ -196,7 +201,9 @@ async def upgrade_to(db: Database, revision: str) -> None:
     def run(sync_conn: sa.Connection) -> None:
         command.upgrade(_alembic_config(sync_conn), revision)
 
-    async with db.engine.begin() as conn:
+    # As a write (on SQLite BEGIN IMMEDIATE), so that it waits for another process's writes
+    # on the event loop and for as long as any write does.
+    async with db._writer.begin() as conn:
         await conn.run_sync(run)
 
 

@@ -1,0 +1,89 @@
+"""SQLite on the event loop (``storage.sqlite_inline``): a wait for another process's write lock
+never holds the loop, and a wait that lasts too long ends as a passing fault."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from storage import sqlite_inline
+from storage.db import Database, is_transient
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> Database:
+    database = Database(f"sqlite:///{tmp_path / 'inline.db'}")
+    async with database.write() as session:
+        await session.execute(sa.text("CREATE TABLE tally (n INTEGER)"))
+    yield database  # type: ignore[misc]
+    await database.dispose()
+
+
+def _holder(db: Database) -> sqlite3.Connection:
+    """Another connection, as another process's would be, holding the write lock."""
+    assert db.url.database
+    other = sqlite3.connect(db.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+async def test_the_database_url_runs_on_the_inline_driver(db: Database) -> None:
+    assert db.url.drivername == "sqlite+inline"
+    assert db.engine.dialect.is_async
+
+
+async def test_a_write_waiting_for_another_connections_lock_leaves_the_loop_running(
+    db: Database,
+) -> None:
+    """While another connection holds the write lock, a write waits for it, the event loop
+    carries on (a ticker keeps ticking), and the write commits once the lock is let go."""
+    other = _holder(db)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def write() -> None:
+        async with db.write() as session:
+            await session.execute(sa.text("INSERT INTO tally (n) VALUES (1)"))
+
+    ticking = asyncio.create_task(ticker())
+    writing = asyncio.create_task(write())
+    await asyncio.sleep(0.5)
+    assert not writing.done()  # still waiting for the lock
+    assert ticks >= 20  # about 50 in half a second: nothing held the loop
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(writing, 5)
+    ticking.cancel()
+    async with db.read() as session:
+        assert (await session.execute(sa.text("SELECT count(*) FROM tally"))).scalar() == 1
+
+
+async def test_a_wait_for_the_write_lock_that_lasts_too_long_is_a_passing_fault(
+    db: Database,
+) -> None:
+    """Past its limit the wait ends in "database is locked", which the callers retry."""
+    other = _holder(db)
+    try:
+        async with db.engine.connect() as conn:
+            started = time.monotonic()
+            with pytest.raises(sa.exc.OperationalError) as raised:
+                await conn.run_sync(
+                    lambda sync: sqlite_inline.begin_immediate(
+                        sync.connection.dbapi_connection, 300
+                    )
+                )
+            assert time.monotonic() - started >= 0.25
+        assert is_transient(raised.value)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
