@@ -67,6 +67,14 @@ def to_client(row: ClientRow) -> Client:
 class SqlClients:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # The rows this unit has loaded, held so that the session's identity map (which holds
+        # them only weakly) keeps them: a change then needs no second SELECT.
+        self._loaded: dict[int, ClientRow] = {}
+
+    def _keep(self, row: ClientRow) -> ClientRow:
+        assert row.id is not None
+        self._loaded[row.id] = row
+        return row
 
     async def by_address(self, address: Address) -> Client | None:
         stmt = (
@@ -78,7 +86,7 @@ class SqlClients:
             .with_for_update(of=ClientRow)
         )
         row = (await self.session.execute(stmt)).scalars().first()
-        return to_client(row) if row else None
+        return to_client(self._keep(row)) if row else None
 
     async def add(self, address: Address, phone: str | None, at: datetime) -> Client:
         chat = address.handle if address.channel is Channel.TELEGRAM else None
@@ -94,14 +102,16 @@ class SqlClients:
         assert row.id is not None
         self.session.add(ClientAddressRow(address=address.value, client_id=row.id))
         await self.session.flush()
-        return to_client(row)
+        return to_client(self._keep(row))
 
     async def get(self, client_id: int) -> Client | None:
         row = await self.session.get(ClientRow, client_id, with_for_update=True)
-        return to_client(row) if row else None
+        return to_client(self._keep(row)) if row else None
 
     async def _row(self, client_id: int) -> ClientRow:
-        return await row_of(self.session, ClientRow, client_id)
+        return self._loaded.get(client_id) or self._keep(
+            await row_of(self.session, ClientRow, client_id)
+        )
 
     async def set_opted_out(self, client_id: int, opted_out: bool, at: datetime) -> None:
         row = await self._row(client_id)
@@ -114,8 +124,7 @@ class SqlClients:
     ) -> None:
         row = await self._row(client_id)
         row.flow = flow
-        row.flow_state = json.dumps(state)
-        await self.session.flush()
+        row.flow_state = json.dumps(state)  # written with the next flush, as one UPDATE
 
     async def set_address(self, client_id: int, address: Address) -> None:
         row = await self._row(client_id)
@@ -166,4 +175,5 @@ class SqlClients:
         into.practice_id = into.practice_id or gone.practice_id
         into.came_from = into.came_from or gone.came_from
         await self.session.delete(gone)
+        self._loaded.pop(from_id, None)
         await self.session.flush()

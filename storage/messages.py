@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from flows.messages import Button, Inbound, OutgoingDraft
-from storage.db import insert_ignoring_duplicates, rows_changed
+from storage.db import insert_ignoring_duplicates, row_of, rows_changed
 from storage.tables import ClientRow, MessageRow, ProcessedUpdateRow
 
 
@@ -54,11 +54,9 @@ class SqlMessages:
             created_at=inbound.received_at,
         )
         self.session.add(row)
-        await self.session.execute(
-            sa.update(ClientRow)
-            .where(col(ClientRow.id) == client_id)
-            .values(last_seen_at=inbound.received_at)
-        )
+        # Usually already loaded for this message: then one UPDATE with any other change.
+        client = await row_of(self.session, ClientRow, client_id)
+        client.last_seen_at = inbound.received_at
         await self.session.flush()
         assert row.id is not None
         return row.id
