@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from flows.delivery import Delivery, Undelivered
 from flows.messages import Priority
-from storage.db import insert_ignoring_duplicates
+from storage.db import insert_ignoring_duplicates, row_of, rows_changed
 from storage.tables import ClientRow, DeliveryEventRow, MessageRow, RateSlotRow, ReferralRow
 
 
@@ -36,31 +36,51 @@ async def record_sent(
 ) -> bool:
     """Record the provider's acceptance, under ``claim`` only: False if the claim had passed to
     another sender (the send is kept as an event, the message as the other sender leaves it)."""
-    row = await held(session, message_id, claim)
-    session.add(
-        DeliveryEventRow(message_id=message_id, provider_id=provider_id, status=status, at=at)
+    event = {"message_id": message_id, "provider_id": provider_id, "status": status.value, "at": at}
+    await session.execute(sa.insert(DeliveryEventRow).values(event))
+    changes: dict[str, object] = {
+        "provider_id": provider_id,
+        "provider": provider,
+        "sent_at": at,
+        "claimed_until": None,
+        "claimed_by": None,
+        "status": status.value,
+    }
+    if status is Delivery.DELIVERED:
+        changes["delivered_at"] = at
+    # As ``_advance`` moves a message that is still being sent, in one statement.
+    sent = (
+        sa.update(MessageRow)
+        .where(
+            col(MessageRow.id) == message_id,
+            col(MessageRow.claimed_by) == claim,
+            col(MessageRow.status) == Delivery.SENDING.value,
+        )
+        .values(changes)
+        .execution_options(synchronize_session=False)
     )
-    if row is None:
-        await session.flush()
+    if not rows_changed(await session.execute(sent)):
         return False
-    row.provider_id, row.provider, row.sent_at = provider_id, provider, at
-    row.claimed_until, row.claimed_by = None, None
-    _advance(row, status, None, at)
-    if provider_id is not None:
-        # Status callbacks that overtook the API's answer.
-        early = (
-            await session.execute(
-                select(DeliveryEventRow).where(
-                    col(DeliveryEventRow.provider_id) == provider_id,
-                    col(DeliveryEventRow.message_id).is_(None),
-                )
+    if provider_id is None:
+        return True
+    # Status callbacks that overtook the API's answer: rare, so the row is loaded only then.
+    early = (
+        await session.execute(
+            select(DeliveryEventRow).where(
+                col(DeliveryEventRow.provider_id) == provider_id,
+                col(DeliveryEventRow.message_id).is_(None),
             )
-        ).scalars()
-        for event in early:
-            event.message_id = message_id
-            _advance(row, Delivery.of(event.status), event.error_code, event.at)
-            if event.opted_out:
-                await mark_opted_out(session, row.client_id, at)
+        )
+    ).scalars()
+    events = list(early)
+    if not events:
+        return True
+    row = await row_of(session, MessageRow, message_id)
+    for event_row in events:
+        event_row.message_id = message_id
+        _advance(row, Delivery.of(event_row.status), event_row.error_code, event_row.at)
+        if event_row.opted_out:
+            await mark_opted_out(session, row.client_id, at)
     await session.flush()
     return True
 
@@ -206,19 +226,18 @@ async def take_rate_slot(
 
     Returns when this send may go: now, or later if others have taken the slots before it.
     """
-    await session.execute(
-        insert_ignoring_duplicates(session, RateSlotRow).values(name=name, next_at=now)
-    )
-    slot = (
-        (
-            await session.execute(
-                select(RateSlotRow).where(RateSlotRow.name == name).with_for_update()
-            )
+    slot = select(col(RateSlotRow.next_at)).where(col(RateSlotRow.name) == name).with_for_update()
+    taken: datetime | None = (await session.execute(slot)).scalar_one_or_none()
+    if taken is None:  # the first send of this channel ever
+        await session.execute(
+            insert_ignoring_duplicates(session, RateSlotRow).values(name=name, next_at=now)
         )
-        .scalars()
-        .one()
+        taken = (await session.execute(slot)).scalar_one()
+    start = max(taken, now)
+    await session.execute(
+        sa.update(RateSlotRow)
+        .where(col(RateSlotRow.name) == name)
+        .values(next_at=start + interval)
+        .execution_options(synchronize_session=False)
     )
-    start = max(slot.next_at, now)
-    slot.next_at = start + interval
-    await session.flush()
     return start
