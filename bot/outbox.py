@@ -28,7 +28,7 @@ from flows.messages import Address, Channel
 from flows.sendwindow import SendWindow
 from storage import claims, unit
 from storage import outbox as sql
-from storage.db import Database
+from storage.db import Database, fault_reason
 from storage.directory import DirectoryCache
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,12 @@ LONGEST_RETRY = timedelta(minutes=15)
 UNEXPECTED_TRIES = 3  # an error no adapter expected: tried this often, then failed
 SETTLE_EVERY = timedelta(seconds=30)  # how often messages past their deadline are failed
 IDLE_POLL_SECONDS = 1.0
+# Sends of one batch in flight at once, to different people (one person's go in turn): as many
+# as the slowest provider's rate needs to keep going while each waits ROUND_TRIP_SECONDS for
+# its answer, at most SENDS_IN_FLIGHT. At the default rates that is one, as it always was.
+SENDS_IN_FLIGHT = 16
+LEASE_SPARE_SECONDS = 2.0  # what a batch's claim lasts beyond a send's timeout, twice, at least
+ROUND_TRIP_SECONDS = 0.05
 
 
 def backoff(attempts: int) -> timedelta:
@@ -74,7 +80,11 @@ class Outbox:
         # are going out waits for at most that much of them.
         slowest = min(rates.values(), default=10.0)
         self._batch = max(1, min(50, int(slowest)))
-        self._lease = timedelta(seconds=SEND_TIMEOUT_SECONDS * 2 + self._batch / slowest * 2)
+        # Long enough for the batch and a last send to time out; at high rates, at least
+        # LEASE_SPARE_SECONDS over that, or the claim is renewed before nearly every send.
+        spare = max(self._batch / slowest * 2, LEASE_SPARE_SECONDS)
+        self._lease = timedelta(seconds=SEND_TIMEOUT_SECONDS * 2 + spare)
+        self._in_flight = max(1, min(SENDS_IN_FLIGHT, math.ceil(slowest * ROUND_TRIP_SECONDS)))
         self._wake = asyncio.Event()
         self._claims = (f"{uuid.uuid4().hex[:12]}-{n}" for n in itertools.count())
         self._settled_at: datetime | None = None
@@ -130,17 +140,35 @@ class Outbox:
                 return failed
 
     async def _send_batch(self, messages: list[claims.Claimed], lease_ends: datetime) -> None:
-        """Send each in turn, renewing the claim on the rest before it could run out; one
-        message that cannot be handled never stops the others."""
-        held = {message.id for message in messages}
-        for position, message in enumerate(messages):
-            now = self._clock.now()
-            if lease_ends - now < timedelta(seconds=SEND_TIMEOUT_SECONDS * 2):
-                lease_ends = now + self._lease
-                rest = [m.id for m in messages[position:] if m.id in held]
-                async with self._db.write() as session:
-                    held = await claims.renew(session, rest, message.claim, lease_ends)
-            if message.id not in held:
+        """Send the batch: each person's messages in turn, in the order claimed, and several
+        people at once when the rate needs it (``SENDS_IN_FLIGHT``); the claim on those not yet
+        done is renewed before it could run out. One message that cannot be handled never
+        stops the others."""
+        lease = _Lease(self._db, self._clock, self._lease, messages, lease_ends)
+        by_person: dict[str, list[claims.Claimed]] = {}
+        for message in messages:
+            by_person.setdefault(message.address.value, []).append(message)
+        people = iter(by_person.values())
+
+        async def sender() -> None:
+            for theirs in people:  # shared: each person's messages go with one sender
+                await self._send_in_turn(theirs, lease)
+
+        if self._in_flight == 1:
+            await sender()
+            return
+        async with asyncio.TaskGroup() as group:
+            for _ in range(min(self._in_flight, len(by_person))):
+                group.create_task(sender())
+
+    async def _send_in_turn(self, theirs: list[claims.Claimed], lease: _Lease) -> None:
+        for message in theirs:
+            try:
+                held = await lease.still_held(message)
+            except Exception as exc:  # the rest are taken again after the lease
+                log.warning("the outbox could not renew its claim (%s)", fault_reason(exc))
+                return
+            if not held:
                 log.warning("message %s was taken over by another sender", message.id)
                 continue
             try:
@@ -149,6 +177,7 @@ class Outbox:
                 log.exception(
                     "message %s: not recorded; it is taken again after its lease", message.id
                 )
+            lease.done(message)
 
     async def _send_one(self, message: claims.Claimed) -> None:
         channel = message.address.channel
@@ -277,3 +306,36 @@ class Outbox:
             )
             for task in (waiter, stopper):
                 task.cancel()
+
+
+class _Lease:
+    """A batch's claim, renewed for the messages not yet done whenever it could run out before
+    a send starting now has ended; one renewal at a time."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        length: timedelta,
+        messages: Sequence[claims.Claimed],
+        ends: datetime,
+    ) -> None:
+        self._db, self._clock, self._length, self._ends = db, clock, length, ends
+        self._claim = messages[0].claim if messages else ""
+        self._waiting = {message.id for message in messages}  # held and not yet done
+        self._renewing = asyncio.Lock()
+
+    async def still_held(self, message: claims.Claimed) -> bool:
+        """Whether the claim on ``message`` still holds for a whole send (renewed if need be)."""
+        async with self._renewing:
+            now = self._clock.now()
+            if self._waiting and self._ends - now < timedelta(seconds=SEND_TIMEOUT_SECONDS * 2):
+                self._ends = now + self._length
+                async with self._db.write() as session:
+                    self._waiting = await claims.renew(
+                        session, self._waiting, self._claim, self._ends
+                    )
+        return message.id in self._waiting
+
+    def done(self, message: claims.Claimed) -> None:
+        self._waiting.discard(message.id)

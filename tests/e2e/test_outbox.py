@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import UTC, datetime, timedelta
 
@@ -276,3 +277,28 @@ async def test_a_report_that_a_message_did_not_arrive_opens_a_case(bot: Bot) -> 
     assert [case["reason"] for case in cases["items"]] == ["undelivered"]
     [message] = await _messages(bot)
     assert message.status == "undelivered" and message.error_code == "30003"
+
+
+async def test_at_a_high_rate_several_people_are_sent_to_at_once_each_in_order(
+    make_bot,  # type: ignore[no-untyped-def]
+) -> None:
+    """With the rate lifted, the outbox does not wait for one answer before the next send: five
+    people's first messages are at the provider together. Each person's own messages still go
+    one after another, in the order written, and each goes once."""
+    bot = await make_bot(TWILIO_MAX_RATE="1000")
+    people = [f"+4477009005{n:02d}" for n in range(5)]
+    for part in range(3):
+        for phone in people:
+            await _queue(bot, f"Part {part}", Priority.REPLY, phone=phone)
+    bot.twilio.hold = asyncio.Event()
+    sending = asyncio.create_task(bot.services.outbox.send_due())
+    async with asyncio.timeout(10):
+        while bot.twilio.requests < len(people):
+            await asyncio.sleep(0.01)
+    assert bot.twilio.sent == []  # five held at the provider at once, none answered yet
+    bot.twilio.hold.set()
+    bot.twilio.hold = None
+    await sending
+    for phone in people:
+        assert bot.twilio.to(phone) == ["Part 0", "Part 1", "Part 2"]
+    assert len(bot.twilio.sent) == 3 * len(people)
