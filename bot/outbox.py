@@ -8,6 +8,9 @@ deadline (its own, or ``deadline`` after it was written); one that cannot be sen
 that a provider refuses for good, is failed and a case opened for a person in the same
 transaction. A provider that keeps failing is marked down (``storage.provider_health``): its
 messages go by the channel's next provider, or wait for it to answer a probe.
+
+Its own writes are urgent (``storage.db.Database.write``): under a burst of webhooks, what is
+already written keeps going out instead of waiting behind every message still coming in.
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ class Outbox:
             if self._settled_at is None or now - self._settled_at >= SETTLE_EVERY:
                 await self.settle_overdue()
             claim = next(self._claims)
-            async with self._db.write() as session:
+            async with self._db.write(urgent=True) as session:
                 closed, probes = await self._routes.look(session, now)
                 taken = await claims.claim_due(
                     session,
@@ -129,7 +132,7 @@ class Outbox:
         self._settled_at = now
         failed = 0
         while True:
-            async with unit.write(self._db, self._directory) as uow:
+            async with unit.write(self._db, self._directory, urgent=True) as uow:
                 overdue = await claims.settle_overdue(uow.session, now, self._deadline)
                 for message in overdue:
                     await undelivered(uow, message, now)
@@ -192,7 +195,7 @@ class Outbox:
             return
         sender = self._routes.choose(message.address, message.priority, message.attempts)
         if sender is None:
-            async with self._db.write() as session:
+            async with self._db.write(urgent=True) as session:
                 await claims.release(session, message.id, message.claim)
             return
         await self._wait_for_rate_slot(sender, message.address)
@@ -216,7 +219,7 @@ class Outbox:
             )
             await self._record_error(message, sender, unexpected, counts_as_down=False)
             return
-        async with self._db.write() as session:
+        async with self._db.write(urgent=True) as session:
             await self._routes.answered(session, sender.name, now)
             recorded = await sql.record_sent(
                 session,
@@ -241,7 +244,7 @@ class Outbox:
         if rate := self._per_address_rates.get(address.channel):
             slots.append((address.value, rate))
         for name, per_second in slots:
-            async with self._db.write() as session:
+            async with self._db.write(urgent=True) as session:
                 slot = await sql.take_rate_slot(
                     session,
                     name,
@@ -265,7 +268,7 @@ class Outbox:
         the message, with a case for a person, in the same transaction."""
         now = self._clock.now()
         name = sender.name if sender is not None else None
-        async with unit.write(self._db, self._directory) as uow:
+        async with unit.write(self._db, self._directory, urgent=True) as uow:
             if name is not None and counts_as_down and exc.transient:
                 await self._routes.failed(uow.session, name, now)
             if exc.transient:
@@ -331,7 +334,7 @@ class _Lease:
             now = self._clock.now()
             if self._waiting and self._ends - now < timedelta(seconds=SEND_TIMEOUT_SECONDS * 2):
                 self._ends = now + self._length
-                async with self._db.write() as session:
+                async with self._db.write(urgent=True) as session:
                     self._waiting = await claims.renew(
                         session, self._waiting, self._claim, self._ends
                     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import contextvars
 from collections.abc import AsyncIterator
@@ -105,6 +106,43 @@ def _sqlstate(error: BaseException | None) -> str | None:
     return None
 
 
+class _WriteTurns:
+    """Whose write is next, within a process, on SQLite: first come, first served, except that
+    an urgent write (a crisis message, the outbox's own bookkeeping) goes before every
+    ordinary one waiting. Under a burst, the replies already written keep going out and a
+    crisis message is handled next, instead of both waiting behind every webhook queued."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._urgent: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._ordinary: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def take(self, urgent: bool) -> None:
+        if not self._busy and not self._urgent and not self._ordinary:
+            self._busy = True
+            return
+        turn = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._ordinary
+        queue.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.give_back()  # handed the turn as it was cancelled: pass it on
+            else:
+                queue.remove(turn)
+            raise
+
+    def give_back(self) -> None:
+        for queue in (self._urgent, self._ordinary):
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)  # still busy: handed straight to that writer
+                    return
+        self._busy = False
+
+
 # Set while the current task holds a write transaction.
 _writing: contextvars.ContextVar[bool] = contextvars.ContextVar("linkbot_writing", default=False)
 
@@ -130,12 +168,13 @@ class Database:
         self._writer = self.engine.execution_options(linkbot_write=True)
         # SQLite has one writer at a time, and its busy handler polls rather than queues, so
         # under load late arrivals overtake early ones. Within a process, writers queue here
-        # first come, first served; the busy timeout still orders separate processes.
-        self._write_turn = asyncio.Lock() if self.is_sqlite else None
+        # (``_WriteTurns``); waiting for the lock still orders separate processes.
+        self._write_turns = _WriteTurns() if self.is_sqlite else None
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """A session in a write transaction, committed when the block ends without error.
+    async def write(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session in a write transaction, committed when the block ends without error; an
+        ``urgent`` one goes before the ordinary ones waiting (``_WriteTurns``, SQLite only).
 
         A write may not be opened inside another in the same task: on SQLite it would wait for
         itself, so it fails at once instead."""
@@ -144,8 +183,9 @@ class Database:
         async with contextlib.AsyncExitStack() as stack:
             token = _writing.set(True)
             stack.callback(_writing.reset, token)
-            if self._write_turn is not None:
-                await stack.enter_async_context(self._write_turn)
+            if self._write_turns is not None:
+                await self._write_turns.take(urgent)
+                stack.callback(self._write_turns.give_back)
             session = await stack.enter_async_context(
                 AsyncSession(self._writer, expire_on_commit=False)
             )

@@ -77,7 +77,10 @@ class SqlUnit:
 
 
 @asynccontextmanager
-async def write(db: Database, directory: DirectoryCache) -> AsyncIterator[SqlUnit]:
-    """A unit in a write transaction, committed when the block ends without error."""
-    async with db.write() as session:
+async def write(
+    db: Database, directory: DirectoryCache, *, urgent: bool = False
+) -> AsyncIterator[SqlUnit]:
+    """A unit in a write transaction, committed when the block ends without error
+    (``urgent``: see ``Database.write``)."""
+    async with db.write(urgent=urgent) as session:
         yield SqlUnit(session, directory)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.actions.unit import change
 from bot.bootstrap import Services
-from flows import engine
+from flows import engine, safety
 from flows.messages import Inbound
 from storage import inbound_spool
 from storage.db import is_transient
@@ -51,8 +51,9 @@ def _worth_again(exc: BaseException) -> bool:
 async def _through_engine(
     services: Services, inbound: Inbound, spool_id: int | None = None
 ) -> engine.InboundResult:
-    """One transaction: the engine, and the spool row marked done when it came from there."""
-    async with change(services) as uow:
+    """One transaction: the engine, and the spool row marked done when it came from there. A
+    message that suggests a risk of harm goes before the ordinary ones waiting."""
+    async with change(services, urgent=bool(safety.concerns(inbound.text))) as uow:
         result = await engine.handle_inbound(
             uow, inbound, services.settings.service, services.clock.now()
         )

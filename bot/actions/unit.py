@@ -12,9 +12,10 @@ from storage.unit import SqlUnit
 
 
 @asynccontextmanager
-async def change(services: Services) -> AsyncIterator[SqlUnit]:
-    """A write transaction; once it has committed, the outbox looks for what it wrote."""
-    async with unit.write(services.db, services.directory) as uow:
+async def change(services: Services, *, urgent: bool = False) -> AsyncIterator[SqlUnit]:
+    """A write transaction; once it has committed, the outbox looks for what it wrote
+    (``urgent``: see ``storage.db.Database.write``)."""
+    async with unit.write(services.db, services.directory, urgent=urgent) as uow:
         yield uow
     services.outbox.wake()
 

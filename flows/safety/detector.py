@@ -12,7 +12,7 @@ import enum
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from rapidfuzz.distance import OSA
@@ -119,6 +119,7 @@ def _load() -> tuple[tuple[re.Pattern[str], ...], dict[Concern, _Rules]]:
     return excused, rules
 
 
+@lru_cache(maxsize=256)  # a message is read when it arrives and again in the engine
 def concerns(text: str) -> tuple[Concern, ...]:
     """The concerns the message raises, in ``Concern`` order; empty for an everyday message."""
     excused, rules = _load()

@@ -4,11 +4,13 @@ the conversation it interrupted is kept."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import Counter
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from flows import safety, texts
@@ -141,3 +143,37 @@ async def test_everyday_messages_get_no_crisis_reply(make_bot: Any) -> None:
         client = await _client(bot, phone)
         assert client is not None and client.id is not None
         assert await _urgent_cases(bot, client.id) == [], message
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL has no queue
+async def test_a_crisis_message_behind_a_queue_of_ordinary_ones_is_handled_first(
+    bot: Bot,
+) -> None:
+    """Under a burst on SQLite, where writers queue in the process, a message that suggests a
+    risk of harm does not wait its turn: it is handled, and its contacts written, before the
+    ordinary messages that arrived first."""
+    holding, let_go = asyncio.Event(), asyncio.Event()
+
+    async def busy() -> None:  # another write in progress, as a burst would have
+        async with bot.services.db.write():
+            holding.set()
+            await let_go.wait()
+
+    held = asyncio.create_task(busy())
+    await holding.wait()
+    ordinary = [f"+4477009006{n:02d}" for n in range(5)]
+    texts_in = [asyncio.create_task(bot.webhooks.sms(phone, "Hello")) for phone in ordinary]
+    await asyncio.sleep(0.05)
+    crisis = asyncio.create_task(bot.webhooks.sms("+447700900699", "I want to end my life"))
+    await asyncio.sleep(0.05)
+    let_go.set()
+    for response in await asyncio.gather(held, *texts_in, crisis):
+        assert response is None or response.status == 200
+    async with bot.services.db.read() as session:
+        rows = (
+            await session.execute(
+                sa.text("SELECT address, kind FROM message WHERE direction = 'out' ORDER BY id")
+            )
+        ).all()
+    assert rows[0] == ("tel:+447700900699", "crisis")
+    assert {address for address, _ in rows[1:]} == {f"tel:{phone}" for phone in ordinary}

@@ -87,3 +87,35 @@ async def test_a_wait_for_the_write_lock_that_lasts_too_long_is_a_passing_fault(
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+async def test_an_urgent_write_goes_before_the_ordinary_ones_waiting(db: Database) -> None:
+    """Writers in one process take turns first come, first served, except that an urgent one
+    (a crisis message, the outbox's own bookkeeping) goes before every ordinary one waiting;
+    a writer that gives up waiting does not hold up the rest."""
+    order: list[str] = []
+    holding = asyncio.Event()
+    let_go = asyncio.Event()
+
+    async def first() -> None:
+        async with db.write():
+            holding.set()
+            await let_go.wait()
+
+    async def write(name: str, urgent: bool = False) -> None:
+        async with db.write(urgent=urgent) as session:
+            order.append(name)
+            await session.execute(sa.text("INSERT INTO tally (n) VALUES (1)"))
+
+    held = asyncio.create_task(first())
+    await holding.wait()
+    waiting = [asyncio.create_task(write("ordinary 1")), asyncio.create_task(write("ordinary 2"))]
+    await asyncio.sleep(0.01)
+    gives_up = asyncio.create_task(write("gives up", urgent=True))
+    await asyncio.sleep(0.01)
+    waiting.append(asyncio.create_task(write("urgent", urgent=True)))
+    await asyncio.sleep(0.01)
+    gives_up.cancel()
+    let_go.set()
+    await asyncio.wait_for(asyncio.gather(held, *waiting), 5)
+    assert order == ["urgent", "ordinary 1", "ordinary 2"]
