@@ -3,7 +3,8 @@
 Run it by hand from the project root::
 
     .venv/bin/python bench/inbound.py [--requests N] [--concurrency C | --open-loop RATE]
-        [--outbox] [--database-url URL | --postgres [--instances N]] [--json FILE]
+        [--outbox [--crisis-every N]] [--database-url URL | --postgres [--instances N]]
+        [--json FILE]
 
 It prints figures and asserts nothing about speed. In one run it:
 
@@ -22,7 +23,9 @@ It prints figures and asserts nothing about speed. In one run it:
 5. prints both rates, their ratio, p50 and p99 latency, error counts, the database kind and the
    machine's core count; with ``--json FILE`` it also writes them to FILE as
    ``{"bench": "inbound", "mode": {...}, "linkbot": {"rate", "p50_ms", "p99_ms", "errors"},
-   "bare": {...}, "ratio"}``.
+   "bare": {...}, "ratio"}``, with ``"drain_s"`` (``--outbox``: seconds from the last answer
+   until every reply was sent) and ``"crisis"`` (``--crisis-every``: count, missing, p50_ms,
+   p99_ms).
 
 What is measured, by default: the time from sending each request to reading its whole answer,
 over keep-alive connections on loopback, in a closed loop of C requests in flight (a new one is
@@ -51,6 +54,12 @@ The modes change that as follows (they combine):
     The rate printed is the achieved one (200 answers over the time from the first scheduled
     send to the last answer); the bare handler gets the same schedule, and the worst lateness
     of the load process in starting a request is printed, to show the client kept up.
+``--crisis-every N`` (with ``--outbox``)
+    Every Nth timed webhook says ``CRISIS_BODY`` instead, a message that raises the crisis
+    concern, and the benchmark prints how long after each was sent (its scheduled time, in an
+    open loop) the fake Twilio received its crisis contacts: p50, p99 and worst, and any that
+    never arrived. The load process and the fake Twilio stamp with ``time.perf_counter()``,
+    one monotonic clock for every process on Linux.
 ``--postgres``
     A throwaway PostgreSQL (fsync off, as in the tests) on 127.0.0.1 instead of SQLite.
 ``--instances N`` (PostgreSQL only; default 1)
@@ -112,6 +121,7 @@ from testkit.settings import PUBLIC_BASE_URL, settings_for
 HOST = "127.0.0.1"
 PATH = "/sms/inbound"
 BODY = "Hello, I would like some help"
+CRISIS_BODY = "I cant go on, I want to end my life"  # --crisis-every: raises the crisis concern
 EMPTY_TWIML = "<Response></Response>"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=UTF-8"  # as Twilio sends it
 
@@ -152,6 +162,7 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     send_lag: float = 0.0  # open loop: how late the client started a request, at worst
+    sent_at: list[float] = field(default_factory=list)  # each timed hook's (scheduled) send
 
     @property
     def ok(self) -> int:
@@ -175,16 +186,26 @@ class LoadResult:
         return ordered[rank - 1] * 1000
 
 
-def make_webhooks(count: int, first: int = 0) -> list[Webhook]:
-    """``count`` webhooks from distinct senders, numbered from ``first``, each with a new sid."""
+def sender(index: int) -> str:
+    return f"{NUMBER_PREFIX}{FIRST_NUMBER + index:05d}"
+
+
+def is_crisis(position: int, crisis_every: int) -> bool:
+    """Whether timed hook number ``position`` (from 0) is a crisis message."""
+    return crisis_every > 0 and position % crisis_every == crisis_every - 1
+
+
+def make_webhooks(count: int, first: int = 0, crisis_every: int = 0) -> list[Webhook]:
+    """``count`` webhooks from distinct senders, numbered from ``first``, each with a new sid;
+    with ``crisis_every`` N, every Nth says ``CRISIS_BODY``."""
     hooks = []
     for index in range(first, first + count):
         form = {
             "MessageSid": "SM" + secrets.token_hex(16),
             "AccountSid": ACCOUNT_SID,
-            "From": f"{NUMBER_PREFIX}{FIRST_NUMBER + index:05d}",
+            "From": sender(index),
             "To": FROM_NUMBER,
-            "Body": BODY,
+            "Body": CRISIS_BODY if is_crisis(index - first, crisis_every) else BODY,
             "NumMedia": "0",
         }
         signature = sign(AUTH_TOKEN, PUBLIC_BASE_URL + PATH, form)
@@ -202,7 +223,7 @@ async def post_all(
     concurrency: int,
     time_limit: float,
     open_rate: float | None = None,
-) -> tuple[float, list[float], dict[str, int], float]:
+) -> tuple[float, list[float], dict[str, int], float, list[float]]:
     """Post ``warmup`` (not timed, closed loop at ``concurrency``), then ``hooks``.
 
     Hook i goes to ``urls[i % len(urls)]``. Without ``open_rate`` the timed hooks are posted in a
@@ -210,14 +231,16 @@ async def post_all(
     start + i / ``open_rate`` seconds whatever the answers, each latency from that scheduled time.
 
     Returns the seconds the timed hooks took, the latencies of their 200 answers, a count of
-    errors by kind and how late (seconds) the client was at worst in starting a scheduled
-    request (0 in a closed loop). Stops after ``time_limit`` seconds; hooks not answered by then
-    are errors.
+    errors by kind, how late (seconds) the client was at worst in starting a scheduled
+    request (0 in a closed loop), and when each timed hook was (to be) sent, by
+    ``time.perf_counter()``, which on Linux is one clock for every process. Stops after
+    ``time_limit`` seconds; hooks not answered by then are errors.
     """
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     finished = 0
     worst_lag = 0.0
+    sent_at = [math.nan] * len(hooks)
 
     async def one(
         session: aiohttp.ClientSession,
@@ -233,6 +256,8 @@ async def post_all(
         if scheduled is not None:
             worst_lag = max(worst_lag, began - scheduled)
             began = scheduled
+        if timed:
+            sent_at[index] = began
         try:
             url = urls[index % len(urls)]
             async with session.post(url, data=hook.body, headers=headers) as response:
@@ -288,7 +313,7 @@ async def post_all(
         except TimeoutError:
             errors["unanswered at the time limit"] += len(hooks) - finished
         elapsed = time.perf_counter() - began
-    return elapsed, latencies, dict(errors), worst_lag
+    return elapsed, latencies, dict(errors), worst_lag, sent_at
 
 
 def _load_process(
@@ -354,7 +379,7 @@ async def load(
         if not ready:
             raise RuntimeError(f"the load process for {name} did not finish in time")
         try:
-            elapsed, latencies, errors, worst_lag = receiver.recv()
+            elapsed, latencies, errors, worst_lag, sent_at = receiver.recv()
         except EOFError:
             raise RuntimeError(f"the load process for {name} failed; see above") from None
     finally:
@@ -363,7 +388,7 @@ async def load(
         if process.is_alive():
             process.kill()
             await asyncio.to_thread(process.join, 5)
-    return LoadResult(name, len(hooks), elapsed, latencies, Counter(errors), worst_lag)
+    return LoadResult(name, len(hooks), elapsed, latencies, Counter(errors), worst_lag, sent_at)
 
 
 # The servers.
@@ -603,6 +628,30 @@ async def rows_written(url: str, outbox: bool) -> str:
     )
 
 
+def crisis_handover(
+    result: LoadResult, fake: FakeTwilio, first: int, crisis_every: int
+) -> tuple[list[float], int] | None:
+    """``--crisis-every``: for each crisis webhook, the seconds from its (scheduled) send to the
+    fake Twilio receiving its crisis contacts; and how many never received them."""
+    if not crisis_every:
+        return None
+    contacts: dict[str, float] = {}
+    for sms in fake.sent:
+        if "999" in sms.body:  # every crisis reply gives 999
+            contacts.setdefault(sms.to, sms.at)
+    waits: list[float] = []
+    missing = 0
+    for position, sent in enumerate(result.sent_at):
+        if not is_crisis(position, crisis_every):
+            continue
+        arrived = contacts.get(sender(first + position))
+        if arrived is None or math.isnan(sent):
+            missing += 1
+        else:
+            waits.append(arrived - sent)
+    return waits, missing
+
+
 def describe_database(url: str) -> str:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -639,7 +688,7 @@ async def run(args: argparse.Namespace, database_url: str) -> dict[str, object] 
     """One benchmark run; with ``--json``, the figures to write."""
     existing = await migrate(database_url)
     warmup = make_webhooks(args.warmup)
-    hooks = make_webhooks(args.requests, first=args.warmup)
+    hooks = make_webhooks(args.requests, first=args.warmup, crisis_every=args.crisis_every)
 
     fake = FakeTwilio()
     await fake.start()
@@ -717,6 +766,7 @@ async def run(args: argparse.Namespace, database_url: str) -> dict[str, object] 
             args.open_loop,
         )
         written = await rows_written(database_url, args.outbox)
+        crisis = crisis_handover(linkbot, fake, args.warmup, args.crisis_every)
     finally:
         await servers.close()
         await fake.stop()
@@ -749,6 +799,25 @@ async def run(args: argparse.Namespace, database_url: str) -> dict[str, object] 
             else f"  outbox: {left} replies still unsent {waited:.0f} s after the last answer"
         )
     print(f"  fake Twilio received {fake.requests} requests")
+    if crisis is not None:
+        waits, missing = crisis
+        ordered = sorted(waits)
+
+        def rank(fraction: float) -> float:
+            return ordered[max(1, math.ceil(fraction * len(ordered))) - 1] * 1000
+
+        count = len(waits) + missing
+        print(
+            f"  crisis: {count} crisis messages among them (every {args.crisis_every}th); their "
+            "contacts reached the fake Twilio, from the (scheduled) send of the webhook: "
+            + (
+                f"p50 {rank(0.5):.0f} ms, p99 {rank(0.99):.0f} ms, "
+                f"worst {ordered[-1] * 1000:.0f} ms"
+                if ordered
+                else "never"
+            )
+            + (f"; {missing} never arrived" if missing else "")
+        )
 
     if args.json:
         document: dict[str, object] = {
@@ -768,6 +837,22 @@ async def run(args: argparse.Namespace, database_url: str) -> dict[str, object] 
             "bare": figures(bare),
             "ratio": None if math.isnan(ratio) else round(ratio, 4),
         }
+        if drained is not None and not drained[1]:
+            document["drain_s"] = round(drained[0], 2)  # until every reply was sent
+        if crisis is not None:
+            waits, missing = crisis
+            ordered = sorted(waits)
+            document["crisis"] = {
+                "every": args.crisis_every,
+                "count": len(waits) + missing,
+                "missing": missing,
+                "p50_ms": round(ordered[max(1, math.ceil(0.5 * len(ordered))) - 1] * 1000, 1)
+                if ordered
+                else None,
+                "p99_ms": round(ordered[max(1, math.ceil(0.99 * len(ordered))) - 1] * 1000, 1)
+                if ordered
+                else None,
+            }
         return document
     return None
 
@@ -824,6 +909,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="linkbot instances on the one database, each its own process when N > 1 "
         "(default 1; more needs PostgreSQL)",
     )
+    parser.add_argument(
+        "--crisis-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --outbox: every Nth timed webhook is a crisis message, and the time until its "
+        "contacts reach the fake Twilio is printed (p50, p99, worst)",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     parser.add_argument(
         "--warmup",
@@ -858,6 +951,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--open-loop must be more than 0 requests per second")
     if args.instances < 1:
         parser.error("--instances must be at least 1")
+    if args.crisis_every < 0 or (args.crisis_every and not args.outbox):
+        parser.error("--crisis-every needs --outbox and a number of at least 1")
     if args.requests + args.warmup > MAX_REQUESTS:
         parser.error(
             f"--requests plus --warmup may be at most {MAX_REQUESTS} (one distinct sender each)"

@@ -44,7 +44,6 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -73,18 +72,6 @@ BATCH = 500  # clients and messages written per transaction
 WARMUP_SECONDS = 1.0
 
 
-@dataclass
-class TimedTwilio(FakeTwilio):
-    """The fake Twilio, stamping each message it records with ``time.perf_counter()``."""
-
-    arrived: list[float] = field(default_factory=list)
-
-    def _record(self, form: Any, to: str, body: str) -> str:
-        sid = super()._record(form, to, body)
-        self.arrived.append(time.perf_counter())
-        return sid
-
-
 def number(i: int) -> str:
     return f"+447700{i:06d}"  # clear of FROM_NUMBER (+447700900001) for i below 900,000
 
@@ -101,8 +88,8 @@ async def queue(db: Database, first: int, count: int) -> None:
                 await to_client(uow, client, reply, now)
 
 
-async def outbox_for(url: str, rate: str) -> tuple[TimedTwilio, Services]:
-    twilio = TimedTwilio()
+async def outbox_for(url: str, rate: str) -> tuple[FakeTwilio, Services]:
+    twilio = FakeTwilio()
     await twilio.start()
     settings = settings_for(
         url, twilio, TWILIO_MAX_RATE=rate, LINKBOT_SIMULATOR="off", LOG_LEVEL="WARNING"
@@ -148,11 +135,11 @@ async def paced(url: str, first: int, rate: float, seconds: float) -> dict[str, 
         sending = asyncio.create_task(services.outbox.send_due())
         limit = time.perf_counter() + 30
         # The fake records each message in its own handler: poll for the first.
-        while not twilio.arrived and time.perf_counter() < limit and not sending.done():  # noqa: ASYNC110  (the fake records in its own task)
+        while not twilio.sent and time.perf_counter() < limit and not sending.done():  # noqa: ASYNC110  (the fake records in its own task)
             await asyncio.sleep(0.01)
-        if not twilio.arrived:
+        if not twilio.sent:
             raise RuntimeError("the fake Twilio received nothing in 30 s")
-        start = twilio.arrived[0] + WARMUP_SECONDS
+        start = twilio.sent[0].at + WARMUP_SECONDS
         end = start + seconds
         await asyncio.sleep(max(0.0, end - time.perf_counter()) + 0.05)
         # Stop cleanly: what is still waiting is set aside, and the batch in hand finishes.
@@ -166,7 +153,7 @@ async def paced(url: str, first: int, rate: float, seconds: float) -> dict[str, 
     finally:
         await services.close()
         await twilio.stop()
-    counted = sum(start <= t < end for t in twilio.arrived)
+    counted = sum(start <= m.at < end for m in twilio.sent)
     achieved = counted / seconds
     return {
         "max_rate": rate,

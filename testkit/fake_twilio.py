@@ -15,6 +15,7 @@ import asyncio
 import base64
 import random
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,7 @@ class SentSms:
     messaging_service_sid: str | None
     status_callback: str | None
     validity_period: str | None
+    at: float = field(default_factory=time.perf_counter)  # when it arrived (benchmarks time it)
 
 
 @dataclass
