@@ -11,6 +11,7 @@ choice, "and" or thanks, so "my son is 7" and "I have 2 kids" are not choices.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -117,6 +118,7 @@ def _is_slip(token: str, word: str) -> bool:
     return i2 - i1 + j2 - j1 == 1 and not (tag == "delete" and len(word) == 5)
 
 
+@functools.lru_cache(maxsize=4096)  # difflib is slow, and people use the same words
 def _typo_of(token: str) -> str | None:
     """The keyword a misspelt token stands for, when the match is close and safe."""
     if len(token) < 5 or token in _NOT_TYPOS or token in _NUMBER_WORDS:

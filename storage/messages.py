@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from flows.messages import Button, Inbound, OutgoingDraft
 from storage.db import insert_ignoring_duplicates, row_of, rows_changed
 from storage.tables import ClientRow, MessageRow, ProcessedUpdateRow
+
+MESSAGE: sa.Table = MessageRow.__table__  # type: ignore[attr-defined]
 
 
 def storable(text: str) -> str:
@@ -42,7 +46,11 @@ class SqlMessages:
         return rows_changed(await self.session.execute(stmt))
 
     async def add_inbound(self, client_id: int, inbound: Inbound, case_id: int | None) -> int:
-        row = MessageRow(
+        # The client usually is already loaded for this message: its last-seen time then goes
+        # in one UPDATE with their other changes, flushed as the INSERT runs.
+        client = await row_of(self.session, ClientRow, client_id)
+        client.last_seen_at = inbound.received_at
+        message_id = await self._insert(
             client_id=client_id,
             case_id=case_id,
             direction="in",
@@ -53,16 +61,10 @@ class SqlMessages:
             provider_id=inbound.provider_id,
             created_at=inbound.received_at,
         )
-        self.session.add(row)
-        # Usually already loaded for this message: then one UPDATE with any other change.
-        client = await row_of(self.session, ClientRow, client_id)
-        client.last_seen_at = inbound.received_at
-        await self.session.flush()
-        assert row.id is not None
-        return row.id
+        return message_id
 
     async def add_outgoing(self, draft: OutgoingDraft) -> int:
-        row = MessageRow(
+        return await self._insert(
             client_id=draft.client_id,
             case_id=draft.case_id,
             direction="out",
@@ -80,7 +82,12 @@ class SqlMessages:
             expires_at=draft.expires_at,
             created_at=draft.written_at or draft.not_before,
         )
-        self.session.add(row)
-        await self.session.flush()
-        assert row.id is not None
-        return row.id
+
+    async def _insert(self, **fields: object) -> int:
+        """One message row, by a plain INSERT (the columns' defaults fill the rest): the ORM's
+        unit of work costs more than the statement, and nothing here changes the row later in
+        the same transaction."""
+        result = await self.session.execute(sa.insert(MESSAGE).values(fields))
+        key = cast(CursorResult[Any], result).inserted_primary_key
+        assert key is not None
+        return int(key[0])
