@@ -17,7 +17,7 @@ from bot.channels.vonage import VonageSms
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.outbox import Outbox
-from bot.signals import SessionsEnded
+from bot.signals import InboundBacklog, SessionsEnded
 from flows import texts
 from flows.messages import Channel
 from storage.db import Database
@@ -36,6 +36,7 @@ class Services:
     outbox: Outbox
     directory: DirectoryCache = field(default_factory=DirectoryCache)
     sessions_ended: SessionsEnded = field(default_factory=SessionsEnded)
+    inbound_backlog: InboundBacklog = field(default_factory=InboundBacklog)
 
     async def close(self) -> None:
         every = {id(s): s for s in [*self.senders.values(), *self.outbox.senders()]}

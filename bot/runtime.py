@@ -19,7 +19,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import demo, scheduler
-from bot.actions.inbound import receive
+from bot.actions.inbound import drain_backlog, receive
 from bot.bootstrap import Services, build
 from bot.channels.telegram import TelegramChannel
 from bot.config import Settings
@@ -42,7 +42,10 @@ class Runtime:
         self._runner: web.AppRunner | None = None
 
     def start_outbox(self) -> None:
+        """The outbox, and the drain of what a burst of messages left in the inbound spool."""
         self._tasks.append(asyncio.create_task(self.services.outbox.run(self._stop), name="outbox"))
+        drain = drain_backlog(self.services, self._stop)
+        self._tasks.append(asyncio.create_task(drain, name="inbound-backlog"))
 
     def start_channels(self) -> None:
         """Telegram: register its webhook, or start long polling."""

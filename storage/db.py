@@ -133,6 +133,9 @@ class _WriteTurns:
                 queue.remove(turn)
             raise
 
+    def waiting(self) -> int:
+        return len(self._urgent) + len(self._ordinary)
+
     def give_back(self) -> None:
         for queue in (self._urgent, self._ordinary):
             while queue:
@@ -191,6 +194,10 @@ class Database:
             )
             await stack.enter_async_context(session.begin())
             yield session
+
+    def writes_waiting(self) -> int:
+        """Writes of this process waiting for their turn (SQLite; PostgreSQL: always 0)."""
+        return self._write_turns.waiting() if self._write_turns is not None else 0
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -13,6 +13,7 @@ message is marked done in the very transaction that handles it, so one without a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -35,6 +36,9 @@ SPOOL_LEASE = timedelta(minutes=2)  # a claimed row not settled by then is taken
 SPOOL_FIRST_RETRY = timedelta(seconds=15)  # doubled after each try ...
 SPOOL_LONGEST_RETRY = timedelta(minutes=5)  # ... up to this
 SPOOL_TRIES = 5  # a row failing for a reason of its own this often is given up on
+# Writes waiting in this process beyond which an ordinary message is kept in the spool first.
+BURST_WAITING = 32
+BURST_REASON = "kept under a burst"
 
 
 class NotStored(Exception):
@@ -49,11 +53,12 @@ def _worth_again(exc: BaseException) -> bool:
 
 
 async def _through_engine(
-    services: Services, inbound: Inbound, spool_id: int | None = None
+    services: Services, inbound: Inbound, spool_id: int | None = None, *, urgent: bool = False
 ) -> engine.InboundResult:
-    """One transaction: the engine, and the spool row marked done when it came from there. A
-    message that suggests a risk of harm goes before the ordinary ones waiting."""
-    async with change(services, urgent=bool(safety.concerns(inbound.text))) as uow:
+    """One transaction: the engine, and the spool row marked done when it came from there. An
+    ``urgent`` one (a message that suggests a risk of harm) goes before the ordinary ones
+    waiting."""
+    async with change(services, urgent=urgent) as uow:
         result = await engine.handle_inbound(
             uow, inbound, services.settings.service, services.clock.now()
         )
@@ -65,11 +70,22 @@ async def _through_engine(
 async def receive(services: Services, inbound: Inbound) -> engine.InboundResult | None:
     """Run one inbound message through the engine (its outbox woken once it commits), trying a
     passing fault again after a short back-off. If it still fails, for any reason, keep the
-    message in the spool instead and return None; raise ``NotStored`` if even that fails."""
+    message in the spool instead and return None; raise ``NotStored`` if even that fails.
+
+    Under a burst (``BURST_WAITING`` writes already waiting in this process, or a backlog not
+    yet caught up: ``bot.signals.InboundBacklog``) an ordinary message is kept in the spool at
+    once, which is quick, and handled in its turn by ``drain_backlog``; a message that
+    suggests a risk of harm is handled at once, ahead of the rest."""
+    urgent = bool(safety.concerns(inbound.text))
+    backlog = services.inbound_backlog
+    if not urgent and (backlog.behind or services.db.writes_waiting() >= BURST_WAITING):
+        await _spool(services, inbound, BURST_REASON, kept_back=True)
+        backlog.keep()
+        return None
     reason = "unknown"
     for attempt in range(ATTEMPTS):
         try:
-            return await _through_engine(services, inbound)
+            return await _through_engine(services, inbound, urgent=urgent)
         except Exception as exc:
             reason = type(exc).__name__
             if attempt + 1 == ATTEMPTS or not _worth_again(exc):
@@ -79,12 +95,16 @@ async def receive(services: Services, inbound: Inbound) -> engine.InboundResult 
     return None
 
 
-async def _spool(services: Services, inbound: Inbound, reason: str) -> None:
-    """Keep the message in a transaction of its own (tried twice on a passing fault)."""
+async def _spool(
+    services: Services, inbound: Inbound, reason: str, *, kept_back: bool = False
+) -> None:
+    """Keep the message in a transaction of its own (tried twice on a passing fault), logged
+    as a warning. One ``kept_back`` under a burst is no fault, so not logged, and its write
+    is urgent: it is quick, and answering frees the provider's connection."""
     channel = inbound.address.channel.value
     for attempt in range(2):
         try:
-            async with services.db.write() as session:
+            async with services.db.write(urgent=kept_back) as session:
                 await inbound_spool.add(session, inbound, reason, services.clock.now())
         except Exception as exc:
             if attempt == 0 and is_transient(exc):
@@ -98,15 +118,45 @@ async def _spool(services: Services, inbound: Inbound, reason: str) -> None:
                 type(exc).__name__,
             )
             raise NotStored from None
-        log.warning("an inbound %s message was kept in the spool (%s)", channel, reason)
+        if not kept_back:
+            log.warning("an inbound %s message was kept in the spool (%s)", channel, reason)
         return
+
+
+async def drain_backlog(services: Services, stop: asyncio.Event) -> None:
+    """Handle what a burst kept in the spool as soon as it is kept, until ``stop`` is set; once
+    nothing is due and nothing more was kept meanwhile, the process has caught up."""
+    backlog = services.inbound_backlog
+    while not stop.is_set():
+        backlog.woken.clear()
+        kept = backlog.kept
+        try:
+            handled = await handle_spooled(services)
+        except Exception:
+            log.exception("the inbound backlog could not be handled; trying again shortly")
+            handled = 0
+        if handled:
+            continue
+        if backlog.kept == kept:
+            backlog.behind = False
+        waiter = asyncio.ensure_future(backlog.woken.wait())
+        stopper = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({waiter, stopper}, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+        for task in (waiter, stopper):
+            task.cancel()
 
 
 async def handle_spooled(services: Services) -> int:
     """The tick: handle the spooled messages that are due, each through the engine as
-    ``receive`` does. A passing fault keeps a message pending, tried again with a growing
-    back-off; one failing for a reason of its own is given up on (``failed``) after
-    ``SPOOL_TRIES`` tries. Returns how many were handled."""
+    ``receive`` does, one batch at a time in a process (so that they keep their order). A
+    passing fault keeps a message pending, tried again with a growing back-off; one failing
+    for a reason of its own is given up on (``failed``) after ``SPOOL_TRIES`` tries. Returns
+    how many were handled."""
+    async with services.inbound_backlog.draining:
+        return await _handle_spooled(services)
+
+
+async def _handle_spooled(services: Services) -> int:
     try:
         async with services.db.write() as session:
             due = await inbound_spool.claim_due(

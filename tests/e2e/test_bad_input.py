@@ -130,13 +130,18 @@ async def test_a_repeated_message_sid_has_no_further_effect(bot: Bot) -> None:
 
 
 async def test_concurrent_webhooks_all_succeed(bot: Bot) -> None:
-    """Forty texts at once from different numbers: no 'database is locked', nothing lost."""
+    """Forty texts at once from different numbers: no 'database is locked', nothing lost.
+    On SQLite those past the burst limit are kept first and handled by the drain that runs
+    beside the outbox (``bot.actions.inbound.drain_backlog``), here one pass of it."""
     import asyncio
+
+    from bot.actions.inbound import handle_spooled
 
     responses = await asyncio.gather(
         *(bot.webhooks.sms(f"+4477009006{n:02d}", f"Hello {n}") for n in range(40))
     )
     assert [r.status for r in responses] == [200] * 40
+    await handle_spooled(bot.services)
     assert sorted(await _inbound_texts(bot)) == sorted(f"Hello {n}" for n in range(40))
 
 
