@@ -121,7 +121,6 @@ def setup(level: str, stream: IO[str] | None = None) -> None:
         "httpx",
         "httpcore",
         "telegram",
-        "aiosqlite",
         "asyncio",
         "sqlalchemy.engine",
         "alembic",
