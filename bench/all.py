@@ -151,6 +151,12 @@ def fmt(value: Any, pattern: str) -> str | None:
     return None if value is None else pattern.format(value)
 
 
+def _drained(run: Run) -> str:
+    """An answer is not yet a reply: how long after the last answer every reply was sent."""
+    drained = _get(run, "drain_s")
+    return "" if drained is None else f"; every reply sent {drained:.1f} s after the last answer"
+
+
 def inbound_rows(runs: dict[str, Run]) -> list[tuple[str, str, str]]:
     bare, outbox, open_loop, pg = (
         runs["inbound"],
@@ -158,12 +164,9 @@ def inbound_rows(runs: dict[str, Run]) -> list[tuple[str, str, str]]:
         runs["inbound_open"],
         runs["inbound_pg"],
     )
-    drained = _get(outbox, "drain_s")
     whole = None
     if _get(outbox, "linkbot", "rate") is not None:
-        whole = f"{_get(outbox, 'linkbot', 'rate'):,.0f} req/s"
-        if drained is not None:
-            whole += f" (every reply sent {drained:.1f} s after the last answer)"
+        whole = f"{_get(outbox, 'linkbot', 'rate'):,.0f} req/s{_drained(outbox)}"
     return [
         (
             "inbound webhook, SQLite, closed loop, outbox running",
@@ -200,7 +203,7 @@ def inbound_rows(runs: dict[str, Run]) -> list[tuple[str, str, str]]:
                 if _get(open_loop, "linkbot", "p99_ms") is None
                 else f"{_get(open_loop, 'linkbot', 'p99_ms'):.1f} ms "
                 f"(p50 {_get(open_loop, 'linkbot', 'p50_ms') or float('nan'):.1f} ms, "
-                f"{_get(open_loop, 'linkbot', 'errors') or 0} errors)",
+                f"{_get(open_loop, 'linkbot', 'errors') or 0} errors){_drained(open_loop)}",
             ),
         ),
     ]
@@ -298,7 +301,7 @@ def crisis_load_row(run: Run) -> tuple[str, str, str]:
             f"p99 {p99 or float('nan'):,.0f} ms, p50 {p50 or float('nan'):,.0f} ms "
             f"({_get(run, 'crisis', 'count')} crisis messages, "
             f"{_get(run, 'crisis', 'missing') or 0} never; webhooks answered at "
-            f"{_get(run, 'linkbot', 'rate') or 0:,.0f}/s)"
+            f"{_get(run, 'linkbot', 'rate') or 0:,.0f}/s{_drained(run)})"
         )
     return (
         f"crisis message to its contacts at the fake Twilio, SQLite, open loop at "
