@@ -42,17 +42,25 @@ def _needs_duty_alert(now: datetime) -> list[Any]:
     ]
 
 
+# Built once, with the client as a parameter: asked for every inbound message, and building
+# a statement each time costs more than running it.
+OPEN_CASE = (
+    select(CaseRow)
+    .where(
+        col(CaseRow.client_id) == sa.bindparam("client_id"),
+        col(CaseRow.status) == CaseStatus.OPEN.value,
+    )
+    .order_by(col(CaseRow.id).desc())
+)
+
+
 class SqlCases:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def open_for(self, client_id: int) -> Case | None:
-        stmt = (
-            select(CaseRow)
-            .where(CaseRow.client_id == client_id, CaseRow.status == CaseStatus.OPEN.value)
-            .order_by(col(CaseRow.id).desc())
-        )
-        row = (await self.session.execute(stmt)).scalars().first()
+        found = await self.session.execute(OPEN_CASE, {"client_id": client_id})
+        row = found.scalars().first()
         return to_case(row) if row else None
 
     async def add(self, case: NewCase) -> Case:

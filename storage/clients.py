@@ -64,6 +64,18 @@ def to_client(row: ClientRow) -> Client:
     )
 
 
+# Built once, the address a parameter: asked for every inbound message, and building a
+# statement each time costs more than running it.
+BY_ADDRESS = (
+    select(ClientRow)
+    .join(ClientAddressRow, col(ClientAddressRow.client_id) == col(ClientRow.id))
+    .where(col(ClientAddressRow.address) == sa.bindparam("address"))
+    # One message at a time per person across instances (PostgreSQL; SQLite's write
+    # transaction already does this).
+    .with_for_update(of=ClientRow)
+)
+
+
 class SqlClients:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -77,15 +89,8 @@ class SqlClients:
         return row
 
     async def by_address(self, address: Address) -> Client | None:
-        stmt = (
-            select(ClientRow)
-            .join(ClientAddressRow, col(ClientAddressRow.client_id) == col(ClientRow.id))
-            .where(ClientAddressRow.address == address.value)
-            # One message at a time per person across instances (PostgreSQL; SQLite's write
-            # transaction already does this).
-            .with_for_update(of=ClientRow)
-        )
-        row = (await self.session.execute(stmt)).scalars().first()
+        found = await self.session.execute(BY_ADDRESS, {"address": address.value})
+        row = found.scalars().first()
         return to_client(self._keep(row)) if row else None
 
     async def add(self, address: Address, phone: str | None, at: datetime) -> Client:
