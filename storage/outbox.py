@@ -16,6 +16,28 @@ from flows.messages import Priority
 from storage.db import insert_ignoring_duplicates, row_of, rows_changed
 from storage.tables import ClientRow, DeliveryEventRow, MessageRow, RateSlotRow, ReferralRow
 
+# The statements of every send, built once with their values as parameters: building a
+# statement with its values each time costs more than running it.
+_MESSAGE: sa.Table = MessageRow.__table__  # type: ignore[attr-defined]
+_EVENT: sa.Table = DeliveryEventRow.__table__  # type: ignore[attr-defined]
+_SLOT: sa.Table = RateSlotRow.__table__  # type: ignore[attr-defined]
+_ADD_EVENT = sa.insert(_EVENT)
+_SENT = sa.update(_MESSAGE).where(
+    _MESSAGE.c.id == sa.bindparam("held_id"),
+    _MESSAGE.c.claimed_by == sa.bindparam("held_by"),
+    _MESSAGE.c.status == Delivery.SENDING.value,
+)
+_EARLY_EVENTS = select(DeliveryEventRow).where(
+    col(DeliveryEventRow.provider_id) == sa.bindparam("sid"),
+    col(DeliveryEventRow.message_id).is_(None),
+)
+_RATE_SLOT = (
+    select(col(RateSlotRow.next_at))
+    .where(col(RateSlotRow.name) == sa.bindparam("slot"))
+    .with_for_update()
+)
+_MOVE_SLOT = sa.update(_SLOT).where(_SLOT.c.name == sa.bindparam("slot"))
+
 
 async def held(session: AsyncSession, message_id: int, claim: str) -> MessageRow | None:
     """The message, if ``claim`` still holds it."""
@@ -37,41 +59,25 @@ async def record_sent(
     """Record the provider's acceptance, under ``claim`` only: False if the claim had passed to
     another sender (the send is kept as an event, the message as the other sender leaves it)."""
     event = {"message_id": message_id, "provider_id": provider_id, "status": status.value, "at": at}
-    await session.execute(sa.insert(DeliveryEventRow).values(event))
-    changes: dict[str, object] = {
+    await session.execute(_ADD_EVENT, event)
+    # As ``_advance`` moves a message that is still being sent, in one statement.
+    changes = {
+        "held_id": message_id,
+        "held_by": claim,
         "provider_id": provider_id,
         "provider": provider,
         "sent_at": at,
         "claimed_until": None,
         "claimed_by": None,
         "status": status.value,
+        "delivered_at": at if status is Delivery.DELIVERED else None,
     }
-    if status is Delivery.DELIVERED:
-        changes["delivered_at"] = at
-    # As ``_advance`` moves a message that is still being sent, in one statement.
-    sent = (
-        sa.update(MessageRow)
-        .where(
-            col(MessageRow.id) == message_id,
-            col(MessageRow.claimed_by) == claim,
-            col(MessageRow.status) == Delivery.SENDING.value,
-        )
-        .values(changes)
-        .execution_options(synchronize_session=False)
-    )
-    if not rows_changed(await session.execute(sent)):
+    if not rows_changed(await session.execute(_SENT, changes)):
         return False
     if provider_id is None:
         return True
     # Status callbacks that overtook the API's answer: rare, so the row is loaded only then.
-    early = (
-        await session.execute(
-            select(DeliveryEventRow).where(
-                col(DeliveryEventRow.provider_id) == provider_id,
-                col(DeliveryEventRow.message_id).is_(None),
-            )
-        )
-    ).scalars()
+    early = (await session.execute(_EARLY_EVENTS, {"sid": provider_id})).scalars()
     events = list(early)
     if not events:
         return True
@@ -226,18 +232,14 @@ async def take_rate_slot(
 
     Returns when this send may go: now, or later if others have taken the slots before it.
     """
-    slot = select(col(RateSlotRow.next_at)).where(col(RateSlotRow.name) == name).with_for_update()
-    taken: datetime | None = (await session.execute(slot)).scalar_one_or_none()
+    taken: datetime | None = (
+        await session.execute(_RATE_SLOT, {"slot": name})
+    ).scalar_one_or_none()
     if taken is None:  # the first send of this channel ever
         await session.execute(
             insert_ignoring_duplicates(session, RateSlotRow).values(name=name, next_at=now)
         )
-        taken = (await session.execute(slot)).scalar_one()
+        taken = (await session.execute(_RATE_SLOT, {"slot": name})).scalar_one()
     start = max(taken, now)
-    await session.execute(
-        sa.update(RateSlotRow)
-        .where(col(RateSlotRow.name) == name)
-        .values(next_at=start + interval)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_MOVE_SLOT, {"slot": name, "next_at": start + interval})
     return start
