@@ -179,11 +179,15 @@ class LoadResult:
 
     def percentile_ms(self, fraction: float) -> float:
         """Nearest-rank percentile of the 200 answers' latencies, in milliseconds."""
-        if not self.latencies:
-            return math.nan
-        ordered = sorted(self.latencies)
-        rank = max(1, math.ceil(fraction * len(ordered)))
-        return ordered[rank - 1] * 1000
+        return percentile_ms(self.latencies, fraction)
+
+
+def percentile_ms(seconds: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile of these durations, in milliseconds; NaN when there are none."""
+    if not seconds:
+        return math.nan
+    ordered = sorted(seconds)
+    return ordered[max(1, math.ceil(fraction * len(ordered))) - 1] * 1000
 
 
 def sender(index: int) -> str:
@@ -801,19 +805,14 @@ async def run(args: argparse.Namespace, database_url: str) -> dict[str, object] 
     print(f"  fake Twilio received {fake.requests} requests")
     if crisis is not None:
         waits, missing = crisis
-        ordered = sorted(waits)
-
-        def rank(fraction: float) -> float:
-            return ordered[max(1, math.ceil(fraction * len(ordered))) - 1] * 1000
-
         count = len(waits) + missing
         print(
             f"  crisis: {count} crisis messages among them (every {args.crisis_every}th); their "
             "contacts reached the fake Twilio, from the (scheduled) send of the webhook: "
             + (
-                f"p50 {rank(0.5):.0f} ms, p99 {rank(0.99):.0f} ms, "
-                f"worst {ordered[-1] * 1000:.0f} ms"
-                if ordered
+                f"p50 {percentile_ms(waits, 0.5):.0f} ms, p99 {percentile_ms(waits, 0.99):.0f} ms, "
+                f"worst {max(waits) * 1000:.0f} ms"
+                if waits
                 else "never"
             )
             + (f"; {missing} never arrived" if missing else "")
@@ -841,17 +840,12 @@ async def run(args: argparse.Namespace, database_url: str) -> dict[str, object] 
             document["drain_s"] = round(drained[0], 2)  # until every reply was sent
         if crisis is not None:
             waits, missing = crisis
-            ordered = sorted(waits)
             document["crisis"] = {
                 "every": args.crisis_every,
                 "count": len(waits) + missing,
                 "missing": missing,
-                "p50_ms": round(ordered[max(1, math.ceil(0.5 * len(ordered))) - 1] * 1000, 1)
-                if ordered
-                else None,
-                "p99_ms": round(ordered[max(1, math.ceil(0.99 * len(ordered))) - 1] * 1000, 1)
-                if ordered
-                else None,
+                "p50_ms": round(percentile_ms(waits, 0.5), 1) if waits else None,
+                "p99_ms": round(percentile_ms(waits, 0.99), 1) if waits else None,
             }
         return document
     return None

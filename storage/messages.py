@@ -14,9 +14,9 @@ from sqlmodel import col
 
 from flows.messages import Button, Inbound, OutgoingDraft
 from storage.db import insert_ignoring_duplicates, row_of, rows_changed
-from storage.tables import ClientRow, MessageRow, ProcessedUpdateRow
+from storage.tables import ClientRow, MessageRow, ProcessedUpdateRow, table_of
 
-MESSAGE: sa.Table = MessageRow.__table__  # type: ignore[attr-defined]
+MESSAGE = table_of(MessageRow)
 # Built once, its values passed at each call: building a statement with its values each time
 # costs more than running it (about 90 of 150 us).
 INSERT_MESSAGE = sa.insert(MESSAGE)
@@ -44,7 +44,7 @@ class SqlMessages:
         dialect = self.session.get_bind().dialect.name
         stmt = _CLAIM_ID.get(dialect)
         if stmt is None:  # built once per dialect, the values passed at each call
-            table = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
+            table = table_of(ProcessedUpdateRow)
             stmt = _CLAIM_ID[dialect] = insert_ignoring_duplicates(self.session, table)
         return bool(rows_changed(await self.session.execute(stmt, {"key": key, "at": at})))
 

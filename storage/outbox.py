@@ -14,13 +14,20 @@ from sqlmodel import col, select
 from flows.delivery import Delivery, Undelivered
 from flows.messages import Priority
 from storage.db import insert_ignoring_duplicates, row_of, rows_changed
-from storage.tables import ClientRow, DeliveryEventRow, MessageRow, RateSlotRow, ReferralRow
+from storage.tables import (
+    ClientRow,
+    DeliveryEventRow,
+    MessageRow,
+    RateSlotRow,
+    ReferralRow,
+    table_of,
+)
 
 # The statements of every send, built once with their values as parameters: building a
 # statement with its values each time costs more than running it.
-_MESSAGE: sa.Table = MessageRow.__table__  # type: ignore[attr-defined]
-_EVENT: sa.Table = DeliveryEventRow.__table__  # type: ignore[attr-defined]
-_SLOT: sa.Table = RateSlotRow.__table__  # type: ignore[attr-defined]
+_MESSAGE = table_of(MessageRow)
+_EVENT = table_of(DeliveryEventRow)
+_SLOT = table_of(RateSlotRow)
 _ADD_EVENT = sa.insert(_EVENT)
 _SENT = sa.update(_MESSAGE).where(
     _MESSAGE.c.id == sa.bindparam("held_id"),

@@ -30,6 +30,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def table_of(row: type[SQLModel]) -> sa.Table:
+    """The plain table behind a row class, for Core statements built once (no ORM on them)."""
+    table = sa.inspect(row).local_table
+    assert isinstance(table, sa.Table)
+    return table
+
+
 def _time(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
 

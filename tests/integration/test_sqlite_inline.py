@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,11 @@ from storage.db import Database, is_transient
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> Database:
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = Database(f"sqlite:///{tmp_path / 'inline.db'}")
     async with database.write() as session:
         await session.execute(sa.text("CREATE TABLE tally (n INTEGER)"))
-    yield database  # type: ignore[misc]
+    yield database
     await database.dispose()
 
 
