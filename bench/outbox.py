@@ -44,6 +44,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ from bot import logs
 from bot.bootstrap import Services, build
 from bot.clock import SystemClock
 from bot.outbox import Outbox
+from flows.calendar import WorkingDays
 from flows.engine.outgoing import to_client
 from flows.messages import Address, Channel, Priority, Reply
 from storage import unit
@@ -82,7 +84,7 @@ async def queue(db: Database, first: int, count: int) -> None:
     reply = Reply(TEXT, "bench", Priority.REPLY)
     directory = DirectoryCache()
     for start in range(first, first + count, BATCH):
-        async with unit.write(db, directory) as uow:
+        async with unit.write(db, directory, WorkingDays(None, UTC)) as uow:
             for i in range(start, min(start + BATCH, first + count)):
                 client = await uow.clients.add(Address(f"tel:{number(i)}"), number(i), now)
                 await to_client(uow, client, reply, now)
@@ -106,6 +108,7 @@ def lift(services: Services, rate: float = LIFTED_RATE) -> None:
         {Channel.SMS: [services.senders[Channel.SMS]]},
         settings.window,
         {"twilio": rate},
+        calendar=services.calendar,
         directory=services.directory,
         deadline=settings.delivery_deadline_delta,
         failover_after=settings.sms_failover_after,

@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.outbox import Outbox
 from bot.signals import InboundBacklog, SessionsEnded
 from flows import texts
+from flows.calendar import WorkingDays
 from flows.messages import Channel
 from storage.db import Database
 from storage.directory import DirectoryCache
@@ -34,6 +35,7 @@ class Services:
     db: Database
     senders: dict[Channel, Sender]
     outbox: Outbox
+    calendar: WorkingDays
     directory: DirectoryCache = field(default_factory=DirectoryCache)
     sessions_ended: SessionsEnded = field(default_factory=SessionsEnded)
     inbound_backlog: InboundBacklog = field(default_factory=InboundBacklog)
@@ -94,6 +96,7 @@ def build(
         )
         rates["vonage"] = settings.vonage_max_rate
     directory = DirectoryCache()
+    calendar = settings.calendar
     outbox = Outbox(
         db,
         clock,
@@ -101,8 +104,9 @@ def build(
         settings.window,
         rates,
         per_address,
+        calendar=calendar,
         directory=directory,
         deadline=settings.delivery_deadline_delta,
         failover_after=settings.sms_failover_after,
     )
-    return Services(settings, clock, db, senders, outbox, directory)
+    return Services(settings, clock, db, senders, outbox, calendar, directory)

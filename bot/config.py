@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot import questionnaires
 from bot.channels.email import looks_like_email
 from flows import phones
+from flows.calendar import WorkingDays
 from flows.messages import Address, Channel
 from flows.questionnaires import Questionnaire
 from flows.sendwindow import SendWindow
@@ -335,6 +336,11 @@ class Settings(BaseSettings):
             (parse_duration(p) for p in self.reminder_offsets.split(",") if p.strip()),
             reverse=True,
         )
+
+    @property
+    def calendar(self) -> WorkingDays:
+        """The working days of the service's nation, in its time zone."""
+        return WorkingDays(self.service_nation, self.zone)
 
     @property
     def follow_up_delta(self) -> timedelta:

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from bot.channels import SEND_TIMEOUT_SECONDS, Sender, SendError
 from bot.clock import Clock
 from bot.routes import Routes
+from flows.calendar import WorkingDays
 from flows.engine.delivery import undelivered
 from flows.messages import Address, Channel
 from flows.sendwindow import SendWindow
@@ -65,6 +66,7 @@ class Outbox:
         rates: Mapping[str, float],
         per_address_rates: Mapping[Channel, float] | None = None,
         *,
+        calendar: WorkingDays,
         directory: DirectoryCache | None = None,
         deadline: timedelta = timedelta(hours=72),
         failover_after: int = 2,
@@ -78,6 +80,7 @@ class Outbox:
         self._rates = rates
         self._per_address_rates = per_address_rates or {}
         self._directory = directory or DirectoryCache()
+        self._calendar = calendar
         self._deadline = deadline
         # Claim about a second's worth at a time, so that an answer written while bulk messages
         # are going out waits for at most that much of them.
@@ -132,7 +135,7 @@ class Outbox:
         self._settled_at = now
         failed = 0
         while True:
-            async with unit.write(self._db, self._directory, urgent=True) as uow:
+            async with unit.write(self._db, self._directory, self._calendar, urgent=True) as uow:
                 overdue = await claims.settle_overdue(uow.session, now, self._deadline)
                 for message in overdue:
                     await undelivered(uow, message, now)
@@ -268,7 +271,7 @@ class Outbox:
         the message, with a case for a person, in the same transaction."""
         now = self._clock.now()
         name = sender.name if sender is not None else None
-        async with unit.write(self._db, self._directory, urgent=True) as uow:
+        async with unit.write(self._db, self._directory, self._calendar, urgent=True) as uow:
             if name is not None and counts_as_down and exc.transient:
                 await self._routes.failed(uow.session, name, now)
             if exc.transient:

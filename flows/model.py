@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from flows.calendar import WorkingDays
 from flows.messages import Address
 
 
@@ -72,20 +73,13 @@ class StaffUser:
         return self.role is Role.ADMIN
 
 
-def due_by(priority: CasePriority, opened_at: datetime) -> datetime:
-    """When a case should be answered: urgent within the hour, others in working days.
-
-    Working days skip Saturdays and Sundays; bank holidays are not known here.
-    """
+def due_by(priority: CasePriority, opened_at: datetime, days: WorkingDays) -> datetime:
+    """When a case should be answered: urgent within the hour, whatever the day; others in
+    the service's working days (no weekends, no bank holidays of its nation)."""
     if priority is CasePriority.URGENT:
         return opened_at + timedelta(hours=1)
-    days = {CasePriority.HIGH: 1, CasePriority.NORMAL: 2, CasePriority.LOW: 5}[priority]
-    at = opened_at
-    while days:
-        at += timedelta(days=1)
-        if at.weekday() < 5:
-            days -= 1
-    return at
+    count = {CasePriority.HIGH: 1, CasePriority.NORMAL: 2, CasePriority.LOW: 5}[priority]
+    return days.add(opened_at, count)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from flows.appointments import Appointment, AppointmentStatus, NewAppointment
+from flows.calendar import WorkingDays
 from flows.messages import Address, Inbound, OutgoingDraft
 from flows.model import Campaign, Case, CasePriority, Client, NewCase
 from flows.practices import PracticeInfo
@@ -263,3 +264,7 @@ class Unit(Protocol):
 
     @property
     def directory(self) -> Directory: ...
+
+    @property
+    def calendar(self) -> WorkingDays:
+        """The service's working days, which the queue's answer-by times count in."""

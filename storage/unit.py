@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from flows.calendar import WorkingDays
 from flows.practices import PracticeInfo
 from flows.signposting import Signpost
 from storage.appointments import SqlAppointments
@@ -62,8 +63,10 @@ class SqlDirectory:
 class SqlUnit:
     """Every repository, on one session. ``session`` is there for the read-side queries."""
 
-    def __init__(self, session: AsyncSession, directory: DirectoryCache) -> None:
-        self.session = session
+    def __init__(
+        self, session: AsyncSession, directory: DirectoryCache, calendar: WorkingDays
+    ) -> None:
+        self.session, self.calendar = session, calendar
         self.clients = SqlClients(session)
         self.cases = SqlCases(session)
         self.messages = SqlMessages(session)
@@ -78,9 +81,9 @@ class SqlUnit:
 
 @asynccontextmanager
 async def write(
-    db: Database, directory: DirectoryCache, *, urgent: bool = False
+    db: Database, directory: DirectoryCache, calendar: WorkingDays, *, urgent: bool = False
 ) -> AsyncIterator[SqlUnit]:
     """A unit in a write transaction, committed when the block ends without error
     (``urgent``: see ``Database.write``)."""
     async with db.write(urgent=urgent) as session:
-        yield SqlUnit(session, directory)
+        yield SqlUnit(session, directory, calendar)

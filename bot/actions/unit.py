@@ -15,7 +15,7 @@ from storage.unit import SqlUnit
 async def change(services: Services, *, urgent: bool = False) -> AsyncIterator[SqlUnit]:
     """A write transaction; once it has committed, the outbox looks for what it wrote
     (``urgent``: see ``storage.db.Database.write``)."""
-    async with unit.write(services.db, services.directory, urgent=urgent) as uow:
+    async with unit.write(services.db, services.directory, services.calendar, urgent=urgent) as uow:
         yield uow
     services.outbox.wake()
 
@@ -24,7 +24,7 @@ async def change(services: Services, *, urgent: bool = False) -> AsyncIterator[S
 async def look(services: Services) -> AsyncIterator[SqlUnit]:
     """A read-only transaction."""
     async with services.db.read() as session:
-        yield SqlUnit(session, services.directory)
+        yield SqlUnit(session, services.directory, services.calendar)
 
 
 class Viewing:

@@ -31,10 +31,11 @@ async def open_case(
     case = await uow.cases.open_for(client.id)
     if case is None:
         practice = practice_id or client.practice_id
-        new = NewCase(client.id, practice, reason, priority, now, due_by(priority, now))
+        due = due_by(priority, now, uow.calendar)
+        new = NewCase(client.id, practice, reason, priority, now, due)
         return await uow.cases.add(new)
     if priority.rank < case.priority.rank:
-        await uow.cases.retake(case.id, reason, priority, due_by(priority, now), now)
+        await uow.cases.retake(case.id, reason, priority, due_by(priority, now, uow.calendar), now)
     elif reason in (case.reason, MESSAGE):
         return case
     elif priority is case.priority:

@@ -82,7 +82,7 @@ async def test_a_fifth_of_sends_failing_for_an_hour_loses_nothing(bot: Bot) -> N
 
 async def _queue(bot: Bot, count: int) -> list[int]:
     async with bot.services.db.write() as session:
-        uow = SqlUnit(session, bot.services.directory)
+        uow = SqlUnit(session, bot.services.directory, bot.services.calendar)
         ids = []
         for n in range(count):
             phone = f"+4477006{n:05d}"
@@ -173,7 +173,7 @@ async def test_a_send_raising_an_unexpected_error_never_stops_the_batch(make_bot
     other messages of the batch go."""
     bot = await make_bot(telegram="webhook")
     async with bot.services.db.write() as session:
-        uow = SqlUnit(session, bot.services.directory)
+        uow = SqlUnit(session, bot.services.directory, bot.services.calendar)
         for handle in ("not-a-number", "1001", "1002", "1003"):
             address = Address.of(Channel.TELEGRAM, handle)
             client = await uow.clients.add(address, None, bot.clock.now())

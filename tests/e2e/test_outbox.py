@@ -33,7 +33,7 @@ async def _messages(bot: Bot, phone: str = PHONE) -> list[MessageRow]:
 async def _queue(bot: Bot, text: str, priority: Priority, *, phone: str = PHONE) -> int:
     """Write an outgoing message the way later flows (reminders, campaigns) will."""
     async with bot.services.db.write() as session:
-        uow = SqlUnit(session, bot.services.directory)
+        uow = SqlUnit(session, bot.services.directory, bot.services.calendar)
         client = await uow.clients.by_address(Address(f"tel:{phone}"))
         if client is None:
             client = await uow.clients.add(Address(f"tel:{phone}"), phone, bot.clock.now())
@@ -240,7 +240,7 @@ async def test_messaging_service_sid_is_used_when_configured(make_bot) -> None: 
 async def test_messages_past_their_deadline_are_never_sent_late(bot: Bot) -> None:
     """A message past its own deadline is not sent late: it fails, and a person is told."""
     async with bot.services.db.write() as session:
-        uow = SqlUnit(session, bot.services.directory)
+        uow = SqlUnit(session, bot.services.directory, bot.services.calendar)
         client = await uow.clients.add(Address(f"tel:{PHONE}"), PHONE, bot.clock.now())
         await uow.messages.add_outgoing(
             OutgoingDraft(

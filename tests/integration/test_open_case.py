@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
+from flows.calendar import WorkingDays
 from flows.engine.cases import open_case
 from flows.messages import Address
 from flows.model import CasePriority, due_by
+from flows.texts import Nation
 from storage.db import Database, upgrade, upgrade_to
 from storage.directory import DirectoryCache
 from storage.tables import CaseEventRow, CaseRow, ClientRow
@@ -20,6 +23,7 @@ from storage.unit import SqlUnit
 
 OPENED = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # a Tuesday
 LATER = OPENED + timedelta(days=1)
+DAYS = WorkingDays(Nation.ENGLAND, ZoneInfo("Europe/London"))
 URGENT, HIGH, NORMAL = CasePriority.URGENT, CasePriority.HIGH, CasePriority.NORMAL
 
 Step = tuple[str, CasePriority, bool]
@@ -94,14 +98,14 @@ async def test_a_second_request_on_an_open_case(
     db = Database(database_url)
     try:
         async with db.write() as session:
-            uow = SqlUnit(session, DirectoryCache())
+            uow = SqlUnit(session, DirectoryCache(), DAYS)
             client = await uow.clients.add(Address("tel:+447700900123"), "+447700900123", OPENED)
             opened = await open_case(uow, client, first[0], OPENED, first[1])
             case = await open_case(uow, client, then[0], LATER, then[1])
             assert case.id == opened.id  # one open case
             reason, priority, due_from = shows
             assert (case.reason, case.priority) == (reason, priority)
-            assert case.due_by == due_by(priority, due_from)
+            assert case.due_by == due_by(priority, due_from, DAYS)
             stmt = select(CaseEventRow).where(CaseEventRow.case_id == case.id)
             events = list((await session.execute(stmt.order_by(CaseEventRow.id))).scalars())
         assert [(e.reason, CasePriority(e.priority), e.taken) for e in events] == history
@@ -131,7 +135,7 @@ async def test_cases_held_before_there_was_a_history_start_it_from_what_they_hol
                     priority_rank=HIGH.rank,
                     status="open",
                     created_at=OPENED,
-                    due_by=due_by(HIGH, OPENED),
+                    due_by=due_by(HIGH, OPENED, DAYS),
                 )
             )
         await upgrade(db)

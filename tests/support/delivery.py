@@ -52,7 +52,7 @@ async def queue_every_kind(bot: Bot, count: int) -> None:
     """``count`` messages, cycling through every kind, each to its own person."""
     now = bot.clock.now()
     async with bot.services.db.write() as session:
-        uow = SqlUnit(session, bot.services.directory)
+        uow = SqlUnit(session, bot.services.directory, bot.services.calendar)
         for n in range(count):
             kind, priority, within = KINDS[n % len(KINDS)]
             phone = f"+4477009{n:05d}"

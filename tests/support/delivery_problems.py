@@ -52,7 +52,8 @@ async def message(
 ) -> int:
     """An outgoing message, written as the engine writes one."""
     async with bot.services.db.write() as session:
-        return await SqlUnit(session, bot.services.directory).messages.add_outgoing(
+        uow = SqlUnit(session, bot.services.directory, bot.services.calendar)
+        return await uow.messages.add_outgoing(
             OutgoingDraft(
                 client_id=client_id,
                 address=Address(address),
@@ -104,7 +105,7 @@ async def _timer(
 ) -> None:
     now = bot.clock.now()
     async with bot.services.db.write() as session:
-        await SqlUnit(session, bot.services.directory).timers.set(
+        await SqlUnit(session, bot.services.directory, bot.services.calendar).timers.set(
             client_id, kind, now - timedelta(hours=1), now
         )
         row = (

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from flows.calendar import WorkingDays
 from flows.model import CasePriority, due_by
+from flows.texts import Nation
+
+NI = Nation.NORTHERN_IRELAND
+ENGLAND = WorkingDays(Nation.ENGLAND, UTC)
+WEEKENDS_ONLY = WorkingDays(None, UTC)
 
 # 2026-11-20 is a Friday; 2026-11-23 a Monday.
 FRI = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
@@ -19,7 +26,7 @@ WED = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 @pytest.mark.parametrize("opened", [FRI, SAT, SUN, MON, datetime(2026, 11, 20, 23, 30, tzinfo=UTC)])
 def test_urgent_cases_are_due_within_the_hour_even_at_weekends(opened: datetime) -> None:
     """Urgent means risk: the hour runs whatever the day."""
-    assert due_by(CasePriority.URGENT, opened) == opened + timedelta(hours=1)
+    assert due_by(CasePriority.URGENT, opened, ENGLAND) == opened + timedelta(hours=1)
 
 
 @pytest.mark.parametrize(
@@ -41,7 +48,7 @@ def test_non_urgent_cases_are_due_in_working_days_skipping_weekends(
     priority: CasePriority, opened: datetime, expected: datetime
 ) -> None:
     """Link workers do not work weekends, so deadlines must not fall due on them."""
-    due = due_by(priority, opened)
+    due = due_by(priority, opened, WEEKENDS_ONLY)
     assert due == expected
     assert due.weekday() < 5
 
@@ -91,3 +98,46 @@ def test_answers_to_an_appointment_request(text: str, expected: bool | None) -> 
     from flows.appointments import reply_to_request
 
     assert reply_to_request(text) is expected
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.mark.parametrize(
+    ("nation", "priority", "opened", "expected"),
+    [
+        # Thursday 24 Dec 2026: Christmas Day Friday, Boxing Day (observed) Monday 28th.
+        (Nation.ENGLAND, CasePriority.HIGH, datetime(2026, 12, 24, 10, tzinfo=UTC), (12, 29)),
+        (Nation.ENGLAND, CasePriority.NORMAL, datetime(2026, 12, 24, 10, tzinfo=UTC), (12, 30)),
+        # Friday 27 Nov 2026: St Andrew's Day (Monday 30th) is a bank holiday in Scotland only.
+        (Nation.SCOTLAND, CasePriority.HIGH, datetime(2026, 11, 27, 10, tzinfo=UTC), (12, 1)),
+        (Nation.ENGLAND, CasePriority.HIGH, datetime(2026, 11, 27, 10, tzinfo=UTC), (11, 30)),
+        # Monday 16 Mar 2026: St Patrick's Day (Tuesday 17th) in Northern Ireland only.
+        (NI, CasePriority.HIGH, datetime(2026, 3, 16, 9, tzinfo=UTC), (3, 18)),
+        (Nation.WALES, CasePriority.HIGH, datetime(2026, 3, 16, 10, tzinfo=UTC), (3, 17)),
+    ],
+)
+def test_working_days_skip_the_bank_holidays_of_the_service_s_nation(
+    nation: Nation, priority: CasePriority, opened: datetime, expected: tuple[int, int]
+) -> None:
+    """A case opened before a bank holiday is not due on it: the holiday is no working day
+    for the link workers of that nation."""
+    due = due_by(priority, opened, WorkingDays(nation, LONDON))
+    assert (due.month, due.day) == expected
+    assert due.astimezone(LONDON).time() == opened.astimezone(LONDON).time()
+
+
+def test_the_urgent_hour_runs_on_a_bank_holiday_too() -> None:
+    christmas = datetime(2026, 12, 25, 9, tzinfo=UTC)
+    assert due_by(CasePriority.URGENT, christmas, WorkingDays(Nation.ENGLAND, LONDON)) == (
+        christmas + timedelta(hours=1)
+    )
+
+
+def test_a_bank_holiday_is_named_and_a_weekday_that_is_not_one_is_a_working_day() -> None:
+    days = WorkingDays(Nation.SCOTLAND, LONDON)
+    assert days.bank_holiday(date(2026, 11, 30)) == "Saint Andrew's Day"
+    assert not days.works_on(date(2026, 11, 30))
+    assert days.works_on(date(2026, 12, 1))
+    assert not days.works_on(date(2026, 12, 5))  # a Saturday
+    assert WorkingDays(None, LONDON).works_on(date(2026, 12, 25))  # no holidays known
