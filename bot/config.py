@@ -22,6 +22,7 @@ from bot.channels.email import looks_like_email
 from flows import phones
 from flows.calendar import WorkingDays
 from flows.messages import Address, Channel
+from flows.offers import BookingRules
 from flows.questionnaires import Questionnaire
 from flows.sendwindow import SendWindow
 from flows.texts import Nation, ServiceInfo
@@ -70,6 +71,9 @@ class Settings(BaseSettings):
     send_window: str = "08:00-20:00"
     reminder_offsets: str = "48h,2h"
     follow_up_after: str = "10w"
+    booking_by_reply: str = "off"
+    offer_hold: str = "4h"
+    waiting_list_notice: str = "24h"
     retention_years: int = 8
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
@@ -172,7 +176,14 @@ class Settings(BaseSettings):
             raise ValueError("every offset must be more than zero")
         return value
 
-    @field_validator("follow_up_after")
+    @field_validator("booking_by_reply")
+    @classmethod
+    def _booking_by_reply(cls, value: str) -> str:
+        if value.strip().lower() not in _ON | _OFF:
+            raise ValueError("use on or off")
+        return value.strip().lower()
+
+    @field_validator("follow_up_after", "offer_hold", "waiting_list_notice")
     @classmethod
     def _follow_up(cls, value: str) -> str:
         if parse_duration(value) <= timedelta(0):
@@ -396,6 +407,18 @@ class Settings(BaseSettings):
         return self._loaded_questionnaires
 
     @property
+    def booking(self) -> BookingRules | None:
+        """Booking by reply's rules, when the service allows it."""
+        if self.booking_by_reply not in _ON:
+            return None
+        return BookingRules(
+            parse_duration(self.offer_hold),
+            parse_duration(self.waiting_list_notice),
+            tuple(self.reminder_deltas),
+            self.window,
+        )
+
+    @property
     def service(self) -> ServiceInfo:
         asked = tuple(self._loaded_questionnaires.values())
         return ServiceInfo(
@@ -404,6 +427,7 @@ class Settings(BaseSettings):
             self.service_nation,
             self.service_timezone,
             asked,
+            self.booking,
         )
 
 

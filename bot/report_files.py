@@ -93,6 +93,7 @@ def tables(summary: dict[str, Any]) -> list[Table]:
             list(summary["days_to_first_contact"].items()),
         ),
         Table("follow_ups", d["follow_ups"], list(summary["follow_ups"].items())),
+        Table("slots", d["slots"], list(summary["slots"].items())),
         Table(
             "wellbeing",
             d["wellbeing"],

@@ -34,6 +34,7 @@ class Appointment:
     worker: str
     status: AppointmentStatus
     asked_again: bool = False
+    worker_id: int | None = None  # the link worker as a staff user, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class NewAppointment:
     worker: str
     created_by: int | None
     created_at: datetime
+    worker_id: int | None = None
 
 
 _CANT = re.compile(

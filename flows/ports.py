@@ -7,13 +7,16 @@ belong to (``flows.model``, ``flows.messages``, ``flows.referrals``, ...).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from flows.appointments import Appointment, AppointmentStatus, NewAppointment
+from flows.availability import Busy, Pattern, Slot
 from flows.calendar import WorkingDays
 from flows.messages import Address, Inbound, OutgoingDraft
 from flows.model import Campaign, Case, CasePriority, Client, NewCase
+from flows.offers import FreedSlot, Offer, OfferReason, OfferStatus
 from flows.practices import PracticeInfo
 from flows.referrals import (
     NewReferral,
@@ -225,6 +228,68 @@ class Staff(Protocol):
     async def name(self, user_id: int) -> str | None: ...
 
 
+class Availability(Protocol):
+    async def workers_for(self, practice_id: int | None) -> dict[int, str]:
+        """Link workers with availability who work for the practice: id to name."""
+
+    async def patterns(self, workers: dict[int, str]) -> list[Pattern]: ...
+
+    async def busy(
+        self,
+        worker_ids: Collection[int],
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        *,
+        for_client: int | None = None,
+    ) -> list[Busy]:
+        """Sessions holding their slot, leave, and slots held for other clients."""
+
+    async def lock_worker(self, worker_id: int) -> None:
+        """Bookings with one worker are decided one at a time (after the client's lock)."""
+
+
+class Offers(Protocol):
+    async def add(
+        self,
+        client_id: int,
+        slots: Sequence[Slot],
+        reason: OfferReason,
+        now: datetime,
+        expires_at: datetime,
+        freed_slot_id: int | None = None,
+    ) -> list[Offer]:
+        """One batch of choices 1, 2, 3...; the client's earlier live batch is gone."""
+
+    async def latest(self, client_id: int, since: datetime) -> list[Offer]: ...
+
+    async def settle(
+        self, batch: int, status: OfferStatus, now: datetime, taken: tuple[int, int] | None = None
+    ) -> None: ...
+
+    async def others_for(self, freed_slot_id: int, client_id: int, now: datetime) -> list[int]:
+        """The other clients a freed slot was offered to (their offers end as gone)."""
+
+
+class WaitingList(Protocol):
+    async def add(self, client_id: int, by: int | None, now: datetime) -> bool: ...
+
+    async def end(self, client_id: int, why: str, now: datetime) -> bool: ...
+
+    async def waiting(self, client_id: int) -> bool: ...
+
+    async def next_for(self, freed: FreedSlot, now: datetime, limit: int) -> list[int]: ...
+
+    async def free(
+        self, appointment: Appointment, practice_id: int | None, now: datetime
+    ) -> FreedSlot | None: ...
+
+    async def offered(self, freed_slot_id: int, now: datetime) -> None: ...
+
+    async def take(self, freed_slot_id: int, client_id: int) -> bool:
+        """Whether this client is the first to take the freed slot."""
+
+
 class Directory(Protocol):
     async def signposts(
         self, needs: tuple[str, ...], practice_id: int | None, limit: int
@@ -264,6 +329,15 @@ class Unit(Protocol):
 
     @property
     def directory(self) -> Directory: ...
+
+    @property
+    def availability(self) -> Availability: ...
+
+    @property
+    def offers(self) -> Offers: ...
+
+    @property
+    def waiting_list(self) -> WaitingList: ...
 
     @property
     def calendar(self) -> WorkingDays:

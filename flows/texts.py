@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from flows.safety import Concern
 
 if TYPE_CHECKING:
+    from flows.offers import BookingRules
     from flows.questionnaires import Questionnaire
 
 
@@ -35,6 +36,8 @@ class ServiceInfo:
     timezone: str = "Europe/London"
     # Questionnaires the bot can ask by message: those whose wording it has.
     questionnaires: tuple[Questionnaire, ...] = ()
+    # Booking by reply, when the service allows it (BOOKING_BY_REPLY=on).
+    booking: BookingRules | None = None
 
     def questionnaire(self, instrument: str) -> Questionnaire | None:
         return next((q for q in self.questionnaires if q.instrument == instrument), None)
@@ -305,6 +308,32 @@ APPT_DNA = (
     "We missed you at your session today. That's OK. Reply if you would like another time "
     "and a link worker will help."
 )
+# Booking by reply. Each choice is like "1) Tue 8 Dec at 10am"; {until} like "3pm" or a when.
+OFFER_TIMES = (
+    "We can see you {choices}{common}. Reply {numbers} to book, or CALL for a call instead. "
+    "We hold {these} until {until}."
+)
+OFFER_OPENING_NEW = "{service}:"
+OFFER_OPENING_REARRANGE = "Thank you for letting us know about {when}."
+OFFER_OPENING_TAKEN = "Sorry, that time has just gone."
+OFFER_OPENING_LAPSED = "Sorry, those times were only held until {until}."
+OFFER_WHICH = "Please reply {numbers} to book one of the times we sent, or CALL for a call instead."
+OFFER_BOOKED = (
+    "Booked: {when} at {location} with {worker}. We will text you a reminder. If you can't "
+    "make it, reply NO."
+)
+OFFER_NONE_FREE = (
+    "Sorry, there are no free times to offer just now. A link worker will be in touch to find one."
+)
+OFFER_CALL = "Thank you. A link worker will ring you to find a time."
+FREED_OFFER = (
+    "{service}: a sooner session has come up: {when} at {location} with {worker}. Reply 1 to "
+    "take it. The first to reply gets it."
+)
+FREED_GONE = (
+    "Sorry, the session on {when} has gone to someone else. You are still on our waiting "
+    "list and we will text you if another comes up."
+)
 # Linking a Telegram chat to the same person's text messages.
 LINK_HOW = (
     "Already text us from your phone? Tap Share my number below, then we will ask your date "
@@ -483,3 +512,37 @@ ALL_TEMPLATES = {
         for nation, sentences in by_nation.items()
     },
 }
+
+
+def numbers(count: int) -> str:
+    """ "1", "1 or 2", "1, 2 or 3"."""
+    said = [str(n) for n in range(1, count + 1)]
+    return said[0] if count == 1 else f"{', '.join(said[:-1])} or {said[-1]}"
+
+
+def offer(opening: str, choices: list[tuple[str, str, str]], until: str) -> str:
+    """Free times to choose from: ``choices`` are (when, worker's first name, location); a
+    worker or place common to all is said once, after them."""
+    workers = {w for _, w, _ in choices}
+    places = {p for _, _, p in choices}
+    said = []
+    for n, (at, worker, place) in enumerate(choices, start=1):
+        one = f"{n}) {at}"
+        if len(workers) > 1:
+            one += f" with {worker}"
+        if len(places) > 1:
+            one += f" at {place}"
+        said.append(one)
+    common = ""
+    if len(workers) == 1:
+        common += f", with {next(iter(workers))}"
+    if len(places) == 1:
+        common += f" at {next(iter(places))}"
+    body = OFFER_TIMES.format(
+        choices=" ".join(said),
+        common=common,
+        numbers=numbers(len(choices)),
+        these="it" if len(choices) == 1 else "these",
+        until=until,
+    )
+    return f"{opening} {body}"

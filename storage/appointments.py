@@ -24,6 +24,7 @@ def to_appointment(row: AppointmentRow) -> Appointment:
         row.worker,
         AppointmentStatus(row.status),
         row.asked_again,
+        row.worker_id,
     )
 
 
@@ -38,6 +39,7 @@ class SqlAppointments:
             duration_minutes=new.duration_minutes,
             location=new.location,
             worker=new.worker,
+            worker_id=new.worker_id,
             status=AppointmentStatus.BOOKED.value,
             created_by=new.created_by,
             created_at=new.created_at,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -203,6 +203,8 @@ class AppointmentRow(SQLModel, table=True):
     duration_minutes: int
     location: str = Field(max_length=200)
     worker: str = Field(max_length=100)
+    # The link worker as a staff user, when known: what clashes and availability go by.
+    worker_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
     status: str = Field(max_length=12)
     asked_again: bool = False  # an unclear answer was asked about once already
     created_by: int | None = Field(default=None, foreign_key="staff_user.id")
@@ -210,6 +212,96 @@ class AppointmentRow(SQLModel, table=True):
     answered_at: datetime | None = _time(nullable=True)
     confirmed_at: datetime | None = _time(nullable=True)  # the client said yes
     outcome_at: datetime | None = _time(nullable=True)
+
+
+class WorkPatternRow(SQLModel, table=True):
+    """When a link worker sees clients, in slots: every week on ``weekday`` (0 is Monday),
+    between ``valid_from`` and ``valid_until`` when set, or once, on ``on_date``. Times are
+    local wall-clock times in the service's time zone."""
+
+    __tablename__ = "work_pattern"
+    id: int | None = Field(default=None, primary_key=True)
+    worker_id: int = Field(foreign_key="staff_user.id", index=True)
+    weekday: int | None = None
+    on_date: date | None = None
+    starts: time
+    ends: time
+    slot_minutes: int
+    location: str = Field(max_length=200)
+    valid_from: date | None = None
+    valid_until: date | None = None
+    created_at: datetime = _time()
+
+
+class LeaveRow(SQLModel, table=True):
+    """A time a link worker is away (leave, training, a clinic cancelled): no slots in it."""
+
+    __tablename__ = "leave"
+    id: int | None = Field(default=None, primary_key=True)
+    worker_id: int = Field(foreign_key="staff_user.id", index=True)
+    starts_at: datetime = _time()
+    ends_at: datetime = _time()
+    note: str = Field(default="", max_length=200)
+    created_at: datetime = _time()
+
+
+class SlotOfferRow(SQLModel, table=True):
+    """A free slot offered to a client by message, choice ``choice`` of its ``batch`` (the
+    id of the batch's first offer). Status: offered, taken (booked by the reply), gone (taken
+    by someone else, or the batch answered another way) or lapsed. An offered slot is held for
+    the client until ``expires_at``; a freed slot (``freed_slot_id``) goes to whoever of the
+    waiting list answers first."""
+
+    __tablename__ = "slot_offer"
+    __table_args__ = (sa.Index("ix_slot_offer_live", "status", "expires_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    batch: int | None = None
+    choice: int
+    worker_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    worker: str = Field(max_length=100)
+    starts_at: datetime = _time()
+    duration_minutes: int
+    location: str = Field(max_length=200)
+    reason: str = Field(max_length=20)  # first_session, rearrange, freed
+    freed_slot_id: int | None = Field(default=None, foreign_key="freed_slot.id", index=True)
+    status: str = Field(max_length=10)
+    created_at: datetime = _time()
+    expires_at: datetime = _time()
+    answered_at: datetime | None = _time(nullable=True)
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id")
+
+
+class FreedSlotRow(SQLModel, table=True):
+    """A session given up far enough ahead (cancelled, or a NO to its reminder) for someone
+    on the waiting list to use: offered to them (``offered_at``) and perhaps taken by one
+    (``taken_by``, the client; their booking is the taken offer's appointment)."""
+
+    __tablename__ = "freed_slot"
+    id: int | None = Field(default=None, primary_key=True)
+    appointment_id: int = Field(foreign_key="appointment.id", unique=True)
+    practice_id: int | None = Field(default=None, foreign_key="practice.id")
+    worker_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    worker: str = Field(max_length=100)
+    starts_at: datetime = _time()
+    duration_minutes: int
+    location: str = Field(max_length=200)
+    freed_at: datetime = _time(index=True)
+    offered_at: datetime | None = _time(nullable=True)
+    taken_by: int | None = Field(default=None, foreign_key="client.id")
+
+
+class WaitingListRow(SQLModel, table=True):
+    """A client waiting for a first session who would take a sooner one if it came up. Ended
+    (``ended_at``, ``ended_why``: booked or removed) rather than deleted."""
+
+    __tablename__ = "waiting_list"
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    added_at: datetime = _time()
+    added_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    ended_at: datetime | None = _time(nullable=True, index=True)
+    ended_why: str | None = Field(default=None, max_length=20)
 
 
 class TimerRow(SQLModel, table=True):

@@ -16,12 +16,14 @@ from flows.calendar import WorkingDays
 from flows.practices import PracticeInfo
 from flows.signposting import Signpost
 from storage.appointments import SqlAppointments
+from storage.availability import SqlAvailability
 from storage.cases import SqlCases
 from storage.clients import SqlClients
 from storage.db import Database
 from storage.directory import DirectoryCache
 from storage.follow_ups import SqlFollowUps
 from storage.messages import SqlMessages
+from storage.offers import SqlOffers, SqlWaitingList
 from storage.referrals import SqlReferrals
 from storage.tables import PracticeRow, StaffUserRow
 from storage.timers import SqlTimers
@@ -77,6 +79,9 @@ class SqlUnit:
         self.practices = SqlPractices(session)
         self.staff = SqlStaff(session)
         self.directory = SqlDirectory(session, directory)
+        self.availability = SqlAvailability(session)
+        self.offers = SqlOffers(session)
+        self.waiting_list = SqlWaitingList(session)
 
 
 @asynccontextmanager

@@ -9,6 +9,7 @@ from bot.actions.unit import change, look
 from bot.bootstrap import Services
 from flows.appointments import AppointmentStatus, NewAppointment
 from flows.engine import appointments as booking
+from flows.engine import offers
 from flows.model import StaffUser
 from storage import access, clients
 from storage.appointments import to_appointment
@@ -18,6 +19,16 @@ from storage.tables import AppointmentRow, ClientRow
 from storage.unit import SqlUnit
 
 OVER = ("cancelled", "attended", "dna")
+_CLASHES = {
+    "booked": "{worker} already has a session then.",
+    "leave": "{worker} is away then.",
+    "held": "that time is being offered to another client just now.",
+}
+
+
+def clash_said(worker: str, why: str) -> str:
+    """Why a booking was refused, naming the field."""
+    return "starts_at: " + _CLASHES[why].format(worker=worker)
 
 
 async def book(services: Services, user: StaffUser, body: commands.Book) -> booking.Booked:
@@ -39,19 +50,23 @@ async def book(services: Services, user: StaffUser, body: commands.Book) -> book
             body.worker,
             user.id,
             now,
+            await uow.availability.worker_named(body.worker),
         )
         outcome = AppointmentStatus(body.outcome) if body.outcome else None
-        made = await booking.book(
-            uow,
-            client,
-            new,
-            settings.service,
-            now,
-            offsets=settings.reminder_deltas,
-            window=settings.window,
-            follow_up_after=settings.follow_up_delta,
-            outcome=outcome,
-        )
+        try:
+            made = await booking.book(
+                uow,
+                client,
+                new,
+                settings.service,
+                now,
+                offsets=settings.reminder_deltas,
+                window=settings.window,
+                follow_up_after=settings.follow_up_delta,
+                outcome=outcome,
+            )
+        except booking.Clash as clash:
+            raise Invalid(clash_said(body.worker, clash.busy.why)) from None
         await audit(
             uow.session, user.id, "book_appointment", f"appointment:{made.appointment.id}", now
         )
@@ -105,9 +120,9 @@ async def cancel(services: Services, user: StaffUser, appointment_id: int | None
     async with change(services) as uow:
         row, client = await _found(uow, user, appointment_id)
         _still_to_happen(row)
-        await booking.cancel(
-            uow, to_client(client), to_appointment(row), services.settings.service, now
-        )
+        given_up = to_appointment(row)
+        await booking.cancel(uow, to_client(client), given_up, services.settings.service, now)
+        await offers.slot_freed(uow, given_up, client.practice_id, services.settings.service, now)
         await audit(uow.session, user.id, "cancel_appointment", f"appointment:{row.id}", now)
         await uow.session.refresh(row)
         return row

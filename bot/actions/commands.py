@@ -8,7 +8,7 @@ settings (a client one may see, a date still to come, a practice by name) the ac
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
@@ -159,6 +159,43 @@ class Move(Body):
 
 class Attendance(Body):
     outcome: Outcome = Field(description="attended or dna")
+
+
+def _clock_time(value: object) -> time:
+    try:
+        return time.fromisoformat(value) if isinstance(value, str) else _no_clock_time()
+    except ValueError:
+        return _no_clock_time()
+
+
+def _no_clock_time() -> time:
+    raise PydanticCustomError("time", "a time of day like 09:30.")
+
+
+ClockTime = Annotated[time, BeforeValidator(_clock_time)]
+
+
+class Pattern(Body):
+    """When a link worker sees clients: every week on ``weekday``, or once on ``on_date``."""
+
+    weekday: Annotated[StrictInt | None, _BLANK, Field(ge=0, le=6)] = Field(
+        default=None, description="0 (Monday) to 6 (Sunday), for every week"
+    )
+    on_date: Annotated[date | None, _BLANK, BeforeValidator(lambda v: v and _iso_date(v))] = Field(
+        default=None, description="a date like 2026-12-01, for that day only"
+    )
+    starts: ClockTime = Field(description="the first slot's start, like 09:00")
+    ends: ClockTime = Field(description="when the last slot ends, like 12:30")
+    slot_minutes: Annotated[StrictInt, Field(ge=5, le=480)] = Field(
+        description="how long each slot is, 5 to 480 minutes"
+    )
+    location: Short200 = Field(description="where, at most 200 characters")
+
+
+class Leave(Body):
+    starts_at: Time = Field(description="an ISO 8601 time with an offset")
+    ends_at: Time = Field(description="an ISO 8601 time with an offset, after starts_at")
+    note: Maybe200 = Field(default=None, description="what it is, at most 200 characters")
 
 
 class Score(Body):

@@ -19,6 +19,7 @@ from flows.appointments import (
     reply_to_request,
     when,
 )
+from flows.availability import Busy, clash
 from flows.engine import check_ins, outgoing
 from flows.engine.cases import open_case
 from flows.messages import Priority, Reply
@@ -35,6 +36,14 @@ class NotStarted(Exception):
     """Attendance can only be recorded once the session has started."""
 
 
+class Clash(Exception):
+    """The link worker cannot take a session then: ``busy`` says why (booked, leave, held)."""
+
+    def __init__(self, busy: Busy) -> None:
+        super().__init__(busy.why)
+        self.busy = busy
+
+
 @dataclass(frozen=True, slots=True)
 class Booked:
     appointment: Appointment
@@ -47,7 +56,32 @@ def _when(appointment: Appointment, service: ServiceInfo) -> str:
 
 async def _tell(uow: Unit, client: Client, text: str, kind: str, now: datetime) -> None:
     """News about a session: unasked for, so it waits for the send window."""
-    await outgoing.to_client(uow, client, Reply(text, kind, Priority.SCHEDULED), now)
+    await tell(uow, client, Reply(text, kind, Priority.SCHEDULED), now)
+
+
+async def tell(uow: Unit, client: Client, reply: Reply, now: datetime) -> None:
+    await outgoing.to_client(uow, client, reply, now)
+
+
+async def refuse_clash(
+    uow: Unit,
+    client_id: int,
+    worker_id: int | None,
+    starts_at: datetime,
+    minutes: int,
+    now: datetime,
+) -> None:
+    """Raise ``Clash`` when the worker has a session, leave or a slot held for someone else
+    overlapping that time: the one home of the rule. Takes the worker's lock first, so two
+    bookings with one worker cannot both pass."""
+    if worker_id is None:
+        return
+    await uow.availability.lock_worker(worker_id)
+    ends_at = starts_at + timedelta(minutes=minutes)
+    busy = await uow.availability.busy([worker_id], starts_at, ends_at, now, for_client=client_id)
+    found = clash(worker_id, starts_at, minutes, busy)
+    if found is not None:
+        raise Clash(found)
 
 
 async def book(
@@ -61,9 +95,16 @@ async def book(
     window: SendWindow,
     follow_up_after: timedelta,
     outcome: AppointmentStatus | None = None,
+    chosen: bool = False,
 ) -> Booked:
     """Book a session, ask the client to confirm it and set its reminders; a past one is
-    only recorded."""
+    only recorded. ``chosen``: the client picked the time themselves (booking by reply), so
+    it is confirmed already and they are not asked. Raises ``Clash`` for a session still to
+    come that the worker cannot take."""
+    if new.starts_at > now:
+        await refuse_clash(
+            uow, new.client_id, new.worker_id, new.starts_at, new.duration_minutes, now
+        )
     appointment = await uow.appointments.add(new)
     if new.starts_at <= now:
         if outcome is not None:
@@ -71,6 +112,13 @@ async def book(
             await check_ins.schedule(uow, client.id, now, after=follow_up_after, window=window)
             return Booked(replace(appointment, status=outcome))
         return Booked(appointment)
+    if chosen:
+        await uow.appointments.set_status(
+            appointment.id, AppointmentStatus.CONFIRMED, now, answered=True
+        )
+        appointment = replace(appointment, status=AppointmentStatus.CONFIRMED)
+        reminders = await _set_reminders(uow, client, appointment, now, offsets, window)
+        return Booked(appointment, reminders)
     text = texts.APPT_CONFIRM.format(
         service=service.name,
         worker=first_name(new.worker),
@@ -161,11 +209,12 @@ async def answer(
     now: datetime,
     *,
     ask_if_unclear: bool = True,
-) -> tuple[list[Reply], bool] | None:
+) -> tuple[list[Reply], Appointment | None] | None:
     """A reply to the nearest unanswered confirmation request, or None when it is not one.
 
-    Returns the replies and whether a case should open (a no). Something unclear is asked
-    about once (not while a person is talking with them); after that it is left to the queue."""
+    Returns the replies and, for a no, the session given up (a case should open). Something
+    unclear is asked about once (not while a person is talking with them); after that it is
+    left to the queue."""
     said = reply_to_request(text)
     if said is False:
         # A no also answers a confirmed session: "if you can't make it, reply NO".
@@ -177,7 +226,7 @@ async def answer(
         )
         await _withdraw_reminders(uow, upcoming)
         at = _when(upcoming, service)
-        return [Reply(texts.APPT_REARRANGE.format(when=at), "appointment_rearrange")], True
+        return [Reply(texts.APPT_REARRANGE.format(when=at), "appointment_rearrange")], upcoming
     request = await uow.appointments.upcoming(
         client.id, now, (AppointmentStatus.BOOKED,), unanswered=True
     )
@@ -189,11 +238,11 @@ async def answer(
             request.id, AppointmentStatus.CONFIRMED, now, answered=True
         )
         done = texts.APPT_CONFIRMED.format(when=at, location=request.location)
-        return [Reply(done, "appointment_confirmed")], False
+        return [Reply(done, "appointment_confirmed")], None
     if ask_if_unclear and not request.asked_again:
         await uow.appointments.set_status(request.id, request.status, now, asked_again=True)
         again = Reply(texts.APPT_ASK_AGAIN.format(when=at), "appointment_ask_again")
-        return [again], False
+        return [again], None
     return None  # asked once already: it goes to a link worker like any other message
 
 

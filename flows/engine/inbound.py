@@ -1,6 +1,7 @@
 """One message from a person, in order: a repeat is dropped; the client is found or made; then
-STOP/START, linking a Telegram chat, crisis wording, HELP, asking for a person, an answer to an
-appointment request, the conversation they are in, an open case, or else a welcome.
+STOP/START, linking a Telegram chat, crisis wording, HELP, an answer to times offered (booking
+by reply), asking for a person, an answer to an appointment request, the conversation they are
+in, an open case, or else a welcome.
 
 It runs inside one unit of work and returns once everything it decided has been written:
 client, conversation state, case, referral, timers, the inbound message and every reply as an
@@ -18,7 +19,7 @@ from flows.conversations import link_account, registry, welcome
 from flows.conversations.base import Context
 from flows.conversations.check_in import CheckInState
 from flows.conversations.self_referral import SelfReferralState
-from flows.engine import appointments, outgoing
+from flows.engine import appointments, offers, outgoing
 from flows.engine.cases import open_case
 from flows.engine.effects import Applied, apply, full_context, leave_conversation
 from flows.keywords import Keyword
@@ -139,6 +140,10 @@ async def _decide(uow: Unit, ctx: Context, inbound: Inbound, is_new: bool) -> Ap
 
     open_now = await uow.cases.open_for(client.id)
     current = registry.current(client)
+    if current is None:  # "2" or CALL to times offered; inside a conversation, it is its own
+        offered = await offers.answer(uow, client, inbound.text, service, now)
+        if offered is not None:
+            return Applied(offered.replies, offered.case or open_now)
     state = current.state if current is not None else None
     asking_how = isinstance(state, SelfReferralState) and state.asks_how_to_contact
     if keywords.asks_for_a_person(inbound.text, calls_are_answers=asking_how):
@@ -152,10 +157,11 @@ async def _decide(uow: Unit, ctx: Context, inbound: Inbound, is_new: bool) -> Ap
             uow, client, inbound.text, service, now, ask_if_unclear=open_now is None
         )
         if answered is not None:
-            replies, rearrange = answered
-            if rearrange:
+            replies, given_up = answered
+            if given_up is not None:
                 case = await open_case(uow, client, "rearrange", now, CasePriority.HIGH)
-                return Applied(replies, case)
+                other_times = await offers.after_no(uow, client, given_up, service, now)
+                return Applied([other_times] if other_times else replies, case)
             return Applied(replies, open_now)
 
     if current is not None:

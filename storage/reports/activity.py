@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.reports.definitions import CHANGE_BANDS, HALF_HUNDREDTH, rate
-from storage.tables import AppointmentRow, FollowUpRow, MessageRow, ScoreRow
+from storage.tables import AppointmentRow, FollowUpRow, FreedSlotRow, MessageRow, ScoreRow
 
 
 async def attendance(
@@ -57,6 +57,22 @@ async def attendance(
         sum(int(r[3] or 0) for r in rows),
         sum(int(r[4] or 0) for r in rows),
     )
+
+
+async def freed_slots(
+    session: AsyncSession, first: datetime, after: datetime, practice_id: int | None
+) -> dict[str, int]:
+    """Sessions given up far enough ahead in the period for the waiting list (freed), those
+    offered to someone on it (reoffered), and those one of them took (reused)."""
+    stmt = sa.select(
+        sa.func.count(),
+        sa.func.count(col(FreedSlotRow.offered_at)),
+        sa.func.count(col(FreedSlotRow.taken_by)),
+    ).where(col(FreedSlotRow.freed_at) >= first, col(FreedSlotRow.freed_at) < after)
+    if practice_id is not None:
+        stmt = stmt.where(col(FreedSlotRow.practice_id) == practice_id)
+    freed, reoffered, reused = (await session.execute(stmt)).one()
+    return {"freed": int(freed or 0), "reoffered": int(reoffered or 0), "reused": int(reused or 0)}
 
 
 async def follow_ups(session: AsyncSession, clients: Any, after: datetime) -> dict[str, int]:

@@ -36,6 +36,9 @@ DEFINITIONS = {
     "period.",
     "follow_ups": "Follow-up check-ins and campaign messages sent to the cohort's clients by "
     "the end of the period, and those the client answered.",
+    "slots": "Sessions given up in the period far enough ahead for the waiting list "
+    "(WAITING_LIST_NOTICE; cancelled, or a NO to the session): freed, offered to clients on the "
+    "waiting list, and taken by one of them. Not limited to the cohort.",
     "wellbeing": "Complete SWEMWBS metric scores taken by the end of the period: clients with "
     "a first and a last score (two or more), the mean change from first to last, "
     "and the share whose score rose.",

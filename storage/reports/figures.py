@@ -119,6 +119,9 @@ async def summary(
         "median_days_to_first_session": (await median_and_bands(session, to_session))[0],
         "days_to_first_contact": contact_bands,
         "follow_ups": await activity.follow_ups(session, cohort, after),
+        "slots": await activity.freed_slots(
+            session, first, after, narrowing.practice_id if narrowing else None
+        ),
         "wellbeing": wellbeing,
         "wellbeing_change": change_bands,
         "unmet_needs": unmet_needs(groups, practice_areas, directory),

@@ -113,6 +113,7 @@ async def dashboard(request: web.Request) -> web.Response:
         "follow_ups": _bars(
             [("sent", body["follow_ups"]["sent"]), ("answered", body["follow_ups"]["answered"])]
         ),
+        "slots": _bars(list(body["slots"].items())),
         "unmet": _bars(sorted(body["unmet_needs"].items(), key=lambda kv: -(kv[1] or 0))),
         "needs": _bars(sorted(body["referrals"]["by_need"].items(), key=lambda kv: -(kv[1] or 0))),
     }
