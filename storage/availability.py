@@ -48,8 +48,9 @@ class SqlAvailability:
         self.session = session
 
     async def workers_for(self, practice_id: int | None) -> dict[int, str]:
-        """Link workers with a pattern who work for the practice (any, for a client not yet
-        matched to one), still able to sign in: id to name."""
+        """Staff with availability who work for the practice (those with no practices named
+        work for every one; for a client not yet matched to a practice, anyone), still able to
+        sign in: id to name."""
         stmt = (
             select(StaffUserRow.id, StaffUserRow.name)
             .where(
@@ -58,13 +59,14 @@ class SqlAvailability:
             )
             .order_by(col(StaffUserRow.id))
         )
-        if practice_id is not None:
+        if practice_id is not None:  # theirs, or a worker for every practice (none named)
             stmt = stmt.where(
                 col(StaffUserRow.id).in_(
                     select(UserPracticeRow.user_id).where(
                         col(UserPracticeRow.practice_id) == practice_id
                     )
                 )
+                | ~col(StaffUserRow.id).in_(select(UserPracticeRow.user_id))
             )
         return {int(i): name for i, name in (await self.session.execute(stmt)).all()}
 

@@ -255,6 +255,12 @@ async def offer_times(services: Services, user: StaffUser, client_id: int | None
         return len(sent.buttons) - 1
 
 
+async def on_waiting_list(services: Services, client_id: int) -> bool:
+    """Whether the client (one the caller has already been shown) is on the waiting list."""
+    async with look(services) as uow:
+        return await uow.waiting_list.waiting(client_id)
+
+
 async def waiting_list(
     services: Services, user: StaffUser, client_id: int | None, *, on: bool
 ) -> bool:

@@ -178,7 +178,7 @@ ClockTime = Annotated[time, BeforeValidator(_clock_time)]
 class Pattern(Body):
     """When a link worker sees clients: every week on ``weekday``, or once on ``on_date``."""
 
-    weekday: Annotated[StrictInt | None, _BLANK, Field(ge=0, le=6)] = Field(
+    weekday: Annotated[Annotated[StrictInt, Field(ge=0, le=6)] | None, _BLANK] = Field(
         default=None, description="0 (Monday) to 6 (Sunday), for every week"
     )
     on_date: Annotated[date | None, _BLANK, BeforeValidator(lambda v: v and _iso_date(v))] = Field(

@@ -185,6 +185,7 @@ def _pages(case_id: str) -> list[str]:
         "/password",
         "/reports",
         "/deliveries",
+        "/availability",
     ]
 
 

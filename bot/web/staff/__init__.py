@@ -14,7 +14,17 @@ from aiohttp.web import AbstractRoute
 from bot.actions.errors import ActionError, Forbidden, NotFound
 from bot.bootstrap import Services
 from bot.web.http import SERVICES, Handler
-from bot.web.staff import admin, auth, campaigns, cases, clients, deliveries, queue, reports
+from bot.web.staff import (
+    admin,
+    auth,
+    availability,
+    campaigns,
+    cases,
+    clients,
+    deliveries,
+    queue,
+    reports,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -53,7 +63,7 @@ def create(services: Services) -> web.Application:
         return datetime.fromisoformat(iso).astimezone(zone).strftime(fmt) if iso else ""
 
     env.filters["local"] = local
-    for part in (auth, queue, cases, clients, campaigns, deliveries, admin, reports):
+    for part in (auth, queue, cases, clients, availability, campaigns, deliveries, admin, reports):
         part.add_routes(app)
     app.router.add_static("/static/", STATIC)
     app.router.add_route("*", "/{tail:.*}", nothing_here)

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.actions import cases, clients, commands
+from bot.actions import availability, cases, clients, commands
 from bot.actions.errors import Invalid
 from bot.web.api.render import case_event_json, client_json, hit_json, message_json
 from bot.web.http import parse_id, services_of
@@ -119,6 +119,8 @@ async def show(
         services=[hit_json(h) for h in shown.suggestions],
         service_search=request.query.get("services", "").strip()[:100] if case else "",
         services_for=shown.suggested_for,
+        booking_on=settings.service.booking is not None,
+        waiting=await availability.on_waiting_list(services, int(details["id"])),
     )
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.actions import appointments, clients, commands, scores
+from bot.actions import appointments, availability, clients, commands, scores
 from bot.actions.errors import Invalid
 from bot.web.http import parse_id, services_of
 from bot.web.staff.cases import SCORE_INSTRUMENT, back_to, form_case, show
@@ -167,11 +167,35 @@ async def add_score(request: web.Request) -> web.StreamResponse:
     return await _then_back(request, client_id, case_id, "scores", record)
 
 
+async def offer_times(request: web.Request) -> web.StreamResponse:
+    """Text the client free times to book by reply."""
+    _, client_id, case_id = await _client_form(request)
+
+    async def offer() -> object:
+        return await availability.offer_times(services_of(request), user(request), client_id)
+
+    return await _then_back(request, client_id, case_id, "appointments", offer)
+
+
+async def waiting_list(request: web.Request) -> web.StreamResponse:
+    form, client_id, case_id = await _client_form(request)
+    on = form.get("waiting") == "on"
+
+    async def change() -> object:
+        return await availability.waiting_list(
+            services_of(request), user(request), client_id, on=on
+        )
+
+    return await _then_back(request, client_id, case_id, "appointments", change)
+
+
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/clients", search)
     r.add_post("/clients/{id}/appointments", book_session)
     r.add_post("/clients/{id}/scores", add_score)
+    r.add_post("/clients/{id}/offer-times", offer_times)
+    r.add_post("/clients/{id}/waiting-list", waiting_list)
     r.add_post("/appointments/{id}/move", move_session)
     r.add_post("/appointments/{id}/cancel", cancel_session)
     r.add_post("/appointments/{id}/attendance", attendance)
