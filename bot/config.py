@@ -6,6 +6,7 @@ A bad value stops start-up with one line naming the variable: ``load_settings`` 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -19,13 +20,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import questionnaires
 from bot.channels.email import looks_like_email
-from flows import phones
+from flows import phones, variants
 from flows.calendar import WorkingDays
 from flows.messages import Address, Channel
 from flows.offers import BookingRules
 from flows.questionnaires import Questionnaire
 from flows.sendwindow import SendWindow
 from flows.texts import Nation, ServiceInfo
+from flows.variants import ReminderVariant
 from storage.db import async_url
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
@@ -96,8 +98,10 @@ class Settings(BaseSettings):
     email_from: str = ""
     linkbot_simulator: str = ""
     questionnaires_dir: str = ""
+    reminder_variants: str = ""
     log_level: str = "INFO"
     _loaded_questionnaires: dict[str, Questionnaire] = PrivateAttr(default_factory=dict)
+    _loaded_variants: tuple[ReminderVariant, ...] = PrivateAttr(default=())
 
     @field_validator("database_url")
     @classmethod
@@ -330,6 +334,8 @@ class Settings(BaseSettings):
             self._loaded_questionnaires = questionnaires.load(self.questionnaires_dir or None)
         except questionnaires.QuestionnaireFileError as exc:
             raise _named("QUESTIONNAIRES_DIR", str(exc)) from None
+        if self.reminder_variants:
+            self._loaded_variants = _read_variants(self.reminder_variants)
         return self
 
     # Parsed views of the raw values above.
@@ -428,7 +434,22 @@ class Settings(BaseSettings):
             self.service_timezone,
             asked,
             self.booking,
+            self._loaded_variants,
         )
+
+
+def _read_variants(path: str) -> tuple[ReminderVariant, ...]:
+    """The reminder variants in a JSON file: a list of {"name", "text"} (see README)."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError:
+        raise _named("REMINDER_VARIANTS", f"{path!r} cannot be read") from None
+    except ValueError:
+        raise _named("REMINDER_VARIANTS", f"{path!r} is not JSON") from None
+    try:
+        return variants.read(raw)
+    except ValueError as exc:
+        raise _named("REMINDER_VARIANTS", str(exc)) from None
 
 
 class _NamedError(ValueError):

@@ -30,6 +30,22 @@ class Table:
     counts: bool = True  # values are counts, to be suppressed when small
 
 
+def _variant_tables(tested: dict[str, Any], definition: str) -> list[Table]:
+    """One table of counts for each reminder wording, then its rate and the verdict."""
+    tables = []
+    for name, f in tested["variants"].items():
+        counts = [(k, f[k]) for k in ("sessions", "confirmed", "attended", "dna")]
+        tables.append(Table(f"reminder_{name}"[:31], definition, counts))
+        low_high = f["dna_rate_ci"]
+        ci = "" if low_high is None else f"{low_high[0]:.3f}-{low_high[1]:.3f}"
+        rates = [("dna_rate", _rate(f["dna_rate"])), ("dna_rate_95ci", ci)]
+        tables.append(Table(f"reminder_{name}_rate"[:31], definition, rates, counts=False))
+    if tested["variants"]:
+        verdict = [("verdict", tested["verdict"]), ("p_value", _rate(tested["p_value"]))]
+        tables.append(Table("reminder_verdict", definition, verdict, counts=False))
+    return tables
+
+
 def suppressed(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < SUPPRESS_BELOW:
         return f"<{SUPPRESS_BELOW}"
@@ -94,6 +110,7 @@ def tables(summary: dict[str, Any]) -> list[Table]:
         ),
         Table("follow_ups", d["follow_ups"], list(summary["follow_ups"].items())),
         Table("slots", d["slots"], list(summary["slots"].items())),
+        *_variant_tables(summary["reminder_variants"], d["reminder_variants"]),
         Table(
             "wellbeing",
             d["wellbeing"],

@@ -35,6 +35,7 @@ class Appointment:
     status: AppointmentStatus
     asked_again: bool = False
     worker_id: int | None = None  # the link worker as a staff user, when known
+    reminder_variant: str | None = None  # the reminder wording it was given, when tested
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ class NewAppointment:
     created_by: int | None
     created_at: datetime
     worker_id: int | None = None
+    reminder_variant: str | None = None
 
 
 _CANT = re.compile(

@@ -17,6 +17,7 @@ from flows.safety import Concern
 if TYPE_CHECKING:
     from flows.offers import BookingRules
     from flows.questionnaires import Questionnaire
+    from flows.variants import ReminderVariant
 
 
 class Nation(enum.StrEnum):
@@ -38,6 +39,8 @@ class ServiceInfo:
     questionnaires: tuple[Questionnaire, ...] = ()
     # Booking by reply, when the service allows it (BOOKING_BY_REPLY=on).
     booking: BookingRules | None = None
+    # Reminder wordings being tested (REMINDER_VARIANTS); none: the standard one only.
+    reminder_variants: tuple[ReminderVariant, ...] = ()
 
     def questionnaire(self, instrument: str) -> Questionnaire | None:
         return next((q for q in self.questionnaires if q.instrument == instrument), None)

@@ -25,6 +25,7 @@ def to_appointment(row: AppointmentRow) -> Appointment:
         AppointmentStatus(row.status),
         row.asked_again,
         row.worker_id,
+        row.reminder_variant,
     )
 
 
@@ -40,6 +41,7 @@ class SqlAppointments:
             location=new.location,
             worker=new.worker,
             worker_id=new.worker_id,
+            reminder_variant=new.reminder_variant,
             status=AppointmentStatus.BOOKED.value,
             created_by=new.created_by,
             created_at=new.created_at,

@@ -206,6 +206,8 @@ class AppointmentRow(SQLModel, table=True):
     # The link worker as a staff user, when known: what clashes and availability go by.
     worker_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
     status: str = Field(max_length=12)
+    # The reminder wording this session was given at random, when wordings are tested.
+    reminder_variant: str | None = Field(default=None, max_length=40)
     asked_again: bool = False  # an unclear answer was asked about once already
     created_by: int | None = Field(default=None, foreign_key="staff_user.id")
     created_at: datetime = _time()

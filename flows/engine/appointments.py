@@ -4,11 +4,12 @@ never why."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flows import texts
+from flows import texts, variants
 from flows.appointments import (
     Appointment,
     AppointmentStatus,
@@ -29,6 +30,7 @@ from flows.sendwindow import SendWindow
 from flows.texts import ServiceInfo
 
 REMINDER = "reminder"
+_CHOOSER = random.SystemRandom()  # which reminder wording a new booking is given
 GOING = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
 
 
@@ -105,6 +107,8 @@ async def book(
         await refuse_clash(
             uow, new.client_id, new.worker_id, new.starts_at, new.duration_minutes, now
         )
+    if new.starts_at > now and service.reminder_variants:
+        new = replace(new, reminder_variant=variants.assign(service.reminder_variants, _CHOOSER))
     appointment = await uow.appointments.add(new)
     if new.starts_at <= now:
         if outcome is not None:
@@ -189,7 +193,8 @@ async def fire_reminder(uow: Unit, timer: DueTimer, service: ServiceInfo, now: d
     client = await uow.clients.get(appointment.client_id)
     if client is None:
         return 0
-    text = texts.APPT_REMINDER.format(
+    wording = variants.named(service.reminder_variants, appointment.reminder_variant)
+    text = (wording.text if wording and wording.text else texts.APPT_REMINDER).format(
         service=service.name,
         worker=first_name(appointment.worker),
         when=_when(appointment, service),

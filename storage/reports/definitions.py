@@ -36,6 +36,11 @@ DEFINITIONS = {
     "period.",
     "follow_ups": "Follow-up check-ins and campaign messages sent to the cohort's clients by "
     "the end of the period, and those the client answered.",
+    "reminder_variants": "Sessions that started in the period, by the reminder wording each "
+    "was given at random when booked (REMINDER_VARIANTS): how many, confirmed, attended and "
+    "missed, and the did-not-attend rate with its 95% confidence interval (Wilson). The verdict "
+    "compares the wordings' rates (Fisher's exact test for two, chi-squared for more) once each "
+    "has 30 sessions attended or missed. Not limited to the cohort.",
     "slots": "Sessions given up in the period far enough ahead for the waiting list "
     "(WAITING_LIST_NOTICE; cancelled, or a NO to the session): freed, offered to clients on the "
     "waiting list, and taken by one of them. Not limited to the cohort.",

@@ -18,6 +18,7 @@ from storage.reports.cohort import Narrowing, cohort_clients, cohort_conditions
 from storage.reports.days import DaysBetween, median_and_bands
 from storage.reports.definitions import CONTACT_BANDS, DEFINITIONS, PATHWAYS, SOURCES, Period, rate
 from storage.reports.needs import onward_referrals, unmet_needs
+from storage.reports.variants import reminder_variants
 from storage.tables import AppointmentRow, PracticeRow, ReferralRow
 
 
@@ -119,6 +120,7 @@ async def summary(
         "median_days_to_first_session": (await median_and_bands(session, to_session))[0],
         "days_to_first_contact": contact_bands,
         "follow_ups": await activity.follow_ups(session, cohort, after),
+        "reminder_variants": await reminder_variants(session, first, after),
         "slots": await activity.freed_slots(
             session, first, after, narrowing.practice_id if narrowing else None
         ),
