@@ -13,6 +13,7 @@ from bot.channels.email import SmtpEmail
 from bot.channels.simulator import SimulatorSender
 from bot.channels.sms import TwilioSms
 from bot.channels.telegram import TelegramChannel
+from bot.channels.voice import VOICE_RATE, TwilioVoice
 from bot.channels.vonage import VonageSms
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -83,6 +84,17 @@ def build(
             ssl_context=ssl_context,
         )
     routes: dict[Channel, list[Sender]] = {channel: [sender] for channel, sender in senders.items()}
+    if settings.voice_enabled:  # calls to landlines, from the same Twilio number
+        routes[Channel.VOICE] = [
+            TwilioVoice(
+                settings.twilio_account_sid,
+                settings.twilio_auth_token,
+                settings.twilio_from,
+                settings.twilio_api_base_url,
+                settings.public_base_url,
+            )
+        ]
+        rates["twilio_voice"] = VOICE_RATE
     if settings.vonage_enabled:
         routes[Channel.SMS].append(
             VonageSms(

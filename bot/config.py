@@ -377,6 +377,12 @@ class Settings(BaseSettings):
         return bool(self.twilio_account_sid and self.twilio_auth_token)
 
     @property
+    def voice_enabled(self) -> bool:
+        """Calls to landlines: Twilio's Voice API needs a phone number to call from (a
+        Messaging Service cannot make calls)."""
+        return self.sms_enabled and self.twilio_from.startswith("+")
+
+    @property
     def vonage_enabled(self) -> bool:
         """The second SMS provider, for when Twilio fails or is down."""
         return bool(self.vonage_api_key and self.vonage_api_secret)
@@ -434,7 +440,8 @@ class Settings(BaseSettings):
             self.service_timezone,
             asked,
             self.booking,
-            self._loaded_variants,
+            voice=self.voice_enabled,
+            reminder_variants=self._loaded_variants,
         )
 
 

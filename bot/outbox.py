@@ -84,7 +84,11 @@ class Outbox:
         self._deadline = deadline
         # Claim about a second's worth at a time, so that an answer written while bulk messages
         # are going out waits for at most that much of them.
-        slowest = min(rates.values(), default=10.0)
+        # Calls to landlines (session news only) are few and each waits for its own rate slot:
+        # their slower rate does not size the batches of everything else.
+        calls = {sender.name for sender in routes.get(Channel.VOICE, ())}
+        sizing = [rate for name, rate in rates.items() if name not in calls]
+        slowest = min(sizing or rates.values(), default=10.0)
         self._batch = max(1, min(50, int(slowest)))
         # Long enough for the batch and a last send to time out; at high rates, at least
         # LEASE_SPARE_SECONDS over that, or the claim is renewed before nearly every send.

@@ -32,6 +32,7 @@ class Channel(enum.StrEnum):
     TELEGRAM = "telegram"
     SIMULATOR = "simulator"
     EMAIL = "email"  # only to professional referrers, never to clients
+    VOICE = "voice"  # a phone call to a landline: session reminders and confirmation requests
 
 
 _SCHEMES = {
@@ -39,6 +40,7 @@ _SCHEMES = {
     "telegram": Channel.TELEGRAM,
     "sim": Channel.SIMULATOR,
     "mailto": Channel.EMAIL,
+    "voice": Channel.VOICE,
 }
 
 
@@ -135,6 +137,8 @@ class Reply:
     # A reply allowed to a person who has opted out: only the opt-out confirmation itself.
     allowed_when_opted_out: bool = False
     buttons: tuple[Button, ...] = ()
+    # For a client on a landline, what a phone call says instead (keypad answers).
+    spoken: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

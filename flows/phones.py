@@ -79,6 +79,13 @@ def uk_mobile(text: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+def is_landline(phone: str | None) -> bool:
+    """Whether an E.164 number is a fixed line, which cannot take a text message (UK 01 and 02
+    numbers; phonenumbers decides)."""
+    number = _parse(phone, None) if phone and phone.startswith("+") else None
+    return number is not None and phonenumbers.number_type(number) is PhoneNumberType.FIXED_LINE
+
+
 def uk_number_in(text: str) -> str | None:
     """Any valid UK number in the text (mobile or landline), as E.164."""
     for match in phonenumbers.PhoneNumberMatcher(text, "GB"):

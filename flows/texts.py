@@ -39,6 +39,8 @@ class ServiceInfo:
     questionnaires: tuple[Questionnaire, ...] = ()
     # Booking by reply, when the service allows it (BOOKING_BY_REPLY=on).
     booking: BookingRules | None = None
+    # Whether a client on a landline can be phoned (Twilio's Voice API, from a phone number).
+    voice: bool = False
     # Reminder wordings being tested (REMINDER_VARIANTS); none: the standard one only.
     reminder_variants: tuple[ReminderVariant, ...] = ()
 
@@ -337,6 +339,26 @@ FREED_GONE = (
     "Sorry, the session on {when} has gone to someone else. You are still on our waiting "
     "list and we will text you if another comes up."
 )
+# Phone calls to landlines, read out by text-to-speech: short sentences, times in words.
+VOICE_CONFIRM = (
+    "Hello. This is the {service}. You have a session with {worker} on {when}, at {location}. "
+    "To confirm, press 1. If you cannot make it, press 2. To hear this again, press 3."
+)
+VOICE_MOVED = (
+    "Hello. This is the {service}. Your session with {worker} has moved to {when}, at "
+    "{location}. To confirm, press 1. If you cannot make it, press 2. To hear this again, press 3."
+)
+VOICE_REMINDER = (
+    "Hello. This is the {service}, with a reminder of your session with {worker} on {when}, "
+    "at {location}. If you can come, press 1. If you cannot make it, press 2. To hear this "
+    "again, press 3."
+)
+VOICE_CONFIRMED = "Thank you, that is confirmed. See you then. Goodbye."
+VOICE_REARRANGE = (
+    "Thank you for letting us know. A link worker will be in touch to find a better time. Goodbye."
+)
+VOICE_NO_CHOICE = "We did not hear a choice. We will try you again later. Goodbye."
+VOICE_GONE = "Sorry, we could not find that message. A link worker will be in touch. Goodbye."
 # Linking a Telegram chat to the same person's text messages.
 LINK_HOW = (
     "Already text us from your phone? Tap Share my number below, then we will ask your date "

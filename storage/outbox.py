@@ -194,6 +194,14 @@ async def mark_opted_out(session: AsyncSession, client_id: int | None, at: datet
     )
 
 
+async def sent_message(session: AsyncSession, provider_id: str) -> MessageRow | None:
+    """The outgoing message a provider knows by ``provider_id`` (a MessageSid, a CallSid)."""
+    stmt = select(MessageRow).where(
+        col(MessageRow.provider_id) == provider_id, col(MessageRow.direction) == "out"
+    )
+    return (await session.execute(stmt)).scalars().first()
+
+
 async def record_status(
     session: AsyncSession,
     provider_id: str,
@@ -205,10 +213,7 @@ async def record_status(
     """Record a provider's delivery report on the outgoing message with that provider id; one
     that arrives before the send was recorded waits, and is applied then. Returns what a person
     must follow up when the report is the first to say the message did not arrive."""
-    stmt = select(MessageRow).where(
-        col(MessageRow.provider_id) == provider_id, col(MessageRow.direction) == "out"
-    )
-    row = (await session.execute(stmt)).scalars().first()
+    row = await sent_message(session, provider_id)
     event = DeliveryEventRow(
         message_id=row.id if row else None,
         provider_id=provider_id,

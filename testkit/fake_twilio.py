@@ -2,7 +2,9 @@
 
 It checks HTTP basic auth, answers ``POST /2010-04-01/Accounts/{sid}/Messages.json`` like Twilio
 (201 with a message resource, or an error document) and ``DELETE .../Messages/{MessageSid}.json``
-(204, and 404 once deleted), and can be told to fail, hold requests or treat
+(204, and 404 once deleted), takes ``POST .../Calls.json`` (a voice call: 201 with a call
+resource; ``TwilioWebhooks`` then plays the call's part: the TwiML fetch, the keypress and
+the status callback), and can be told to fail, hold requests or treat
 numbers as unsubscribed. With ``chaos`` set it fails that share of sends at random, as a
 struggling provider does: a 500, a 503, a 429, or a send it accepts and then never answers (the
 connection drops: the caller cannot know it went). It can also play Twilio's part in sending
@@ -41,6 +43,16 @@ class SentSms:
 
 
 @dataclass
+class PlacedCall:
+    sid: str
+    to: str
+    sender: str
+    url: str  # where Twilio fetches the call's TwiML
+    status_callback: str | None
+    machine_detection: str | None
+
+
+@dataclass
 class FakeTwilio:
     account_sid: str = ACCOUNT_SID
     auth_token: str = AUTH_TOKEN
@@ -55,6 +67,7 @@ class FakeTwilio:
     chaos: float = 0.0  # the share of sends failed at random
     chaos_seed: int = 18
     unanswered: list[str] = field(default_factory=list)  # sids sent without an answer
+    calls: list[PlacedCall] = field(default_factory=list)
     _rng: random.Random | None = None
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -73,6 +86,7 @@ class FakeTwilio:
     async def start(self, port: int = 0) -> None:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create)
+        app.router.add_post("/2010-04-01/Accounts/{sid}/Calls.json", self._call)
         app.router.add_delete("/2010-04-01/Accounts/{sid}/Messages/{message}.json", self._delete)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -141,6 +155,51 @@ class FakeTwilio:
                 "error_code": None,
                 "error_message": None,
                 "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
+            },
+            status=201,
+        )
+
+    def calls_to(self, number: str) -> list[PlacedCall]:
+        return [c for c in self.calls if c.to == number]
+
+    async def _call(self, request: web.Request) -> web.Response:
+        """A voice call, as Twilio's Calls resource takes one: To, From, and the Url of its
+        TwiML (or inline Twiml)."""
+        self.requests += 1
+        if not self._authorised(request):
+            return self._error(401, 20003, "Authenticate")
+        form = await request.post()
+        if self.failures:
+            status, code = self.failures.pop(0)
+            return self._error(status, code, "Injected failure")
+        to, sender, url = (str(form.get(k, "")) for k in ("To", "From", "Url"))
+        if not to.startswith("+") or not to[1:].isdigit():
+            return self._error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+        if not sender.startswith("+"):
+            return self._error(400, 21212, "The 'From' number is not a valid phone number.")
+        if not url and not form.get("Twiml"):
+            return self._error(400, 21205, "Url parameter is required.")
+        sid = "CA" + secrets.token_hex(16)
+        self.calls.append(
+            PlacedCall(
+                sid,
+                to,
+                sender,
+                url,
+                _opt(form.get("StatusCallback")),
+                _opt(form.get("MachineDetection")),
+            )
+        )
+        return web.json_response(
+            {
+                "sid": sid,
+                "account_sid": self.account_sid,
+                "to": to,
+                "from": sender,
+                "status": "queued",
+                "direction": "outbound-api",
+                "api_version": "2010-04-01",
+                "uri": f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json",
             },
             status=201,
         )
@@ -219,3 +278,49 @@ class TwilioWebhooks:
         if error_code:
             params["ErrorCode"] = error_code
         return await self.post("/sms/status", params)
+
+    def _path(self, url: str) -> str:
+        assert url.startswith(self.base), url
+        return url[len(self.base) :]
+
+    async def fetch_twiml(self, call: PlacedCall) -> str:
+        """The call is answered: Twilio fetches its TwiML from the call's Url."""
+        params = {
+            "CallSid": call.sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": call.sender,
+            "To": call.to,
+            "CallStatus": "in-progress",
+            "Direction": "outbound-api",
+        }
+        response = await self.post(self._path(call.url), params)
+        assert response.status == 200, await response.text()
+        return str(await response.text())
+
+    async def press(self, call: PlacedCall, action: str, digits: str) -> str:
+        """The person presses keys: Twilio posts them to the Gather's action."""
+        params = {
+            "CallSid": call.sid,
+            "AccountSid": ACCOUNT_SID,
+            "Digits": digits,
+            "From": call.sender,
+            "To": call.to,
+            "CallStatus": "in-progress",
+        }
+        response = await self.post(self._path(action), params)
+        assert response.status == 200, await response.text()
+        return str(await response.text())
+
+    async def call_ended(self, call: PlacedCall, status: str, answered_by: str | None = None):
+        """The call's status callback: completed, busy, no-answer, failed or canceled."""
+        assert call.status_callback is not None
+        params = {
+            "CallSid": call.sid,
+            "AccountSid": ACCOUNT_SID,
+            "CallStatus": status,
+            "From": call.sender,
+            "To": call.to,
+        }
+        if answered_by:
+            params["AnsweredBy"] = answered_by
+        return await self.post(self._path(call.status_callback), params)

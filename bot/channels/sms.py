@@ -69,6 +69,30 @@ def delivery_report(form: Mapping[str, str]) -> DeliveryReport | None:
     return DeliveryReport(sid, state, code, code == OPTED_OUT_CODE)
 
 
+def rest_client(
+    account_sid: str, auth_token: str, api_base_url: str
+) -> tuple[TwilioClient, AsyncTwilioHttpClient]:
+    """The official client on its async HTTP client, against ``api_base_url`` (messages and
+    calls alike)."""
+    http = AsyncTwilioHttpClient()
+    client = TwilioClient(account_sid, auth_token, http_client=http)
+    client.api.base_url = api_base_url.rstrip("/")
+    return client, http
+
+
+def refused(exc: TwilioRestException, *, also_transient: tuple[int, ...] = ()) -> SendError:
+    """Twilio's refusal in linkbot's words: a 429, a 5xx (or ``also_transient``) is tried
+    again; Twilio's error code is kept."""
+    transient = exc.status == 429 or exc.status >= 500 or exc.status in also_transient
+    code = str(exc.code) if exc.code is not None else str(exc.status)
+    return SendError(
+        f"Twilio answered {exc.status}",
+        code=code,
+        transient=transient,
+        opted_out=code == OPTED_OUT_CODE,
+    )
+
+
 class TwilioSms:
     """Sends SMS with twilio's async client against ``api_base_url``."""
 
@@ -82,9 +106,7 @@ class TwilioSms:
         api_base_url: str,
         status_callback: str,
     ) -> None:
-        self._http = AsyncTwilioHttpClient()
-        self._client = TwilioClient(account_sid, auth_token, http_client=self._http)
-        self._client.api.base_url = api_base_url.rstrip("/")
+        self._client, self._http = rest_client(account_sid, auth_token, api_base_url)
         self._sender = sender
         self._status_callback = status_callback
 
@@ -112,14 +134,7 @@ class TwilioSms:
             async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
                 message = await self._client.messages.create_async(**fields)
         except TwilioRestException as exc:
-            transient = exc.status == 429 or exc.status >= 500
-            code = str(exc.code) if exc.code is not None else str(exc.status)
-            raise SendError(
-                f"Twilio answered {exc.status}",
-                code=code,
-                transient=transient,
-                opted_out=code == OPTED_OUT_CODE,
-            ) from None
+            raise refused(exc) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise SendError(f"network: {type(exc).__name__}", transient=True) from None
         return Sent(message.sid, STATES.get(str(message.status or "queued"), Delivery.QUEUED))
@@ -131,11 +146,7 @@ class TwilioSms:
         except TwilioRestException as exc:
             if exc.status == 404:
                 return  # already gone
-            code = str(exc.code) if exc.code is not None else str(exc.status)
-            transient = exc.status in (409, 429) or exc.status >= 500  # 409: still sending
-            raise SendError(
-                f"Twilio answered {exc.status}", code=code, transient=transient
-            ) from None
+            raise refused(exc, also_transient=(409,)) from None  # 409: still sending
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise SendError(f"network: {type(exc).__name__}", transient=True) from None
 

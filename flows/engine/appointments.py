@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flows import texts, variants
+from flows import phones, texts, variants
 from flows.appointments import (
     Appointment,
     AppointmentStatus,
@@ -23,8 +23,8 @@ from flows.appointments import (
 from flows.availability import Busy, clash
 from flows.engine import check_ins, outgoing
 from flows.engine.cases import open_case
-from flows.messages import Priority, Reply
-from flows.model import CasePriority, Client, DueTimer
+from flows.messages import Channel, Priority, Reply
+from flows.model import Case, CasePriority, Client, DueTimer
 from flows.ports import Unit
 from flows.sendwindow import SendWindow
 from flows.texts import ServiceInfo
@@ -59,6 +59,29 @@ def _when(appointment: Appointment, service: ServiceInfo) -> str:
 async def _tell(uow: Unit, client: Client, text: str, kind: str, now: datetime) -> None:
     """News about a session: unasked for, so it waits for the send window."""
     await tell(uow, client, Reply(text, kind, Priority.SCHEDULED), now)
+
+
+def _about_session(
+    client: Client,
+    service: ServiceInfo,
+    kind: str,
+    template: str,
+    spoken: str,
+    appointment: Appointment,
+) -> Reply:
+    """News of a session, unasked for (it waits for the send window): by message, or for a
+    client whose number is a landline, by a phone call when the service can make one."""
+    fields = {
+        "service": service.name,
+        "worker": first_name(appointment.worker),
+        "when": _when(appointment, service),
+        "location": appointment.location,
+    }
+    by_phone = (
+        service.voice and client.address.channel is Channel.SMS and phones.is_landline(client.phone)
+    )
+    said = spoken.format(**fields) if by_phone else None
+    return Reply(template.format(**fields), kind, Priority.SCHEDULED, spoken=said)
 
 
 async def tell(uow: Unit, client: Client, reply: Reply, now: datetime) -> None:
@@ -123,13 +146,10 @@ async def book(
         appointment = replace(appointment, status=AppointmentStatus.CONFIRMED)
         reminders = await _set_reminders(uow, client, appointment, now, offsets, window)
         return Booked(appointment, reminders)
-    text = texts.APPT_CONFIRM.format(
-        service=service.name,
-        worker=first_name(new.worker),
-        when=_when(appointment, service),
-        location=new.location,
+    request = _about_session(
+        client, service, "appointment_confirm", texts.APPT_CONFIRM, texts.VOICE_CONFIRM, appointment
     )
-    await _tell(uow, client, text, "appointment_confirm", now)
+    await tell(uow, client, request, now)
     reminders = await _set_reminders(uow, client, appointment, now, offsets, window)
     return Booked(appointment, reminders)
 
@@ -168,13 +188,10 @@ async def move(
     """A new time or place: old reminders withdrawn, the client asked to confirm again."""
     await _withdraw_reminders(uow, appointment)
     moved = await uow.appointments.reschedule(appointment.id, starts_at, duration_minutes, location)
-    text = texts.APPT_MOVED.format(
-        service=service.name,
-        worker=first_name(moved.worker),
-        when=_when(moved, service),
-        location=location,
+    news = _about_session(
+        client, service, "appointment_moved", texts.APPT_MOVED, texts.VOICE_MOVED, moved
     )
-    await _tell(uow, client, text, "appointment_moved", now)
+    await tell(uow, client, news, now)
     return Booked(moved, await _set_reminders(uow, client, moved, now, offsets, window))
 
 
@@ -194,14 +211,11 @@ async def fire_reminder(uow: Unit, timer: DueTimer, service: ServiceInfo, now: d
     if client is None:
         return 0
     wording = variants.named(service.reminder_variants, appointment.reminder_variant)
-    text = (wording.text if wording and wording.text else texts.APPT_REMINDER).format(
-        service=service.name,
-        worker=first_name(appointment.worker),
-        when=_when(appointment, service),
-        location=appointment.location,
-    )
+    template = wording.text if wording and wording.text else texts.APPT_REMINDER
     # It is no use after the start: the outbox drops it then, and Twilio's queue too.
-    reminder = Reply(text, "appointment_reminder", Priority.SCHEDULED)
+    reminder = _about_session(
+        client, service, "appointment_reminder", template, texts.VOICE_REMINDER, appointment
+    )
     sent = await outgoing.to_client(uow, client, reminder, now, expires_at=appointment.starts_at)
     return 0 if sent is None else 1
 
@@ -249,6 +263,27 @@ async def answer(
         again = Reply(texts.APPT_ASK_AGAIN.format(when=at), "appointment_ask_again")
         return [again], None
     return None  # asked once already: it goes to a link worker like any other message
+
+
+async def rearrange_case(uow: Unit, client: Client, now: datetime) -> Case:
+    """A NO to a session: the link worker is asked to rearrange (the one home of the rule)."""
+    return await open_case(uow, client, "rearrange", now, CasePriority.HIGH)
+
+
+async def answer_by_phone(
+    uow: Unit, client: Client, said_yes: bool, service: ServiceInfo, now: datetime
+) -> tuple[str, Case | None]:
+    """A key pressed on a call about a session (1 yes, 2 no): what the call says back, and
+    the case a no opens."""
+    answered = await answer(
+        uow, client, "yes" if said_yes else "no", service, now, ask_if_unclear=False
+    )
+    if answered is None:  # a yes to a session confirmed already, or nothing to come
+        return (texts.VOICE_CONFIRMED if said_yes else texts.VOICE_GONE), None
+    _, given_up = answered
+    if given_up is None:
+        return texts.VOICE_CONFIRMED, None
+    return texts.VOICE_REARRANGE, await rearrange_case(uow, client, now)
 
 
 async def cancel(

@@ -159,7 +159,7 @@ async def _decide(uow: Unit, ctx: Context, inbound: Inbound, is_new: bool) -> Ap
         if answered is not None:
             replies, given_up = answered
             if given_up is not None:
-                case = await open_case(uow, client, "rearrange", now, CasePriority.HIGH)
+                case = await appointments.rearrange_case(uow, client, now)
                 other_times = await offers.after_no(uow, client, given_up, service, now)
                 return Applied([other_times] if other_times else replies, case)
             return Applied(replies, open_now)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flows.messages import Address, OutgoingDraft, Priority, Reply
+from flows.messages import Address, Channel, OutgoingDraft, Priority, Reply
 from flows.model import Client
 from flows.ports import Unit
 
@@ -26,10 +26,13 @@ async def to_client(
     """Queue ``reply`` for the client; the message's id, or None when they have opted out."""
     if client.opted_out and not reply.allowed_when_opted_out:
         return None
+    address, text = client.address, reply.text
+    if reply.spoken is not None and client.phone:  # a landline: it goes as a call
+        address, text = Address.of(Channel.VOICE, client.phone), reply.spoken
     draft = OutgoingDraft(
         client_id=client.id,
-        address=client.address,
-        text=reply.text,
+        address=address,
+        text=text,
         kind=reply.kind,
         priority=reply.priority,
         not_before=now,

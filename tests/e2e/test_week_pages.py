@@ -22,46 +22,33 @@ async def _my_week(browser: Any) -> str:
     return str(response.headers["Location"])
 
 
+TIMES = {
+    "repeat": "weekly",
+    "weekday": "2",
+    "starts": "09:00",
+    "ends": "12:00",
+    "slot_minutes": "45",
+    "location": "Pemberton Surgery",
+}
+
+
+async def _add_times(browser: Any, week: str, token: str, **changes: str) -> Any:
+    """The week page's Add times form, with ``changes`` from Wednesdays 9 to 12."""
+    return await browser.post(week.replace("/week", "/times"), csrf=token, **(TIMES | changes))
+
+
 async def test_a_link_worker_edits_their_own_week_and_cannot_open_anothers(make_bot: Any) -> None:
     bot: Bot = await make_bot(BOOKING_BY_REPLY="on")
     await bot.add_practice("P92001", "Pemberton Surgery")
     worker = await signed_in(bot, Role.LINK_WORKER, ["P92001"], "lw@practice.nhs.uk")
     week = await _my_week(worker)
     token = await worker.csrf(week)
-    times = week.replace("/week", "/times")
-    bad = await worker.post(
-        times,
-        csrf=token,
-        repeat="weekly",
-        weekday="2",
-        starts="12:00",
-        ends="09:00",
-        slot_minutes="45",
-        location="Pemberton Surgery",
-    )
+    bad = await _add_times(worker, week, token, starts="12:00", ends="09:00")
     assert bad.status == 422
     assert "Until: the end must be after the start." in await bad.text()
-    none_given = await worker.post(
-        times,
-        csrf=token,
-        repeat="once",
-        on_date="",
-        starts="09:00",
-        ends="12:00",
-        slot_minutes="45",
-        location="Pemberton Surgery",
-    )
+    none_given = await _add_times(worker, week, token, repeat="once", on_date="")
     assert none_given.status == 422 and "Day: give a weekday" in await none_given.text()
-    good = await worker.post(
-        times,
-        csrf=token,
-        repeat="weekly",
-        weekday="2",
-        starts="09:00",
-        ends="12:00",
-        slot_minutes="45",
-        location="Pemberton Surgery",
-    )
+    good = await _add_times(worker, week, token)
     assert good.status == 302
     page = await (await worker.get(week + "?start=2026-11-23")).text()
     free = re.findall(r"<strong>(\d\d:\d\d)</strong>, 45 min, Pemberton Surgery:\s*free", page)
@@ -75,16 +62,7 @@ async def test_a_link_worker_edits_their_own_week_and_cannot_open_anothers(make_
         )
     other = f"/workers/{admin_id}/week"
     assert (await worker.get(other)).status == 404
-    refused = await worker.post(
-        other.replace("/week", "/times"),
-        csrf=token,
-        repeat="weekly",
-        weekday="1",
-        starts="09:00",
-        ends="12:00",
-        slot_minutes="45",
-        location="Elsewhere",
-    )
+    refused = await _add_times(worker, other, token, weekday="1", location="Elsewhere")
     assert refused.status == 404
     async with bot.services.db.read() as session:
         owners = (await session.execute(select(WorkPatternRow.worker_id))).scalars().all()
@@ -105,16 +83,7 @@ async def test_the_client_page_offers_times_and_keeps_the_waiting_list(make_bot:
     assert "No free slots in the next four weeks" in await nothing_free.text()
 
     week = await _my_week(admin)
-    await admin.post(
-        week.replace("/week", "/times"),
-        csrf=token,
-        repeat="weekly",
-        weekday="3",
-        starts="09:00",
-        ends="10:00",
-        slot_minutes="60",
-        location="Pemberton Surgery",
-    )
+    await _add_times(admin, week, token, weekday="3", ends="10:00", slot_minutes="60")
     sent = len(bot.twilio.to(PHONE))
     assert (await admin.post(offer, csrf=token, case=case_id)).status == 302
     await bot.services.outbox.send_due()

@@ -1,4 +1,5 @@
-"""Twilio's webhooks: inbound messages and delivery status callbacks, each signed.
+"""Twilio's webhooks: inbound messages and delivery status callbacks, and a call's TwiML, keys
+and status (calls to landlines), each signed.
 
 An inbound message is answered 200 once it is stored, as handled or in the inbound spool; 503
 when it could be neither, so that Twilio sends it again. Twilio retries a 5xx only when the
@@ -14,9 +15,11 @@ import logging
 from aiohttp import web
 
 from bot.actions import receipts
+from bot.actions import voice as voice_actions
 from bot.actions.inbound import NotStored, receive
-from bot.channels import sms
+from bot.channels import sms, voice
 from bot.web.http import services_of
+from flows import texts
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,51 @@ async def status(request: web.Request) -> web.Response:
     return _answer()
 
 
+def _twiml(body: str) -> web.Response:
+    return web.Response(text=body, content_type="text/xml")
+
+
+async def call_twiml(request: web.Request) -> web.Response:
+    """Twilio fetches what a call says once it is answered."""
+    form = await _signed_form(request)
+    if form is None:
+        return web.Response(status=403, text="Forbidden")
+    services = services_of(request)
+    said = await voice_actions.script(services, form.get("CallSid", "").strip())
+    if said is None:
+        return _twiml(voice.say_and_end(texts.VOICE_GONE))
+    keys = f"{services.settings.public_base_url}/voice/keys"
+    return _twiml(voice.say_and_ask(said, keys, texts.VOICE_NO_CHOICE))
+
+
+async def call_keys(request: web.Request) -> web.Response:
+    """A key pressed during a call: 1 yes, 2 no, 3 the message again."""
+    form = await _signed_form(request)
+    if form is None:
+        return web.Response(status=403, text="Forbidden")
+    services = services_of(request)
+    sid, digits = form.get("CallSid", "").strip(), form.get("Digits", "").strip()
+    said = await voice_actions.keypress(services, sid, digits)
+    if said is None:  # 3, or a key that means nothing: the message again
+        return _twiml(voice.again(f"{services.settings.public_base_url}/voice/twiml"))
+    return _twiml(voice.say_and_end(said))
+
+
+async def call_status(request: web.Request) -> web.Response:
+    form = await _signed_form(request)
+    if form is None:
+        return web.Response(status=403, text="Forbidden")
+    ended = voice.call_ended(form)
+    if ended is None:
+        log.warning("call status callback without a usable CallSid or CallStatus")
+        return _answer()
+    await voice_actions.ended(services_of(request), ended)
+    return _answer()
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/sms/inbound", inbound)
     app.router.add_post("/sms/status", status)
+    app.router.add_post("/voice/twiml", call_twiml)
+    app.router.add_post("/voice/keys", call_keys)
+    app.router.add_post("/voice/status", call_status)
