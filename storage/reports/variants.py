@@ -78,7 +78,8 @@ def _verdict(counts: list[tuple[str, int, int, int, int]]) -> dict[str, Any]:
         return {
             "p_value": None,
             "verdict": "Not enough sessions yet to tell: each wording needs at least "
-            f"{MIN_SESSIONS} sessions attended or missed ({', '.join(short)} has fewer).",
+            f"{MIN_SESSIONS} sessions attended or missed ({' and '.join(short)} "
+            f"{'has' if len(short) == 1 else 'have'} fewer).",
         }
     table = np.array([[dna, attended] for _, _, _, attended, dna in counts])
     if len(counts) == 2:

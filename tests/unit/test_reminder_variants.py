@@ -81,5 +81,6 @@ def test_too_few_sessions_says_so_in_plain_words() -> None:
     figures = compare(_cohort(3, {"cost": 0.1, "standard": 0.3}, MIN_SESSIONS - 1))
     assert figures["p_value"] is None
     assert figures["verdict"].startswith("Not enough sessions yet to tell")
+    assert figures["verdict"].endswith("(cost and standard have fewer).")
     assert figures["variants"]["cost"]["dna_rate_ci"] is not None  # the rates still show
     assert compare([])["verdict"].startswith("Not enough sessions yet to tell")
