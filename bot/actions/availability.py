@@ -20,7 +20,6 @@ from flows import availability
 from flows.availability import Busy, Pattern, check_pattern
 from flows.engine import offers
 from flows.model import StaffUser
-from flows.offers import OfferReason
 from storage import access, clients
 from storage.audit import audit
 from storage.availability import HOLDING, SqlAvailability
@@ -244,13 +243,18 @@ async def offer_times(services: Services, user: StaffUser, client_id: int | None
         client = to_client(row)
         if client.opted_out:
             raise Invalid("They have opted out of messages, so they cannot be offered times.")
-        sent = await offers.offer(uow, client, OfferReason.FIRST_SESSION, service, now)
+        try:
+            sent = await offers.offer_unasked(uow, client, service, now)
+        except offers.InConversation:
+            raise Invalid(
+                "They are part-way through a conversation with the bot (a referral or a "
+                "check-in): offer times once it is done."
+            ) from None
         if sent is None:
             raise Invalid(
                 "No free slots in the next four weeks with their practice's link workers: "
                 "add availability first."
             )
-        await offers.tell(uow, client, sent, now)
         await audit(uow.session, user.id, "offer_times", f"client:{client.id}", now)
         return len(sent.buttons) - 1
 

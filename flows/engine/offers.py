@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from flows import availability, texts
 from flows.appointments import Appointment, NewAppointment, first_name, when
 from flows.availability import Slot
+from flows.conversations import welcome
 from flows.engine import appointments as booking
 from flows.engine.cases import open_case
 from flows.messages import Button, Priority, Reply
@@ -107,9 +108,25 @@ async def offer(
     return Reply(text, "slot_offer", buttons=(*buttons, Button("Call me instead", CALL)))
 
 
-async def tell(uow: Unit, client: Client, reply: Reply, now: datetime) -> None:
-    """Send an offer made unasked (by a link worker): it waits for the send window."""
-    await booking.tell(uow, client, replace(reply, priority=Priority.SCHEDULED), now)
+class InConversation(Exception):
+    """The client is part-way through a conversation with the bot, whose own answers the
+    numbers would be."""
+
+
+async def offer_unasked(
+    uow: Unit, client: Client, service: ServiceInfo, now: datetime
+) -> Reply | None:
+    """Offer times to a client who did not ask just now (a link worker offers them), sent in
+    the send window; None when nothing is free. The welcome's menu gives way (the offer's
+    numbers are what count now); ``InConversation`` for any other conversation under way."""
+    if client.flow is not None:
+        if client.flow != welcome.NAME:
+            raise InConversation(client.flow)
+        await uow.clients.set_conversation(client.id, None, {}, now)
+    made = await offer(uow, client, OfferReason.FIRST_SESSION, service, now)
+    if made is not None:
+        await booking.tell(uow, client, replace(made, priority=Priority.SCHEDULED), now)
+    return made
 
 
 async def answer(

@@ -8,13 +8,16 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
 from bot.actions import appointments, availability, commands
+from bot.actions.errors import Invalid
 from flows import texts
 from storage.tables import AppointmentRow, StaffUserRow, TimerRow
 from tests.conftest import Bot
 from tests.support.booking import LOCATION, sessions_on, worker
+from tests.support.dialog import TelegramPhone, converse
 
 PHONE = "+447700900123"
 OTHERS = ("+447700900201", "+447700900202", "+447700900203")
@@ -235,3 +238,43 @@ async def test_a_cancelled_session_goes_to_the_first_of_the_waiting_list_to_repl
         "GET", "/api/v1/reports/summary?from=2026-11-01&to=2026-11-30", token
     )
     assert figures["slots"] == {"freed": 1, "reoffered": 1, "reused": 1}
+
+
+async def test_on_telegram_the_times_are_buttons_and_a_press_books_one(make_bot: Any) -> None:
+    bot: Bot = await make_bot(telegram="webhook", BOOKING_BY_REPLY="on")
+    sam = await worker(bot)
+    for day in (WED, THU, FRI):
+        await sessions_on(bot, sam, day)
+    assert bot.telegram is not None
+    person = TelegramPhone(bot, bot.telegram, 900321, polling=False, press=True)
+    await person.say("Hello")
+    _, found = await bot.api(
+        "GET", "/api/v1/clients?telegram_chat_id=900321", await bot.staff_token()
+    )
+    await availability.offer_times(bot.services, sam, int(found["items"][0]["id"]))
+    await bot.services.outbox.send_due()
+    offer = bot.telegram.last(900321)
+    assert offer.reply_markup is not None
+    labels = [b["text"] for row in offer.reply_markup["inline_keyboard"] for b in row]
+    assert labels == [
+        "1) Wed 25 Nov at 9am",
+        "2) Thu 26 Nov at 9am",
+        "3) Fri 27 Nov at 9am",
+        "Call me instead",
+    ]
+    await converse(person, [("2", ["Booked: Thu 26 Nov at 9am at Pemberton Surgery with Sam"])])
+    assert bot.telegram.answered_callbacks  # pressed, not typed
+
+
+async def test_times_are_not_offered_in_the_middle_of_a_referral(make_bot: Any) -> None:
+    """The numbers would be the referral's answers: the link worker is told to wait."""
+    bot, token = await _booking_bot(make_bot)
+    await bot.text(PHONE, "Hello")
+    await bot.text(PHONE, "1")  # a self-referral starts: its first question waits
+    _, found = await bot.api("GET", f"/api/v1/clients?phone=%2B{PHONE[1:]}", token)
+    admin = await worker(bot, "Alex Admin")
+    sent = len(bot.twilio.to(PHONE))
+    with pytest.raises(Invalid, match="part-way through a conversation"):
+        await availability.offer_times(bot.services, admin, int(found["items"][0]["id"]))
+    await bot.services.outbox.send_due()
+    assert len(bot.twilio.to(PHONE)) == sent
