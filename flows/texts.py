@@ -335,6 +335,10 @@ FREED_OFFER = (
     "{service}: a sooner session has come up: {when} at {location} with {worker}. Reply 1 to "
     "take it. The first to reply gets it."
 )
+FREED_LAPSED = (
+    "Sorry, the session on {when} is no longer held for the waiting list. You are still on "
+    "the list and we will text you if another comes up."
+)
 FREED_GONE = (
     "Sorry, the session on {when} has gone to someone else. You are still on our waiting "
     "list and we will text you if another comes up."

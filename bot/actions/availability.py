@@ -16,9 +16,10 @@ from bot.actions import commands
 from bot.actions.errors import Invalid, NotFound
 from bot.actions.unit import change, look
 from bot.bootstrap import Services
-from flows import availability
+from flows import availability, phones
 from flows.availability import Busy, Pattern, check_pattern
 from flows.engine import offers
+from flows.messages import Channel
 from flows.model import StaffUser
 from storage import access, clients
 from storage.audit import audit
@@ -243,6 +244,8 @@ async def offer_times(services: Services, user: StaffUser, client_id: int | None
         client = to_client(row)
         if client.opted_out:
             raise Invalid("They have opted out of messages, so they cannot be offered times.")
+        if client.address.channel is Channel.SMS and phones.is_landline(client.phone):
+            raise Invalid("Their number is a landline, so they cannot reply to a text: ring them.")
         try:
             sent = await offers.offer_unasked(uow, client, service, now)
         except offers.InConversation:

@@ -227,7 +227,11 @@ async def _take_freed(
     gone = Reply(
         texts.FREED_GONE.format(when=when(picked.starts_at, _zone(service))), "freed_slot_gone"
     )
-    if now >= picked.expires_at or not await uow.waiting_list.take(picked.freed_slot_id, client.id):
+    if now >= picked.expires_at:  # no longer held: it may be taken, or too near to come to
+        await uow.offers.settle(picked.batch, OfferStatus.LAPSED, now)
+        text = texts.FREED_LAPSED.format(when=when(picked.starts_at, _zone(service)))
+        return Answered([Reply(text, "freed_slot_lapsed")])
+    if not await uow.waiting_list.take(picked.freed_slot_id, client.id):
         await uow.offers.settle(picked.batch, OfferStatus.GONE, now)
         return Answered([gone])
     # Theirs now: the others' offers of it end before booking, so they do not hold it.

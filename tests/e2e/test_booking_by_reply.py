@@ -18,6 +18,7 @@ from storage.tables import AppointmentRow, StaffUserRow, TimerRow
 from tests.conftest import Bot
 from tests.support.booking import LOCATION, sessions_on, worker
 from tests.support.dialog import TelegramPhone, converse
+from tests.support.staff_web import referred_case
 
 PHONE = "+447700900123"
 OTHERS = ("+447700900201", "+447700900202", "+447700900203")
@@ -278,3 +279,32 @@ async def test_times_are_not_offered_in_the_middle_of_a_referral(make_bot: Any) 
         await availability.offer_times(bot.services, admin, int(found["items"][0]["id"]))
     await bot.services.outbox.send_due()
     assert len(bot.twilio.to(PHONE)) == sent
+
+
+async def test_a_freed_session_answered_after_its_hold_is_not_booked(make_bot: Any) -> None:
+    bot, token = await _booking_bot(make_bot)
+    admin = await worker(bot, "Alex Admin")
+    client_id = await _client(bot, token)
+    appointment_id = await _book(bot, token, client_id)
+    waiting = await _client(bot, token, OTHERS[0])
+    await availability.waiting_list(bot.services, admin, int(waiting), on=True)
+    await appointments.cancel(bot.services, admin, int(appointment_id))
+    await bot.services.outbox.send_due()
+    bot.clock.advance(timedelta(hours=5))  # held for four
+    await bot.text(OTHERS[0], "1")
+    assert bot.twilio.to(OTHERS[0])[-1] == (
+        "Sorry, the session on Thu 26 Nov at 2pm is no longer held for the waiting list. You are "
+        "still on the list and we will text you if another comes up."
+    )
+    assert await _appointments(bot, token, waiting) == []
+
+
+async def test_a_client_on_a_landline_is_not_offered_times_by_text(make_bot: Any) -> None:
+    bot, _ = await _booking_bot(make_bot)
+    case_id = await referred_case(bot, "P92001", "+441942123456")
+    token = await bot.staff_token()
+    _, case = await bot.api("GET", f"/api/v1/cases/{case_id}", token)
+    with pytest.raises(Invalid, match="landline"):
+        await availability.offer_times(
+            bot.services, await worker(bot, "Alex Admin"), int(case["client_id"])
+        )
